@@ -1,0 +1,47 @@
+"""The one exception type for problems a user can cause."""
+
+from __future__ import annotations
+
+import os
+
+__all__ = ["IrstlabelError", "display_path"]
+
+
+def display_path(path: str | os.PathLike | None) -> str:
+    """Return `path` as printable text, even when it holds undecodable bytes.
+
+    File names that are not valid UTF-8 reach Python as surrogate escapes; they
+    cannot be printed or written to JSON as they are, so each bad byte is shown
+    as U+FFFD instead.
+    """
+    if path is None:
+        return "<no file>"
+    text = os.fsdecode(path)
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+class IrstlabelError(Exception):
+    """A problem caused by the user's input: a file, a folder, a setting.
+
+    The message always names the file (or setting) and what is wrong with it,
+    on one line, so that the CLI can print it as is and the GUI can show it in
+    a dialog.
+
+    Parameters
+    ----------
+    path : path-like or None
+        The file or folder at fault; None when the problem is a setting.
+    problem : str
+        What is wrong, in a few words.
+
+    Examples
+    --------
+    >>> str(IrstlabelError("/data/a.png", "truncated or corrupt image"))
+    '/data/a.png: truncated or corrupt image'
+    """
+
+    def __init__(self, path: str | os.PathLike | None, problem: str):
+        self.path = None if path is None else os.fspath(path)
+        self.problem = " ".join(str(problem).split())
+        text = self.problem if path is None else f"{display_path(path)}: {self.problem}"
+        super().__init__(text)

@@ -1,0 +1,261 @@
+"""The dataset folder layouts irstlabel reads, and how each is indexed.
+
+A layout knows how to recognise its folder, where frames and masks live, how
+mask files are named, and which split files it defines. Indexing only lists
+folders and reads split files: no image is decoded.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .errors import IrstlabelError, display_path
+from .io import FRAME_EXTENSIONS
+
+__all__ = ["FrameRecord", "Index", "LAYOUTS", "detect_layout", "index_dataset"]
+
+MASK_SUFFIXES = ("", "_pixels0")  # SIRST ships <id>_pixels0.png; most others <id>.png
+
+
+@dataclass(frozen=True)
+class FrameRecord:
+    """One frame of a dataset: its id and where its image and mask are."""
+
+    id: str
+    image_path: Path
+    mask_path: Path | None
+
+
+@dataclass
+class Index:
+    """What indexing a dataset folder found."""
+
+    layout: str
+    frames: list[FrameRecord]
+    splits: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+def _list_files(folder: Path, extensions=FRAME_EXTENSIONS) -> dict[str, str]:
+    """Map stem -> file name for the image files in `folder` (hidden files skipped)."""
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        raise IrstlabelError(folder, "folder not found") from None
+    except NotADirectoryError:
+        raise IrstlabelError(folder, "is a file, not a folder") from None
+    except OSError as exc:
+        raise IrstlabelError(folder, f"folder cannot be read ({exc.strerror or exc})") from None
+    found: dict[str, str] = {}
+    for entry in entries:
+        name = entry.name
+        stem, ext = os.path.splitext(name)
+        if name.startswith(".") or ext.lower() not in extensions or not entry.is_file():
+            continue
+        if stem in found:
+            raise IrstlabelError(
+                folder / name, f"two files share the frame id '{display_path(stem)}' ({display_path(found[stem])})"
+            )
+        found[stem] = name
+    return found
+
+
+def _strip_extension(line: str) -> str:
+    stem, ext = os.path.splitext(line)
+    return stem if ext.lower() in FRAME_EXTENSIONS else line
+
+
+def read_split_file(path: Path, known_ids) -> tuple[str, ...]:
+    """Read a split file (one frame id per line) and check each id exists.
+
+    Lines are stripped of surrounding white space and of an image extension;
+    blank lines are skipped; bytes that are not UTF-8 are kept as surrogate
+    escapes so that they match file names read from the same disk.
+    """
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise IrstlabelError(path, "split file named by the layout is missing") from None
+    except OSError as exc:
+        raise IrstlabelError(path, f"split file cannot be read ({exc.strerror or exc})") from None
+    text = raw.decode("utf-8-sig", "surrogateescape")
+    ids = tuple(_strip_extension(line.strip()) for line in text.splitlines() if line.strip())
+    missing = [frame_id for frame_id in ids if frame_id not in known_ids]
+    if missing:
+        shown = ", ".join(repr(display_path(m)) for m in missing[:3])
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        raise IrstlabelError(path, f"lists frames missing on disk: {shown}{more}")
+    return ids
+
+
+def _records(images_dir: Path, masks_dir: Path | None, mask_suffixes=MASK_SUFFIXES) -> list[FrameRecord]:
+    images = _list_files(images_dir)
+    if not images:
+        raise IrstlabelError(images_dir, "no image files found (expected .png, .bmp, .jpg, .tif or .npy)")
+    masks = _list_files(masks_dir) if masks_dir is not None and masks_dir.is_dir() else {}
+    records = []
+    for frame_id in sorted(images, key=_natural_key):
+        mask_name = next((masks[frame_id + s] for s in mask_suffixes if frame_id + s in masks), None)
+        records.append(
+            FrameRecord(
+                frame_id,
+                images_dir / images[frame_id],
+                None if mask_name is None else masks_dir / mask_name,
+            )
+        )
+    return records
+
+
+def _natural_key(text: str):
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+
+
+def _splits_from_files(files: dict[str, Path], known) -> dict[str, tuple[str, ...]]:
+    return {name: read_split_file(path, known) for name, path in files.items()}
+
+
+# --- the layouts ---------------------------------------------------------------
+
+
+def _index_sirst_v2(root: Path) -> Index:
+    frames = _records(root / "images" / "targets", root / "annotations" / "masks")
+    backgrounds = root / "images" / "backgrounds"
+    if backgrounds.is_dir():
+        frames += [FrameRecord(r.id, r.image_path, None) for r in _records(backgrounds, None)]
+    known = {r.id for r in frames}
+    split_dir = root / "splits"
+    files = {p.stem: p for p in sorted(split_dir.glob("*.txt"))} if split_dir.is_dir() else {}
+    return Index("sirst-v2", frames, _splits_from_files(files, known))
+
+
+def _index_sirst_v1(root: Path) -> Index:
+    frames = _records(root / "images", root / "masks")
+    known = {r.id for r in frames}
+    idx = root / "idx_427"
+    files = {"trainval": idx / "trainval.txt", "test": idx / "test.txt"}
+    files.update({p.stem: p for p in sorted(idx.glob("*.txt"))})
+    return Index("sirst-v1", frames, _splits_from_files(files, known))
+
+
+def _index_basicirstd(root: Path) -> Index:
+    frames = _records(root / "images", root / "masks")
+    known = {r.id for r in frames}
+    idx = root / "img_idx"
+    files = {p.stem: p for p in sorted(idx.glob("*.txt"))}
+    for part in ("train", "test"):
+        named = [stem for stem in files if stem.startswith(part + "_")]
+        if not named:
+            raise IrstlabelError(idx / f"{part}_<dataset>.txt", "split file named by the layout is missing")
+        if len(named) == 1:  # train_NUAA-SIRST.txt is also reachable as "train"
+            files[part] = files[named[0]]
+    return Index("basicirstd", frames, _splits_from_files(files, known))
+
+
+def _dnanet_split_dir(root: Path) -> Path | None:
+    candidates = sorted(p for p in root.iterdir() if p.is_dir() and re.fullmatch(r"\d+_\d+", p.name))
+    return candidates[0] if candidates else None
+
+
+def _index_dnanet(root: Path) -> Index:
+    frames = _records(root / "images", root / "masks")
+    known = {r.id for r in frames}
+    idx = _dnanet_split_dir(root)
+    files = {"train": idx / "train.txt", "test": idx / "test.txt"}
+    files.update({p.stem: p for p in sorted(idx.glob("*.txt"))})
+    return Index("dnanet", frames, _splits_from_files(files, known))
+
+
+def _index_irstd1k(root: Path) -> Index:
+    frames = _records(root / "IRSTD1k_Img", root / "IRSTD1k_Label")
+    known = {r.id for r in frames}
+    files = {"trainval": root / "trainval.txt", "test": root / "test.txt"}
+    return Index("irstd-1k", frames, _splits_from_files(files, known))
+
+
+def _index_generic(root: Path) -> Index:
+    return Index("generic", _records(root / "images", root / "masks"), {})
+
+
+@dataclass(frozen=True)
+class Layout:
+    name: str
+    description: str
+    detect: Callable[[Path], bool]
+    index: Callable[[Path], Index]
+
+
+def _has(root: Path, *parts: str) -> bool:
+    return all((root / p).is_dir() for p in parts)
+
+
+LAYOUTS: dict[str, Layout] = {
+    layout.name: layout
+    for layout in (
+        Layout(
+            "sirst-v2",
+            "images/targets/, annotations/masks/<id>_pixels0.png, splits/*.txt",
+            lambda r: _has(r, "images/targets", "annotations/masks"),
+            _index_sirst_v2,
+        ),
+        Layout(
+            "irstd-1k",
+            "IRSTD1k_Img/, IRSTD1k_Label/, trainval.txt, test.txt",
+            lambda r: _has(r, "IRSTD1k_Img"),
+            _index_irstd1k,
+        ),
+        Layout(
+            "sirst-v1",
+            "images/, masks/<id>_pixels0.png, idx_427/{trainval,test}.txt",
+            lambda r: _has(r, "images", "idx_427"),
+            _index_sirst_v1,
+        ),
+        Layout(
+            "basicirstd",
+            "images/, masks/, img_idx/{train,test}_<name>.txt",
+            lambda r: _has(r, "images", "img_idx"),
+            _index_basicirstd,
+        ),
+        Layout(
+            "dnanet",
+            "images/, masks/, 50_50/{train,test}.txt",
+            lambda r: _has(r, "images") and _dnanet_split_dir(r) is not None,
+            _index_dnanet,
+        ),
+        Layout(
+            "generic",
+            "images/ and masks/ with matching file names, no split",
+            lambda r: _has(r, "images"),
+            _index_generic,
+        ),
+    )
+}
+
+
+def detect_layout(root: str | os.PathLike) -> str:
+    """Name the layout of a dataset folder, or raise :class:`IrstlabelError`."""
+    root = Path(root)
+    if not root.exists():
+        raise IrstlabelError(root, "dataset folder not found")
+    if not root.is_dir():
+        raise IrstlabelError(root, "is a file, not a dataset folder")
+    try:
+        for layout in LAYOUTS.values():
+            if layout.detect(root):
+                return layout.name
+    except PermissionError as exc:
+        raise IrstlabelError(root, f"folder cannot be read ({exc.strerror})") from None
+    known = "; ".join(f"{l.name}: {l.description}" for l in LAYOUTS.values())
+    raise IrstlabelError(root, f"not a dataset folder of a known layout ({known})")
+
+
+def index_dataset(root: str | os.PathLike, layout: str = "auto") -> Index:
+    """Index a dataset folder in the given layout (``"auto"`` detects it)."""
+    root = Path(root)
+    if layout == "auto":
+        layout = detect_layout(root)
+    elif layout not in LAYOUTS:
+        raise IrstlabelError(None, f"unknown layout '{layout}'; valid layouts: {', '.join(LAYOUTS)}")
+    return LAYOUTS[layout].index(root)

@@ -1,0 +1,1 @@
+"""irstlabel.jobs (see ../shared/DESIGN.md for this layer's role)."""

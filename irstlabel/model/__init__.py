@@ -1,0 +1,1 @@
+"""irstlabel.model (see ../shared/DESIGN.md for this layer's role)."""

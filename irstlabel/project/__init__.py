@@ -1,0 +1,1 @@
+"""irstlabel.project (see ../shared/DESIGN.md for this layer's role)."""

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Install irstlabel and its dependencies into the current Python.
+# torch first, pinned to the CPU wheel that this kind of machine has on disk, so
+# that resolving the project's torch range never pulls a multi-GB CUDA build.
+# Set IRSTLABEL_TORCH to install another torch (e.g. "torch==2.13.0+cu128").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+extras=${1:-}
+if ! "$PYTHON" -c "import torch" >/dev/null 2>&1; then
+    "$PYTHON" -m pip install --quiet "${IRSTLABEL_TORCH:-torch==2.13.0}"
+fi
+"$PYTHON" -m pip install --quiet -e ".${extras:+[$extras]}"

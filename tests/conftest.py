@@ -1,0 +1,29 @@
+"""Shared test set-up: headless Qt, a private data folder, real-data fixtures."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO = Path(__file__).resolve().parents[1]
+SIRST_V1 = REPO.parent / "shared" / "data" / "sirst-v1"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_data_dir(tmp_path_factory):
+    """Keep the demo dataset and settings of the tests away from the user's."""
+    folder = tmp_path_factory.mktemp("irstlabel-data")
+    os.environ["IRSTLABEL_DATA_DIR"] = str(folder)
+    yield folder
+
+
+@pytest.fixture(scope="session")
+def sirst_v1() -> Path:
+    """The real SIRST v1 frames beside the repository, or skip."""
+    if not (SIRST_V1 / "images" / "targets").is_dir():
+        pytest.skip(f"real data not found at {SIRST_V1} (shared/data/sirst-v1 beside the repository)")
+    return SIRST_V1

@@ -1,0 +1,54 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from irstlabel.cli import main
+
+
+def _run(*args, **kwargs):
+    return subprocess.run([sys.executable, "-m", "irstlabel.cli", *args], capture_output=True, text=True, **kwargs)
+
+
+def test_help_imports_neither_qt_nor_torch_nor_numpy():
+    code = (
+        "import sys, contextlib, io\n"
+        "from irstlabel.cli import build_parser\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try: build_parser().parse_args(['--help'])\n"
+        "    except SystemExit: pass\n"
+        "heavy = [m for m in ('PySide6', 'torch', 'pyqtgraph', 'numpy', 'cv2') if m in sys.modules]\n"
+        "print(heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_help_and_version():
+    result = _run("--help")
+    assert result.returncode == 0 and "demo-data" in result.stdout
+    assert _run("--version").stdout.startswith("irstlabel ")
+
+
+def test_demo_data_then_info_json(tmp_path, capsys):
+    assert main(["demo-data", str(tmp_path / "d"), "--frames", "3", "--size", "40", "48", "--bit-depth", "16"]) == 0
+    capsys.readouterr()
+    assert main(["info", str(tmp_path / "d"), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["layout"] == "generic" and summary["frames"] == 3 and summary["with_mask"] == 3
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["info", "{tmp}/missing"], "missing: dataset folder not found"),
+        (["demo-data", "{tmp}/d", "--frames", "0"], "--frames must be at least 1"),
+        (["demo-data", "{tmp}/d", "--size", "4", "100"], "--size must be at least 8 8"),
+    ],
+)
+def test_user_errors_are_one_line_and_exit_2(tmp_path, args, message):
+    result = _run(*[a.format(tmp=tmp_path) for a in args])
+    assert result.returncode == 2
+    assert result.stderr.startswith("irstlabel: error: ") and message in result.stderr
+    assert result.stderr.count("\n") == 1

@@ -1,0 +1,212 @@
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from irstlabel.core import datasets as datasets_module
+from irstlabel.core.datasets import Dataset
+from irstlabel.core.errors import IrstlabelError
+from tests.helpers import blob_mask, write_image, write_mask_file
+
+IDS = ["Misc_1", "Misc_2", "Misc_10", "Misc_3"]
+FRAME = np.arange(32 * 40, dtype=np.uint16).reshape(32, 40)
+
+
+def _write_pairs(images: Path, masks: Path, ids, mask_suffix=""):
+    for k, frame_id in enumerate(ids):
+        write_image(images / f"{frame_id}.png", FRAME + k)
+        write_mask_file(masks / f"{frame_id}{mask_suffix}.png", blob_mask(boxes=((k, k, k + 3, k + 4),)))
+
+
+def _lines(path: Path, ids):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(ids) + "\n")
+
+
+def make_sirst_v2(root: Path) -> Path:
+    _write_pairs(root / "images/targets", root / "annotations/masks", IDS, "_pixels0")
+    write_image(root / "images/backgrounds/bg_1.png", FRAME)
+    (root / "annotations/bboxes").mkdir(parents=True)
+    _lines(root / "splits/train_v1.txt", IDS[:3])
+    _lines(root / "splits/test_v1.txt", IDS[3:])
+    return root
+
+
+def make_sirst_v1(root: Path) -> Path:
+    _write_pairs(root / "images", root / "masks", IDS, "_pixels0")
+    _lines(root / "idx_427/trainval.txt", IDS[:3])
+    _lines(root / "idx_427/test.txt", IDS[3:])
+    return root
+
+
+def make_basicirstd(root: Path) -> Path:
+    _write_pairs(root / "images", root / "masks", IDS)
+    _lines(root / "img_idx/train_NUAA-SIRST.txt", IDS[:3])
+    _lines(root / "img_idx/test_NUAA-SIRST.txt", IDS[3:])
+    return root
+
+
+def make_dnanet(root: Path) -> Path:
+    _write_pairs(root / "images", root / "masks", IDS)
+    _lines(root / "50_50/train.txt", IDS[:3])
+    _lines(root / "50_50/test.txt", IDS[3:])
+    return root
+
+
+def make_irstd1k(root: Path) -> Path:
+    _write_pairs(root / "IRSTD1k_Img", root / "IRSTD1k_Label", IDS)
+    _lines(root / "trainval.txt", IDS[:3])
+    _lines(root / "test.txt", IDS[3:])
+    return root
+
+
+def make_generic(root: Path) -> Path:
+    _write_pairs(root / "images", root / "masks", IDS)
+    return root
+
+
+MAKERS = {
+    "sirst-v2": (make_sirst_v2, "train", "test"),
+    "sirst-v1": (make_sirst_v1, "trainval", "test"),
+    "basicirstd": (make_basicirstd, "train", "test"),
+    "dnanet": (make_dnanet, "train", "test"),
+    "irstd-1k": (make_irstd1k, "trainval", "test"),
+    "generic": (make_generic, "all", "all"),
+}
+
+
+@pytest.mark.parametrize("layout", sorted(MAKERS))
+def test_each_layout_is_detected_and_indexed(tmp_path, layout):
+    make, train, test = MAKERS[layout]
+    dataset = Dataset.open(make(tmp_path / layout))
+    assert dataset.layout == layout
+    expected = sorted(IDS, key=lambda s: int(s.split("_")[1]))
+    if layout == "sirst-v2":
+        assert dataset.frame_ids == (*expected, "bg_1")
+        assert dataset.record("bg_1").mask_path is None
+        assert not dataset.read_mask("bg_1").mask.any()
+    else:
+        assert dataset.frame_ids == tuple(expected)
+    if layout != "generic":
+        assert dataset.split(train) == tuple(IDS[:3])
+        assert dataset.split(test) == tuple(IDS[3:])
+    frame = dataset.read_frame("Misc_2")
+    assert frame.dtype == np.uint16 and frame.shape == (32, 40)
+    np.testing.assert_array_equal(frame, FRAME + 1)
+    found = dataset.read_mask("Misc_2")
+    np.testing.assert_array_equal(found.mask, blob_mask(boxes=((1, 1, 4, 5),)))
+    assert found.encoding == "0/255"
+
+
+def test_layout_can_be_forced_and_wrong_names_are_listed(tmp_path):
+    root = make_generic(tmp_path / "d")
+    assert Dataset.open(root, layout="generic").layout == "generic"
+    with pytest.raises(IrstlabelError, match="unknown layout 'nuaa'.*sirst-v2"):
+        Dataset.open(root, layout="nuaa")
+
+
+def test_opening_decodes_nothing(tmp_path, monkeypatch):
+    root = make_sirst_v2(tmp_path / "d")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a frame was decoded while opening")
+
+    monkeypatch.setattr(datasets_module, "read_frame", refuse)
+    monkeypatch.setattr(datasets_module, "read_mask", refuse)
+    assert len(Dataset.open(root)) == 5
+
+
+def test_frames_are_cached_least_recently_used(tmp_path, monkeypatch):
+    dataset = Dataset.open(make_generic(tmp_path / "d"), cache_size=2)
+    calls = []
+    real = datasets_module.read_frame
+    monkeypatch.setattr(datasets_module, "read_frame", lambda p: calls.append(p) or real(p))
+    for frame_id in ["Misc_1", "Misc_2", "Misc_1", "Misc_3", "Misc_2"]:
+        dataset.read_frame(frame_id)
+    assert [Path(p).stem for p in calls] == ["Misc_1", "Misc_2", "Misc_3", "Misc_2"]
+    assert not dataset.read_frame("Misc_1").flags.writeable
+
+
+def test_split_short_names_and_unknown_split(tmp_path):
+    dataset = Dataset.open(make_sirst_v2(tmp_path / "d"))
+    assert dataset.split("train_v1") == dataset.split("train")
+    with pytest.raises(IrstlabelError, match="split 'val' not found; splits here: all, test_v1, train_v1"):
+        dataset.split("val")
+
+
+def test_missing_split_file_named_by_the_layout(tmp_path):
+    root = make_irstd1k(tmp_path / "d")
+    (root / "test.txt").unlink()
+    with pytest.raises(IrstlabelError, match="test.txt: split file named by the layout is missing"):
+        Dataset.open(root)
+    root = make_basicirstd(tmp_path / "b")
+    (root / "img_idx/test_NUAA-SIRST.txt").unlink()
+    with pytest.raises(IrstlabelError, match=r"test_<dataset>.txt: split file named by the layout is missing"):
+        Dataset.open(root)
+
+
+def test_frame_in_split_but_missing_on_disk(tmp_path):
+    root = make_dnanet(tmp_path / "d")
+    _lines(root / "50_50/test.txt", ["Misc_3", "Misc_99"])
+    with pytest.raises(IrstlabelError, match=r"50_50/test.txt: lists frames missing on disk: 'Misc_99'"):
+        Dataset.open(root)
+
+
+def test_empty_and_missing_folders(tmp_path):
+    with pytest.raises(IrstlabelError, match="dataset folder not found"):
+        Dataset.open(tmp_path / "absent")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(IrstlabelError, match="not a dataset folder of a known layout"):
+        Dataset.open(tmp_path / "empty")
+    (tmp_path / "only/images").mkdir(parents=True)
+    with pytest.raises(IrstlabelError, match="images: no image files found"):
+        Dataset.open(tmp_path / "only")
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(IrstlabelError, match="is a file, not a dataset folder"):
+        Dataset.open(tmp_path / "afile")
+
+
+def test_unreadable_folder(tmp_path, monkeypatch):
+    root = make_generic(tmp_path / "d")
+    real_scandir = os.scandir
+
+    def denied(path):
+        if Path(path).name == "images":
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", denied)
+    with pytest.raises(IrstlabelError, match="images: folder cannot be read \\(Permission denied\\)"):
+        Dataset.open(root)
+
+
+def test_non_utf8_and_spaced_file_names(tmp_path):
+    root = tmp_path / "d"
+    odd = [os.fsdecode(b"vol\xe9 1"), "with space"]
+    _write_pairs(root / "images", root / "masks", odd)
+    dataset = Dataset.open(root)
+    assert set(dataset.frame_ids) == set(odd)
+    for frame_id in odd:
+        assert dataset.read_mask(frame_id).mask.any()
+    repr(dataset).encode("utf-8")
+
+
+def test_two_files_with_one_id(tmp_path):
+    root = make_generic(tmp_path / "d")
+    write_image(root / "images/Misc_1.bmp", FRAME.astype(np.uint8))
+    with pytest.raises(IrstlabelError, match="two files share the frame id 'Misc_1'"):
+        Dataset.open(root)
+
+
+def test_bad_frame_and_wrong_size_mask_are_reported_on_read(tmp_path):
+    root = make_generic(tmp_path / "d")
+    (root / "images/Misc_2.png").write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    write_mask_file(root / "masks/Misc_3.png", np.zeros((5, 5), bool))
+    dataset = Dataset.open(root)
+    with pytest.raises(IrstlabelError, match="Misc_2.png: truncated or corrupt"):
+        dataset.read_frame("Misc_2")
+    with pytest.raises(IrstlabelError, match="Misc_3.png: mask is 5x5"):
+        dataset.read_mask("Misc_3")
+    with pytest.raises(IrstlabelError, match="no frame 'Misc_77'"):
+        dataset.record("Misc_77")

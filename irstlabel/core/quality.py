@@ -49,7 +49,7 @@ def scr(
     >>> img = np.zeros((9, 9)); img[::2] = 2.0; img[4, 4] = 10.0
     >>> t = np.zeros((9, 9), bool); t[4, 4] = True
     >>> round(scr(img, t, margin=2), 3)
-    8.0
+    8.959
     """
     image = np.asarray(image)
     mask_target = np.asarray(mask_target, bool)

@@ -80,6 +80,9 @@ def find_targets(mask: np.ndarray, *, connectivity: int = 8) -> Targets:
     mask = _as_mask(mask)
     if connectivity not in (4, 8):
         raise ValueError(f"connectivity must be 4 or 8, got {connectivity}")
+    if mask.size == 0:  # OpenCV returns no label image for an empty array
+        empty = np.zeros(0, np.int64)
+        return Targets(np.zeros(mask.shape, np.int32), empty, np.zeros((0, 4), np.int64), np.zeros((0, 2)))
     # SAUF (Wu) numbers components in raster order of their first pixel, as
     # skimage.measure.label does; OpenCV's default block-based algorithm does not,
     # and greedy first-found matching (the legacy Pd) depends on that order.

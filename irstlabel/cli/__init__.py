@@ -12,9 +12,9 @@ import argparse
 import sys
 
 from .. import __version__
-from . import data, gui
+from . import data, gui, quality
 
-COMMAND_MODULES = (gui, data)
+COMMAND_MODULES = (gui, data, quality)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -76,6 +76,10 @@ def match_targets(
     allowed = _within(distances, distance, inclusive)
     if not allowed.any():
         return np.zeros((0, 2), np.int64)
+    if allowed.sum(axis=0).max() == 1 and allowed.sum(axis=1).max() == 1:
+        # no target competes for another's partner: every allowed pair is a match
+        rows, cols = np.nonzero(allowed)
+        return np.stack([rows, cols], axis=1).astype(np.int64)
     if method == "greedy":
         pairs = _greedy(distances, allowed)
     else:

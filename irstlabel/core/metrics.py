@@ -32,11 +32,12 @@ import cv2
 import numpy as np
 
 from .matching import MATCHING_METHODS, centroid_distances, match_first_found, match_targets
-from .targets import Targets, find_targets
+from .targets import Targets, find_targets, first_pixels, occupied_boxes
 
 __all__ = [
     "MetricOptions",
     "FrameCounts",
+    "TargetList",
     "TargetMatch",
     "Evaluator",
     "Evaluation",
@@ -78,7 +79,8 @@ class MetricOptions:
     curve_distances : tuple of float
         The ``d`` values of the Pd(d) and Pa(d) curves (Fig. 13).
     curve_bins : int
-        Probability bins for the pooled ROC and PR curves; 0 turns them off.
+        Probability levels for the pooled ROC and PR curves (256: probabilities
+        rounded to 8 bits, thresholds k / 255); 0 turns them off.
     zero_division : float
         Value of a ratio whose denominator is 0 (e.g. Pa with no prediction).
     """
@@ -108,8 +110,8 @@ class MetricOptions:
             raise ValueError(f"niou must be one of {NIOU_READINGS}, got '{self.niou}'")
         if self.niou_empty_images not in ("skip", "zero"):
             raise ValueError(f"niou_empty_images must be 'skip' or 'zero', got '{self.niou_empty_images}'")
-        if self.curve_bins < 0:
-            raise ValueError(f"curve_bins must be >= 0, got {self.curve_bins}")
+        if self.curve_bins < 0 or self.curve_bins == 1:
+            raise ValueError(f"curve_bins must be 0 (no ROC/PR) or >= 2, got {self.curve_bins}")
 
 
 @dataclass
@@ -142,13 +144,24 @@ class FrameCounts:
 
 
 @dataclass(frozen=True)
+class TargetList:
+    """Targets of a mask in frame coordinates, in raster order of their first pixel."""
+
+    area: np.ndarray  # (n,)
+    bbox: np.ndarray  # (n, 4): min_row, min_col, max_row, max_col (exclusive)
+    centroid: np.ndarray  # (n, 2): x, y
+
+    def __len__(self) -> int:
+        return int(self.area.shape[0])
+
+
+@dataclass(frozen=True)
 class TargetMatch:
     """Targets of a frame's label and prediction, and how they match."""
 
-    true: Targets
-    pred: Targets
+    true: TargetList
+    pred: TargetList
     pairs: np.ndarray  # (n, 2): true index, pred index
-    offset: tuple[int, int]  # (row, col) of the crop the targets were found in
 
     @property
     def hits(self) -> np.ndarray:
@@ -161,11 +174,6 @@ class TargetMatch:
     @property
     def false_alarms(self) -> np.ndarray:
         return np.setdiff1d(np.arange(len(self.pred)), self.pairs[:, 1])
-
-    def centroids(self, which: str) -> np.ndarray:
-        """``(x, y)`` centroids in frame coordinates of ``"true"`` or ``"pred"`` targets."""
-        targets = self.true if which == "true" else self.pred
-        return targets.centroid + np.array([self.offset[1], self.offset[0]], float)
 
 
 def binarize(pred: np.ndarray, threshold: float = 0.5) -> np.ndarray:
@@ -187,6 +195,7 @@ def binarize(pred: np.ndarray, threshold: float = 0.5) -> np.ndarray:
 
 
 def _probability_bins(pred: np.ndarray, bins: int) -> np.ndarray:
+    """Probability levels ``round(p * (bins - 1))``: level k stands for probability k / (bins - 1)."""
     if pred.dtype == bool:
         return np.where(pred, bins - 1, 0)
     if pred.dtype == np.uint8 and bins == 256:
@@ -195,33 +204,65 @@ def _probability_bins(pred: np.ndarray, bins: int) -> np.ndarray:
         scaled = pred.astype(np.float64) / np.iinfo(pred.dtype).max
     else:
         scaled = pred.astype(np.float64)
-    return np.clip((scaled * bins).astype(np.int64), 0, bins - 1)
+    return np.clip(np.rint(scaled * (bins - 1)).astype(np.int64), 0, bins - 1)
 
 
-def _crop_box(mask_a: np.ndarray, mask_b: np.ndarray) -> tuple[int, int, int, int] | None:
-    """Bounding box ``(r0, c0, r1, c1)`` of the non-zero pixels of either mask."""
-    union = np.bitwise_or(mask_a.view(np.uint8), mask_b.view(np.uint8))
-    x, y, w, h = cv2.boundingRect(union)
-    if w == 0 or h == 0:
-        return None
-    return y, x, y + h, x + w
+@dataclass
+class _Scan:
+    """Everything one pass over a frame's label and prediction yields."""
+
+    true: TargetList
+    pred: TargetList
+    tp: int
+    n_true: int
+    n_pred: int
+    target_ious: np.ndarray  # aligned with `true`
+
+
+def _collect(found: list[tuple[Targets, tuple[int, int]]]) -> tuple[TargetList, np.ndarray]:
+    """Merge per-box targets into one list in global raster order; returns the order too."""
+    if not found:
+        return TargetList(np.zeros(0, np.int64), np.zeros((0, 4), np.int64), np.zeros((0, 2))), np.zeros(0, np.int64)
+    area = np.concatenate([t.area for t, _ in found])
+    bbox = np.concatenate([t.bbox + np.array([r, c, r, c]) for t, (r, c) in found])
+    centroid = np.concatenate([t.centroid + np.array([c, r], float) for t, (r, c) in found])
+    first = np.concatenate([first_pixels(t) + np.array([r, c]) for t, (r, c) in found])
+    order = np.lexsort((first[:, 1], first[:, 0]))
+    return TargetList(area[order], bbox[order], centroid[order].reshape(-1, 2)), order
+
+
+def _scan(mask_true: np.ndarray, mask_pred: np.ndarray, connectivity: int) -> _Scan:
+    """Targets and pixel counts, box by box over the occupied parts of the frame."""
+    tp = n_true = n_pred = 0
+    true_found, pred_found, ious = [], [], []
+    for r0, c0, r1, c1 in occupied_boxes(mask_true, mask_pred):
+        t, p = mask_true[r0:r1, c0:c1], mask_pred[r0:r1, c0:c1]
+        both = t & p
+        tp += int(np.count_nonzero(both))
+        n_true += int(np.count_nonzero(t))
+        n_pred += int(np.count_nonzero(p))
+        true_targets = find_targets(t, connectivity=connectivity)
+        pred_targets = find_targets(p, connectivity=connectivity)
+        ious.append(_per_target_ious(true_targets, pred_targets, both))
+        true_found.append((true_targets, (r0, c0)))
+        pred_found.append((pred_targets, (r0, c0)))
+    true, order = _collect([f for f in true_found if len(f[0])])
+    pred, _ = _collect([f for f in pred_found if len(f[0])])
+    target_ious = np.concatenate(ious)[order] if ious else np.zeros(0)
+    return _Scan(true, pred, tp, n_true, n_pred, target_ious)
 
 
 def match_frame(mask_true: np.ndarray, mask_pred: np.ndarray, options: MetricOptions = MetricOptions()) -> TargetMatch:
-    """Targets of a label and a binary prediction, matched as the options say.
+    """Targets of a label and a prediction, matched as the options say.
 
     This is what the review view draws as hits, misses and false alarms.
+    `mask_pred` may be a probability map; it is thresholded first.
     """
-    mask_true, mask_pred = _check_pair(mask_true, mask_pred)
-    box = _crop_box(mask_true, mask_pred) or (0, 0, 0, 0)
-    r0, c0, r1, c1 = box
-    true = find_targets(mask_true[r0:r1, c0:c1], connectivity=options.connectivity)
-    pred = find_targets(mask_pred[r0:r1, c0:c1], connectivity=options.connectivity)
-    distances = centroid_distances(true.centroid, pred.centroid)
-    pairs = match_targets(
-        distances, distance=options.distance, inclusive=options.inclusive, method=options.matching
-    )
-    return TargetMatch(true=true, pred=pred, pairs=pairs, offset=(r0, c0))
+    mask_true, pred = _check_pair(mask_true, mask_pred)
+    scan = _scan(mask_true, np.ascontiguousarray(binarize(pred, options.threshold)), options.connectivity)
+    distances = centroid_distances(scan.true.centroid, scan.pred.centroid)
+    pairs = match_targets(distances, distance=options.distance, inclusive=options.inclusive, method=options.matching)
+    return TargetMatch(true=scan.true, pred=scan.pred, pairs=pairs)
 
 
 def _check_pair(mask_true, pred):
@@ -232,6 +273,22 @@ def _check_pair(mask_true, pred):
     if mask_true.dtype != bool:
         mask_true = mask_true != 0
     return np.ascontiguousarray(mask_true), pred
+
+
+def _curve_detections(distances: np.ndarray, options: MetricOptions) -> np.ndarray:
+    """True detections at each curve distance, matching again only where the pairs change."""
+    out = np.zeros(len(options.curve_distances), np.int64)
+    if distances.size == 0:
+        return out
+    flat = np.sort(distances.ravel())
+    previous_allowed, previous = -1, 0
+    for k, d in enumerate(options.curve_distances):
+        allowed = int(np.searchsorted(flat, d, side="right" if options.inclusive else "left"))
+        if allowed != previous_allowed:
+            previous = len(match_targets(distances, distance=d, inclusive=options.inclusive, method=options.matching))
+            previous_allowed = allowed
+        out[k] = previous
+    return out
 
 
 def count_frame(
@@ -264,46 +321,34 @@ def count_frame(
     """
     mask_true, pred = _check_pair(mask_true, pred)
     mask_pred = np.ascontiguousarray(binarize(pred, options.threshold))
-    match = match_frame(mask_true, mask_pred, options)
-    true, predicted = match.true, match.pred
-    r0, c0 = match.offset
-    r1, c1 = r0 + true.labels.shape[0], c0 + true.labels.shape[1]
-    t, p = mask_true[r0:r1, c0:c1], mask_pred[r0:r1, c0:c1]
-    both = t & p
-    tp, n_true, n_pred = int(np.count_nonzero(both)), int(np.count_nonzero(t)), int(np.count_nonzero(p))
-    distances = centroid_distances(true.centroid, predicted.centroid)
-    curve = np.array(
-        [
-            len(match_targets(distances, distance=d, inclusive=options.inclusive, method=options.matching))
-            for d in options.curve_distances
-        ],
-        np.int64,
-    )
+    scan = _scan(mask_true, mask_pred, options.connectivity)
+    distances = centroid_distances(scan.true.centroid, scan.pred.centroid)
+    pairs = match_targets(distances, distance=options.distance, inclusive=options.inclusive, method=options.matching)
     legacy = match_first_found(distances, distance=options.legacy_distance)
-    unmatched = np.ones(len(predicted), bool)
+    unmatched = np.ones(len(scan.pred), bool)
     unmatched[legacy[:, 1]] = False
-    union = n_true + n_pred - tp
+    union = scan.n_true + scan.n_pred - scan.tp
     counts = FrameCounts(
         frame_id=frame_id,
         pixels=int(mask_true.size),
-        tp=tp,
-        fp=n_pred - tp,
-        fn=n_true - tp,
-        target_ious=_per_target_ious(true, predicted, both),
-        image_iou=(tp / union) if union else None,
-        targets=len(true),
-        predicted=len(predicted),
-        true_detections=len(match.pairs),
+        tp=scan.tp,
+        fp=scan.n_pred - scan.tp,
+        fn=scan.n_true - scan.tp,
+        target_ious=tuple(float(v) for v in scan.target_ious),
+        image_iou=(scan.tp / union) if union else None,
+        targets=len(scan.true),
+        predicted=len(scan.pred),
+        true_detections=len(pairs),
         legacy_detections=len(legacy),
-        legacy_false_pixels=int(predicted.area[unmatched].sum()),
-        curve_detections=curve,
+        legacy_false_pixels=int(scan.pred.area[unmatched].sum()),
+        curve_detections=_curve_detections(distances, options),
     )
     if options.curve_bins:
-        counts.hist_true, counts.hist_false = _histograms(mask_true, pred, options.curve_bins)
+        counts.hist_true, counts.hist_false = _histograms(mask_true, pred, options.curve_bins, counts)
     return counts
 
 
-def _per_target_ious(true: Targets, pred: Targets, both: np.ndarray) -> tuple[float, ...]:
+def _per_target_ious(true: Targets, pred: Targets, both: np.ndarray) -> np.ndarray:
     """IoU of each true target with the predicted targets that overlap it.
 
     ``TP[i]`` is the predicted pixels inside true target ``i``; ``P[i]`` is the
@@ -311,21 +356,38 @@ def _per_target_ious(true: Targets, pred: Targets, both: np.ndarray) -> tuple[fl
     """
     n = len(true)
     if n == 0:
-        return ()
+        return np.zeros(0)
     tp = np.bincount(true.labels[both], minlength=n + 1)[1:]
     pairs = np.unique(true.labels[both].astype(np.int64) * (len(pred) + 1) + pred.labels[both])
     pred_area = np.zeros(n + 1, np.int64)
     np.add.at(pred_area, pairs // (len(pred) + 1), pred.area[pairs % (len(pred) + 1) - 1])
-    pred_area = pred_area[1:]
-    union = true.area + pred_area - tp
-    return tuple(float(v) for v in tp / union)
+    return tp / (true.area + pred_area[1:] - tp)
 
 
-def _histograms(mask_true: np.ndarray, pred: np.ndarray, bins: int):
+def _histograms(mask_true: np.ndarray, pred: np.ndarray, bins: int, counts: FrameCounts):
+    """Probability histograms of target and background pixels.
+
+    Levels are ``round(p * (bins - 1))``. A binary prediction needs no pass over
+    the frame: its two levels are the pixel counts. With 256 levels, 8-bit maps
+    are counted as they are and float maps through OpenCV's rounding to 8 bits.
+    """
+    hist_true = np.zeros(bins, np.int64)
+    hist_false = np.zeros(bins, np.int64)
+    if pred.dtype == bool:
+        hist_true[[0, bins - 1]] = counts.fn, counts.tp
+        negatives = counts.pixels - counts.tp - counts.fn
+        hist_false[[0, bins - 1]] = negatives - counts.fp, counts.fp
+        return hist_true, hist_false
+    if bins == 256 and pred.dtype in (np.uint8, np.float32, np.float64):
+        levels = pred if pred.dtype == np.uint8 else cv2.convertScaleAbs(pred, alpha=255.0)
+        hist_all = cv2.calcHist([levels], [0], None, [256], [0, 256]).ravel().astype(np.int64)
+        # target pixels are few: count them inside their boxes rather than over the frame
+        for r0, c0, r1, c1 in occupied_boxes(mask_true):
+            hist_true += np.bincount(levels[r0:r1, c0:c1][mask_true[r0:r1, c0:c1]], minlength=256)
+        return hist_true, hist_all - hist_true
     index = _probability_bins(pred, bins)
     hist_true = np.bincount(index[mask_true], minlength=bins)
-    hist_all = np.bincount(index.ravel(), minlength=bins)
-    return hist_true, hist_all - hist_true
+    return hist_true, np.bincount(index.ravel(), minlength=bins) - hist_true
 
 
 def _ratio(numerator: float, denominator: float, zero_division: float) -> float:
@@ -451,11 +513,11 @@ class Evaluator:
             "pa": np.array([_ratio(v, s["predicted"], z) for v in self._curve]),
         }
         if self.options.curve_bins and (self._hist_true.sum() + self._hist_false.sum()):
-            # thresholds are bin lower edges: a pixel counts as predicted when prob >= edge
+            # level k stands for probability k / (bins - 1); predicted when level >= k
             tp = np.cumsum(self._hist_true[::-1])[::-1]
             fp = np.cumsum(self._hist_false[::-1])[::-1]
             positives, negatives = self._hist_true.sum(), self._hist_false.sum()
-            curves["threshold"] = np.arange(self.options.curve_bins) / self.options.curve_bins
+            curves["threshold"] = np.arange(self.options.curve_bins) / (self.options.curve_bins - 1)
             curves["tpr"] = tp / positives if positives else np.full(tp.shape, z, float)
             curves["fpr"] = fp / negatives if negatives else np.full(fp.shape, z, float)
             predicted = tp + fp

@@ -125,6 +125,18 @@ def test_pd_and_pa_curves_grow_with_distance():
     assert np.all(np.diff(curves["pd"]) >= 0) and np.all(np.diff(curves["pa"]) >= 0)
 
 
+def test_float_and_8_bit_maps_give_the_same_curves():
+    truth = _frame((5, 5, 9, 9), (20, 20, 22, 22))
+    prob = np.random.default_rng(2).random((40, 40)).astype(np.float32)
+    as_uint8 = np.rint(prob * 255).astype(np.uint8)
+    a = evaluate([(truth, prob)]).curves
+    b = evaluate([(truth, as_uint8)]).curves
+    c = evaluate([(truth, prob.astype(np.float64))], curve_bins=256).curves
+    for key in ("tpr", "fpr", "precision"):
+        np.testing.assert_array_equal(a[key], b[key])
+        np.testing.assert_array_equal(a[key], c[key])
+
+
 def test_roc_and_pr_curves_from_probabilities():
     truth = np.zeros((10, 10), bool)
     truth[:2] = True
@@ -132,7 +144,7 @@ def test_roc_and_pr_curves_from_probabilities():
     prob[0] = 0.9  # 10 true positives at high confidence
     prob[1] = 0.3  # 10 true positives at low confidence
     prob[5, :5] = 0.6  # 5 false positives in between
-    c = evaluate([(truth, prob)], curve_bins=10).curves
+    c = evaluate([(truth, prob)], curve_bins=11).curves  # thresholds 0, 0.1, ..., 1
     k = {round(t, 1): i for i, t in enumerate(c["threshold"])}
     assert c["tpr"][k[0.0]] == 1.0 and c["fpr"][k[0.0]] == 1.0
     assert c["tpr"][k[0.5]] == 0.5 and c["fpr"][k[0.5]] == pytest.approx(5 / 80)
@@ -191,7 +203,8 @@ def test_match_frame_gives_markers_in_frame_coordinates():
     pred = _frame((20, 31, 22, 33), (2, 2, 3, 3))
     m = match_frame(truth, pred)
     assert m.hits.tolist() == [0] and m.misses.tolist() == [] and len(m.false_alarms) == 1
-    np.testing.assert_allclose(m.centroids("true"), [[30.5, 20.5]])
+    np.testing.assert_allclose(m.true.centroid, [[30.5, 20.5]])
+    np.testing.assert_array_equal(m.pred.bbox, [[2, 2, 3, 3], [20, 31, 22, 33]])
 
 
 # --- against independent implementations --------------------------------------------
@@ -291,3 +304,20 @@ def test_legacy_parity_with_pyirstdmetrics():
     r = ev.result()
     assert r.legacy["pd"] == pytest.approx(float(got["probability_detection"][0]), abs=1e-12)
     assert r.legacy["fa_pixel"] == pytest.approx(float(got["false_alarm"][0]), abs=1e-15)
+
+
+@pytest.mark.parametrize("shape", [(130, 170), (1024, 1280)])
+def test_box_by_box_scan_equals_whole_frame_skimage(shape):
+    rng = np.random.default_rng(9)
+    density = 30 / (shape[0] * shape[1])  # about 30 blobs: the reference loop is quadratic
+    truth = rng.random(shape) < density
+    truth[40:60, 10:100] = True  # a target spanning several tiles
+    pred = np.roll(truth, 1, axis=0) | (rng.random(shape) < density)
+    m = match_frame(truth, pred)
+    props = regionprops(label(pred, connectivity=2))
+    np.testing.assert_allclose(m.pred.centroid, [p.centroid[::-1] for p in props])
+    np.testing.assert_array_equal(m.pred.area, [p.area for p in props])
+    counts = count_frame(truth, pred)
+    assert counts.tp == np.sum(truth & pred) and counts.fp == np.sum(pred & ~truth)
+    n, detected, false_pixels = _basicirstd_style(truth, pred)
+    assert (counts.targets, counts.legacy_detections, counts.legacy_false_pixels) == (n, detected, false_pixels)

@@ -201,8 +201,9 @@ def propose_target(
         Sobel aperture of Canny.
     window_margin : int, keyword-only
         The window is the seed's box grown by ``max(window_margin, seed size)``;
-        when the proposal reaches the window's edge the growth is doubled,
-        up to `max_window` pixels on each side.
+        while the bright blob around the seed (split from the background by
+        Otsu's method) runs off the window, the growth is doubled, up to
+        `max_window` pixels on each side.
     method : {"contour", "level"}, keyword-only
         ``"contour"`` fills the closed edge contour around the seed and falls
         back to ``"level"`` when none closes around it.
@@ -221,21 +222,24 @@ def propose_target(
     box, seed_mask = _seed_box(seed, image.shape)
     extent = max(box[2] - box[0], box[3] - box[1])
     grow = max(window_margin, extent)
+    h, w = image.shape
     while True:
-        proposal = _propose_in_window(image, box, seed_mask, grow, low, high, sigma, aperture, method)
-        window = proposal.window
-        whole_frame = window == (0, 0) + image.shape
-        r0, c0, r1, c1 = window
-        if not _touches_border(proposal.mask[r0:r1, c0:c1]) or whole_frame or grow >= max_window:
-            return proposal
+        window = (max(box[0] - grow, 0), max(box[1] - grow, 0), min(box[2] + grow, h), min(box[3] + grow, w))
+        image8 = _stretch(image[window[0] : window[2], window[1] : window[3]], sigma)
+        if grow >= max_window or window == (0, 0, h, w) or not _bright_region_reaches_border(image8, box, seed_mask, window):
+            return _propose_in_window(image8, image.shape, box, seed_mask, window, low, high, aperture, method)
         grow *= 2  # the target is larger than the window: look wider
 
 
-def _propose_in_window(image, box, seed_mask, grow, low, high, sigma, aperture, method) -> Proposal:
-    h, w = image.shape
-    window = (max(box[0] - grow, 0), max(box[1] - grow, 0), min(box[2] + grow, h), min(box[3] + grow, w))
+def _bright_region_reaches_border(image8, box, seed_mask, window) -> bool:
+    """Whether the bright blob around the seed (Otsu split) runs off the window."""
+    otsu, _ = cv2.threshold(image8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    region = _component_at(image8 >= otsu, _seed_point(image8, box, seed_mask, window))
+    return region is not None and _touches_border(region)
+
+
+def _propose_in_window(image8, shape, box, seed_mask, window, low, high, aperture, method) -> Proposal:
     r0, c0, r1, c1 = window
-    image8 = _stretch(image[r0:r1, c0:c1], sigma)
     if low is None or high is None:
         auto_low, auto_high = canny_thresholds(image8, aperture=aperture)
         low = auto_low if low is None else low
@@ -247,7 +251,7 @@ def _propose_in_window(image, box, seed_mask, grow, low, high, sigma, aperture, 
         region = _contour_region(image8, edges, point)
     if region is None:
         region, used = _level_region(image8, edges, point), "level"
-    mask = np.zeros(image.shape, bool)
+    mask = np.zeros(shape, bool)
     if region is not None:
         mask[r0:r1, c0:c1] = region
     return Proposal(mask=mask, edges=edges, window=window, thresholds=(float(low), float(high)), method=used)

@@ -131,13 +131,16 @@ def _index_sirst_v2(root: Path) -> Index:
     return Index("sirst-v2", frames, _splits_from_files(files, known))
 
 
-def _index_sirst_v1(root: Path) -> Index:
+def _index_images_masks_splits(root: Path, layout: str, split_dir: Path, required: tuple[str, ...]) -> Index:
+    """images/ + masks/ with split files in `split_dir`, some of them required by name."""
     frames = _records(root / "images", root / "masks")
-    known = {r.id for r in frames}
-    idx = root / "idx_427"
-    files = {"trainval": idx / "trainval.txt", "test": idx / "test.txt"}
-    files.update({p.stem: p for p in sorted(idx.glob("*.txt"))})
-    return Index("sirst-v1", frames, _splits_from_files(files, known))
+    files = {name: split_dir / f"{name}.txt" for name in required}
+    files.update({p.stem: p for p in sorted(split_dir.glob("*.txt"))})
+    return Index(layout, frames, _splits_from_files(files, {r.id for r in frames}))
+
+
+def _index_sirst_v1(root: Path) -> Index:
+    return _index_images_masks_splits(root, "sirst-v1", root / "idx_427", ("trainval", "test"))
 
 
 def _index_basicirstd(root: Path) -> Index:
@@ -160,12 +163,7 @@ def _dnanet_split_dir(root: Path) -> Path | None:
 
 
 def _index_dnanet(root: Path) -> Index:
-    frames = _records(root / "images", root / "masks")
-    known = {r.id for r in frames}
-    idx = _dnanet_split_dir(root)
-    files = {"train": idx / "train.txt", "test": idx / "test.txt"}
-    files.update({p.stem: p for p in sorted(idx.glob("*.txt"))})
-    return Index("dnanet", frames, _splits_from_files(files, known))
+    return _index_images_masks_splits(root, "dnanet", _dnanet_split_dir(root), ("train", "test"))
 
 
 def _index_irstd1k(root: Path) -> Index:

@@ -12,9 +12,9 @@ import argparse
 import sys
 
 from .. import __version__
-from . import data, gui, quality
+from . import data, gui, model, quality
 
-COMMAND_MODULES = (gui, data, quality)
+COMMAND_MODULES = (gui, data, quality, model)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,168 @@
+"""Model commands: ``model-info``, ``train``, ``predict``, ``evaluate`` (torch imported only when run)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def _model_options(parser) -> None:
+    parser.add_argument("--name", default="ispanet", help="ispanet, ispanet-a, ispanet-c or ispanet-d")
+    parser.add_argument("--channels", type=int, default=None, help="the paper's c (16, 32, 64, 128; default 64)")
+    parser.add_argument("--variant", default=None, help="Table XI variant: B (full), A, C, D")
+
+
+def register(commands) -> None:
+    info = commands.add_parser("model-info", help="parameters and multiply-accumulates of ISPANet")
+    _model_options(info)
+    info.add_argument("--size", type=int, nargs=2, default=(1024, 1280), metavar=("H", "W"))
+    info.add_argument("--json", action="store_true")
+    info.set_defaults(run=run_model_info)
+
+    tr = commands.add_parser("train", help="train ISPANet on a dataset")
+    tr.add_argument("dataset", help="dataset folder")
+    tr.add_argument("--out", required=True, help="run folder: checkpoints, metrics.csv, config.json")
+    _model_options(tr)
+    tr.add_argument("--train-split", default=None, help="default: train (or trainval), else a seeded 6:2:2 split")
+    tr.add_argument("--val-split", default=None, help="default: val, else from the seeded split")
+    tr.add_argument("--size", type=int, nargs=2, default=None, metavar=("H", "W"), help="training size (1024 1280)")
+    tr.add_argument("--epochs", type=int, default=None)
+    tr.add_argument("--batch", type=int, default=None)
+    tr.add_argument("--lr", type=float, default=None)
+    tr.add_argument("--warmup", type=int, default=None, help="warm-up epochs (5)")
+    tr.add_argument("--loss", choices=("fsiou", "softiou", "bce"), default=None)
+    tr.add_argument("--device", default=None, help="auto (default), cpu or cuda")
+    tr.add_argument("--workers", type=int, default=None)
+    tr.add_argument("--seed", type=int, default=None)
+    tr.add_argument("--no-augment", action="store_true")
+    tr.add_argument("--max-steps", type=int, default=None, help="stop after this many steps (smoke runs)")
+    tr.add_argument("--resume", action="store_true", help="continue from RUN_DIR/last.pt")
+    tr.add_argument("--init", default=None, help="start from this checkpoint's weights (fine-tuning)")
+    tr.set_defaults(run=run_train)
+
+    pr = commands.add_parser("predict", help="write predicted masks (and probabilities) for a dataset")
+    pr.add_argument("checkpoint")
+    pr.add_argument("dataset")
+    pr.add_argument("--out", required=True)
+    pr.add_argument("--split", default="all")
+    pr.add_argument("--threshold", type=float, default=0.5)
+    pr.add_argument("--probabilities", action="store_true", help="also write <id>_prob.png (16-bit)")
+    pr.add_argument("--device", default="auto")
+    pr.set_defaults(run=run_predict)
+
+    ev = commands.add_parser("evaluate", help="predict a split and score it (same JSON as eval)")
+    ev.add_argument("checkpoint")
+    ev.add_argument("dataset")
+    ev.add_argument("--split", default="test")
+    ev.add_argument("--threshold", type=float, default=0.5)
+    ev.add_argument("--distance", type=float, default=2.0)
+    ev.add_argument("--device", default="auto")
+    ev.add_argument("--json", action="store_true")
+    ev.set_defaults(run=run_evaluate)
+
+
+def _bar(total, desc):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, file=sys.stderr, disable=None, leave=False, dynamic_ncols=True)
+
+
+def _config_from_args(args):
+    from ..core.errors import IrstlabelError
+    from ..model.factory import model_config
+
+    try:
+        overrides = {"channels": args.channels}
+        if args.variant is not None:
+            overrides["variant"] = args.variant
+        return model_config(args.name, **overrides)
+    except ValueError as exc:
+        raise IrstlabelError(None, str(exc)) from None
+
+
+def run_model_info(args: argparse.Namespace) -> int:
+    from ..model.info import model_info
+
+    info = model_info(_config_from_args(args), tuple(args.size))
+    if args.json:
+        print(json.dumps(info))
+    else:
+        print(f"{info['params'] / 1e6:.2f} M parameters, {info['macs'] / 1e9:.2f} G multiply-accumulates "
+              f"at 1x1x{args.size[0]}x{args.size[1]}")
+    return 0
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from ..model.data import DatasetPairs
+    from ..model.splits import training_splits
+    from ..model.train import TrainConfig, train
+
+    model_config = _config_from_args(args)
+    settings = {k: v for k, v in {
+        "size": tuple(args.size) if args.size else None, "epochs": args.epochs, "batch": args.batch, "lr": args.lr, "warmup_epochs": args.warmup,
+        "loss": args.loss, "device": args.device, "workers": args.workers, "seed": args.seed,
+        "max_steps": args.max_steps,
+    }.items() if v is not None}
+    if args.no_augment:
+        settings["augment"] = False
+    config = TrainConfig(**settings)
+    source = DatasetPairs(args.dataset)
+    from ..core.datasets import Dataset
+
+    train_ids, val_ids = training_splits(Dataset.open(args.dataset), args.train_split, args.val_split, seed=config.seed)
+    bar = _bar(config.epochs, "train")
+
+    def on_event(event):
+        if event["event"] == "step":
+            bar.set_postfix(epoch=event["epoch"], step=f"{event['step']}/{event['steps']}", loss=f"{event['loss']:.4f}",
+                            lr=f"{event['lr']:.2e}")
+        elif event["event"] == "epoch":
+            bar.update(1)
+            val = event["metrics"].get("val")
+            if val:
+                bar.write(f"epoch {event['epoch']}: loss {event['metrics']['loss']:.4f}  IoU {val['pixel']['iou']:.4f}  "
+                          f"Pd {val['target']['pd']:.4f}  Pa {val['target']['pa']:.4f}  F1-T {val['target']['f1']:.4f}")
+
+    with bar:
+        summary = train(model_config, config, source, train_ids, val_ids, args.out, on_event=on_event,
+                        resume=args.resume, init_checkpoint=args.init)
+    print(json.dumps(summary))
+    return 0 if summary["status"] == "finished" else 130
+
+
+def run_predict(args: argparse.Namespace) -> int:
+    from ..core.datasets import Dataset
+    from ..model.checkpoint import model_from_checkpoint
+    from ..model.predict import Predictor, write_predictions
+
+    model, _ = model_from_checkpoint(args.checkpoint)
+    dataset = Dataset.open(args.dataset)
+    frame_ids = dataset.split(args.split)
+    predictor = Predictor(model, device=args.device)
+    with _bar(len(frame_ids), "predict") as bar:
+        n = write_predictions(predictor, dataset.read_frame, frame_ids, args.out, threshold=args.threshold,
+                              probabilities=args.probabilities, progress=lambda done: bar.update(1))
+    print(f"{n} frames written to {args.out}")
+    return 0
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    from ..core.datasets import Dataset
+    from ..core.metrics import Evaluator, MetricOptions
+    from ..model.checkpoint import model_from_checkpoint
+    from ..model.predict import Predictor
+    from .quality import format_table
+
+    model, _ = model_from_checkpoint(args.checkpoint)
+    dataset = Dataset.open(args.dataset)
+    frame_ids = dataset.split(args.split)
+    predictor = Predictor(model, device=args.device)
+    evaluator = Evaluator(MetricOptions(threshold=args.threshold, distance=args.distance), keep_frames=False)
+    with _bar(len(frame_ids), "evaluate") as bar:
+        for frame_id in frame_ids:
+            evaluator.add(dataset.read_mask(frame_id).mask, predictor(dataset.read_frame(frame_id)), frame_id=frame_id)
+            bar.update(1)
+    result = evaluator.result()
+    print(json.dumps(result.as_dict()) if args.json else format_table(result))
+    return 0

@@ -1,0 +1,88 @@
+"""Checkpoints: a plain dict of tensors and JSON-able values, loaded with ``weights_only=True``.
+
+A checkpoint holds ``format``, ``version``, ``model`` (the ISPANetConfig as a
+dict), ``state_dict``, ``epoch``, ``metrics``, ``train`` (the training
+configuration) and, for resuming, ``optimizer``. Loading never runs code:
+anything that is not such a dict (a truncated file, another program's
+checkpoint, a pickle carrying objects) is refused with a one-line message.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import zipfile
+from pathlib import Path
+
+import torch
+
+from ..core.errors import IrstlabelError
+from ..core.io import write_bytes_atomic
+from .config import ISPANetConfig
+
+__all__ = ["FORMAT", "save_checkpoint", "load_checkpoint", "model_from_checkpoint"]
+
+FORMAT = "irstlabel-ispanet"
+VERSION = 1
+REQUIRED = ("format", "version", "model", "state_dict")
+
+
+def save_checkpoint(path: str | os.PathLike, *, model_config: ISPANetConfig, state_dict: dict, **extra) -> None:
+    """Write a checkpoint atomically (temporary file, fsync, rename)."""
+    payload = {
+        "format": FORMAT,
+        "version": VERSION,
+        "model": model_config.to_dict(),
+        "state_dict": {k: v.detach().cpu() for k, v in state_dict.items()},
+        **extra,
+    }
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    write_bytes_atomic(path, buffer.getvalue())
+
+
+def load_checkpoint(path: str | os.PathLike) -> dict:
+    """Load and check a checkpoint; raises IrstlabelError naming the file on any problem."""
+    path = Path(path)
+    if not path.is_file():
+        raise IrstlabelError(path, "checkpoint not found" if not path.exists() else "is not a file")
+    if path.stat().st_size == 0:
+        raise IrstlabelError(path, "empty file (0 bytes), not a checkpoint")
+    if not zipfile.is_zipfile(path):
+        with path.open("rb") as handle:
+            head = handle.read(2)
+        if head[:1] == b"\x80":
+            raise IrstlabelError(path, "refused: a raw pickle file, which can carry code (irstlabel checkpoints are torch.save zip files)")
+        if head != b"PK":
+            raise IrstlabelError(path, "not a torch checkpoint (irstlabel checkpoints are torch.save zip files)")
+    try:
+        data = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else "unsafe content"
+        raise IrstlabelError(path, f"refused: the checkpoint carries pickled objects or code ({reason[:120]})") from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise IrstlabelError(path, f"not a readable torch checkpoint (truncated or corrupt: {str(exc)[:100]})") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT or any(k not in data for k in REQUIRED):
+        raise IrstlabelError(path, "not an irstlabel ISPANet checkpoint (missing format, model or state_dict)")
+    if data["version"] > VERSION:
+        raise IrstlabelError(path, f"checkpoint version {data['version']} is newer than this irstlabel ({VERSION})")
+    try:
+        data["model_config"] = ISPANetConfig.from_dict(data["model"])
+    except (TypeError, ValueError) as exc:
+        raise IrstlabelError(path, f"invalid model settings in checkpoint: {exc}") from None
+    return data
+
+
+def model_from_checkpoint(path: str | os.PathLike):
+    """(model in eval mode, checkpoint dict) from a checkpoint file."""
+    from .ispanet import ISPANet
+
+    data = load_checkpoint(path)
+    model = ISPANet(data["model_config"])
+    try:
+        model.load_state_dict(data["state_dict"])
+    except RuntimeError as exc:
+        raise IrstlabelError(path, f"weights do not fit the model settings ({str(exc).splitlines()[0][:120]})") from None
+    model.eval()
+    return model, data

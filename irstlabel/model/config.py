@@ -1,0 +1,87 @@
+"""ISPANet's configuration: a dataclass saved inside every checkpoint."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+VARIANTS = {
+    "B": "full ISPANet (LFE, MFSA, MFF, FCB head with bias)",
+    "A": "no MFSA (Table XI, A)",
+    "C": "MFF before MFSA (Table XI, C)",
+    "D": "no head bias (Table XI, D)",
+}
+CHANNELS = (16, 32, 64, 128)
+
+
+@dataclass(frozen=True)
+class ISPANetConfig:
+    """Everything that defines an ISPANet's shape.
+
+    Attributes
+    ----------
+    channels : int
+        The paper's ``c``: channels of D2..D5 and of MFSA/MFF (64).
+    variant : {"B", "A", "C", "D"}
+        Table XI's ablations; "B" is the full network.
+    in_channels : int
+        Input channels (1 for infrared frames).
+    lfe_widths : tuple of 4 ints
+        Channels of C2..C5 in the local feature extractor.
+    lfe_blocks : tuple of 4 ints
+        Residual blocks per LFE stage (strides 4, 8, 16, 32).
+    heads : tuple of 4 ints
+        Attention heads of MFSA at D2..D5.
+    scales : tuple of 4 ints
+        MFSA spatial-scaling factor ``s`` at D2..D5 (K and V from an s x s,
+        stride-s convolution).
+    mlp_ratio : float
+        Hidden width of MFSA's feed-forward layer, as a multiple of ``channels``.
+    fuse_from : {"P", "R"}
+        Eq. 18 reading: fuse the upsampled ``P(i+1)`` (top-down, default) or
+        the literal ``R(i+1)``.
+    dropout : float
+        Dropout after the head's first two convolutions (0.1).
+    prior : float
+        The head's prior probability ``pi`` (0.01): last bias
+        ``b = -log((1 - pi) / pi)``; ignored by variant "D".
+    """
+
+    channels: int = 64
+    variant: str = "B"
+    in_channels: int = 1
+    lfe_widths: tuple[int, int, int, int] = (64, 128, 256, 512)
+    lfe_blocks: tuple[int, int, int, int] = (6, 6, 2, 2)
+    heads: tuple[int, int, int, int] = (1, 2, 4, 8)
+    scales: tuple[int, int, int, int] = (8, 4, 2, 1)
+    mlp_ratio: float = 4.0
+    fuse_from: str = "P"
+    dropout: float = 0.1
+    prior: float = 0.01
+
+    def __post_init__(self):
+        if self.variant not in VARIANTS:
+            raise ValueError(f"unknown variant '{self.variant}'; valid: {', '.join(VARIANTS)}")
+        if self.channels < 8 or self.channels % 8:
+            raise ValueError(f"channels must be a multiple of 8, at least 8; got {self.channels}")
+        for name in ("lfe_widths", "lfe_blocks", "heads", "scales"):
+            value = getattr(self, name)
+            if len(value) != 4 or min(value) < 1:
+                raise ValueError(f"{name} must be 4 positive integers, got {value}")
+        for heads in self.heads:
+            if self.channels % heads:
+                raise ValueError(f"channels {self.channels} must be divisible by every head count {self.heads}")
+        if self.fuse_from not in ("P", "R"):
+            raise ValueError(f"fuse_from must be 'P' or 'R', got '{self.fuse_from}'")
+        if not 0.0 < self.prior < 1.0:
+            raise ValueError(f"prior must be in (0, 1), got {self.prior}")
+
+    def to_dict(self) -> dict:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ISPANetConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown model settings: {', '.join(sorted(unknown))}")
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})

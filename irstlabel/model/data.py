@@ -1,0 +1,159 @@
+"""Training and inference data: frame/mask pairs, normalisation, augmentation (Section V-A).
+
+Frames are scaled to [0, 1] by their type's range and standardised per frame
+(zero mean, unit variance): infrared frames of different bit depths and
+gains then look alike to the network. Training samples are unified to the
+training size with the paper's "fill" resize, then augmented: random scaling
+(aspect ratio x 0.58-1.85, long side x 0.5-2), a random crop back to the
+training size (zero padding where the scaled frame is smaller), horizontal
+flip, additive Gaussian noise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import torch
+from torch.utils.data import Dataset as TorchDataset
+
+from ..core.curation import fill_resize, fill_resize_mask
+
+__all__ = ["normalize_frame", "Augment", "PairSource", "DatasetPairs", "TrainingSamples", "InferenceSamples"]
+
+
+def normalize_frame(image: np.ndarray) -> np.ndarray:
+    """Frame -> float32, scaled to [0, 1] by its dtype, standardised per frame."""
+    image = np.asarray(image)
+    if np.issubdtype(image.dtype, np.integer):
+        x = image.astype(np.float32) / float(np.iinfo(image.dtype).max)
+    else:
+        x = image.astype(np.float32)
+    return (x - x.mean()) / (x.std() + 1e-6)
+
+
+@dataclass(frozen=True)
+class Augment:
+    """Augmentation settings (the paper's, by default)."""
+
+    aspect: tuple[float, float] = (0.58, 1.85)
+    long_side: tuple[float, float] = (0.5, 2.0)
+    hflip: bool = True
+    noise_std: tuple[float, float] = (0.0, 0.1)  # in standardised units
+    noise_probability: float = 0.5
+
+
+class PairSource:
+    """Where frames and masks come from: ``frame_ids`` and ``read(frame_id) -> (image, mask)``."""
+
+    frame_ids: tuple[str, ...]
+
+    def read(self, frame_id: str) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class DatasetPairs(PairSource):
+    """Pairs from a dataset folder; opens the folder lazily (safe to send to worker processes)."""
+
+    def __init__(self, root: str, *, layout: str = "auto"):
+        self.root, self.layout = str(root), layout
+        self._dataset = None
+
+    def _open(self):
+        if self._dataset is None:
+            from ..core.datasets import Dataset
+
+            self._dataset = Dataset.open(self.root, layout=self.layout, cache_size=0)
+        return self._dataset
+
+    @property
+    def frame_ids(self):
+        return self._open().frame_ids
+
+    def read(self, frame_id: str):
+        dataset = self._open()
+        return dataset.read_frame(frame_id), dataset.read_mask(frame_id).mask
+
+    def __getstate__(self):
+        return {"root": self.root, "layout": self.layout, "_dataset": None}
+
+
+def _random_scale(rng, image, mask, augment: Augment):
+    h, w = image.shape
+    aspect = (w / h) * rng.uniform(*augment.aspect)
+    long_side = max(h, w) * rng.uniform(*augment.long_side)
+    if aspect >= 1:
+        nw, nh = long_side, long_side / aspect
+    else:
+        nh, nw = long_side, long_side * aspect
+    nh, nw = max(int(round(nh)), 4), max(int(round(nw)), 4)
+    image = cv2.resize(image, (nw, nh), interpolation=cv2.INTER_LINEAR)
+    mask = cv2.resize(mask.astype(np.uint8), (nw, nh), interpolation=cv2.INTER_NEAREST).astype(bool)
+    return image, mask
+
+
+def _random_crop(rng, image, mask, size):
+    th, tw = size
+    h, w = image.shape
+    if h < th or w < tw:
+        ph, pw = max(th - h, 0), max(tw - w, 0)
+        image = np.pad(image, ((0, ph), (0, pw)))
+        mask = np.pad(mask, ((0, ph), (0, pw)))
+        h, w = image.shape
+    r = int(rng.integers(0, h - th + 1))
+    c = int(rng.integers(0, w - tw + 1))
+    return image[r : r + th, c : c + tw], mask[r : r + th, c : c + tw]
+
+
+class TrainingSamples(TorchDataset):
+    """Augmented training samples of a fixed size from a :class:`PairSource`.
+
+    Deterministic given ``seed`` and the epoch (set with :meth:`set_epoch`), so
+    CPU runs are reproducible whatever the number of loader workers.
+    """
+
+    def __init__(self, source: PairSource, frame_ids, size: tuple[int, int], *, augment: Augment | None = Augment(), seed: int = 0):
+        self.source, self.frame_ids, self.size = source, tuple(frame_ids), tuple(size)
+        self.augment, self.seed, self.epoch = augment, seed, 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return len(self.frame_ids)
+
+    def __getitem__(self, index: int):
+        image, mask = self.source.read(self.frame_ids[index])
+        x = normalize_frame(image)
+        x, _ = fill_resize(x, self.size)
+        m = fill_resize_mask(mask, self.size)
+        if self.augment is not None:
+            rng = np.random.default_rng([self.seed, self.epoch, index])
+            x, m = _random_scale(rng, x, m, self.augment)
+            x, m = _random_crop(rng, x, m, self.size)
+            if self.augment.hflip and rng.random() < 0.5:
+                x, m = x[:, ::-1], m[:, ::-1]
+            if rng.random() < self.augment.noise_probability:
+                x = x + rng.normal(0, rng.uniform(*self.augment.noise_std), x.shape).astype(np.float32)
+        return torch.from_numpy(np.ascontiguousarray(x, np.float32))[None], torch.from_numpy(
+            np.ascontiguousarray(m, np.float32)
+        )[None]
+
+
+class InferenceSamples(TorchDataset):
+    """Normalised frames at their own size (or fill-resized to `size`), with their ids."""
+
+    def __init__(self, source: PairSource, frame_ids, *, size: tuple[int, int] | None = None, with_masks: bool = True):
+        self.source, self.frame_ids, self.size, self.with_masks = source, tuple(frame_ids), size, with_masks
+
+    def __len__(self) -> int:
+        return len(self.frame_ids)
+
+    def __getitem__(self, index: int):
+        image, mask = self.source.read(self.frame_ids[index])
+        x = normalize_frame(image)
+        if self.size is not None:
+            x, _ = fill_resize(x, self.size)
+            mask = fill_resize_mask(mask, self.size)
+        return index, torch.from_numpy(x)[None], torch.from_numpy(np.ascontiguousarray(mask))

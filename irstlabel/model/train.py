@@ -1,0 +1,324 @@
+"""Training ISPANet (Section V-A): Adagrad, warm-up then cosine, validation every epoch.
+
+The loop reports through a plain callback (``on_event(dict)``) and checks
+``should_stop()`` after every batch, so a background job can relay progress
+and cancel within one batch; the checkpoint written on the way out resumes
+the run. Under ``torchrun`` with more than one process the same loop runs
+with DistributedDataParallel (NCCL on GPUs, gloo on CPU); rank 0 validates
+and writes files.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, DistributedSampler
+
+from ..core.errors import IrstlabelError
+from ..core.metrics import Evaluator, MetricOptions
+from .checkpoint import load_checkpoint, save_checkpoint
+from .config import ISPANetConfig
+from .data import Augment, InferenceSamples, PairSource, TrainingSamples
+from .ispanet import ISPANet
+from .losses import make_loss
+from .runtime import autocast, barrier, dist_env, init_distributed, resolve_device
+
+__all__ = ["TrainConfig", "train", "lr_at", "weights_digest"]
+
+BEST_METRICS = ("target.f1", "pixel.iou", "pixel.niou", "target.pd", "target.pa")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Training settings; the defaults are the paper's (Section V-A)."""
+
+    epochs: int = 200
+    batch: int = 8
+    size: tuple[int, int] = (1024, 1280)
+    lr: float = 0.01
+    min_lr: float = 1e-5
+    warmup_epochs: int = 5
+    loss: str = "fsiou"
+    alpha: float = 2.0
+    gamma: float = 2.0
+    smooth: float = 1e-6
+    augment: bool = True
+    seed: int = 0
+    workers: int = 2
+    device: str = "auto"
+    amp: bool = True
+    channels_last: bool = True
+    threshold: float = 0.5
+    distance: float = 2.0
+    best_metric: str = "target.f1"
+    max_steps: int | None = None  # stop after this many optimiser steps (smoke runs)
+
+    def __post_init__(self):
+        problems = []
+        if self.epochs < 1:
+            problems.append(f"epochs must be >= 1, got {self.epochs}")
+        if self.batch < 1:
+            problems.append(f"batch must be >= 1, got {self.batch}")
+        if len(self.size) != 2 or min(self.size) < 32:
+            problems.append(f"size must be two sides of at least 32 pixels, got {self.size}")
+        if not 0 < self.min_lr <= self.lr:
+            problems.append(f"need 0 < min_lr <= lr, got {self.min_lr} and {self.lr}")
+        if self.best_metric not in BEST_METRICS:
+            problems.append(f"best_metric must be one of {', '.join(BEST_METRICS)}")
+        if problems:
+            raise IrstlabelError(None, "; ".join(problems))
+
+    def to_dict(self) -> dict:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known})
+
+
+def lr_at(step: int, steps_per_epoch: int, config: TrainConfig) -> float:
+    """Linear warm-up over `warmup_epochs`, then cosine from `lr` down to `min_lr`."""
+    warmup = config.warmup_epochs * steps_per_epoch
+    total = config.epochs * steps_per_epoch
+    if step < warmup:
+        return config.lr * (step + 1) / warmup
+    progress = (step - warmup) / max(total - warmup, 1)
+    return config.min_lr + 0.5 * (config.lr - config.min_lr) * (1 + math.cos(math.pi * min(progress, 1.0)))
+
+
+def weights_digest(model: torch.nn.Module) -> str:
+    """SHA-256 of the parameters, in name order (to compare ranks or runs)."""
+    digest = hashlib.sha256()
+    for name, value in sorted(model.state_dict().items()):
+        if name.endswith(("running_mean", "running_var", "num_batches_tracked")):
+            continue
+        digest.update(name.encode())
+        digest.update(value.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _metric(evaluation, name: str) -> float:
+    group, key = name.split(".")
+    return float(getattr(evaluation, group)[key])
+
+
+def validate(model, source: PairSource, frame_ids, config: TrainConfig, device) -> dict:
+    """Core metrics of the model on validation frames (fill-resized to the training size)."""
+    samples = InferenceSamples(source, frame_ids, size=config.size)
+    loader = DataLoader(samples, batch_size=config.batch, num_workers=0)
+    evaluator = Evaluator(MetricOptions(threshold=config.threshold, distance=config.distance, curve_bins=0),
+                          keep_frames=False)
+    model.eval()
+    with torch.no_grad(), autocast(device, config.amp):
+        for _, x, masks in loader:
+            probs = torch.sigmoid(model(x.to(device)).float()).cpu().numpy()[:, 0]
+            for prob, mask in zip(probs, masks.numpy()):
+                evaluator.add(mask, prob)
+    model.train()
+    result = evaluator.result()
+    return {"pixel": result.pixel, "target": result.target}
+
+
+class _CsvLog:
+    def __init__(self, path: Path, resume: bool):
+        self.path = path
+        self.header = None
+        if resume and path.exists():
+            with path.open() as handle:
+                self.header = next(csv.reader(handle), None)
+
+    def write(self, row: dict) -> None:
+        new = self.header is None
+        if new:
+            self.header = list(row)
+        with self.path.open("a", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=self.header, extrasaction="ignore")
+            if new:
+                writer.writeheader()
+            writer.writerow(row)
+
+
+def train(
+    model_config: ISPANetConfig,
+    config: TrainConfig,
+    source: PairSource,
+    train_ids,
+    val_ids,
+    out_dir,
+    *,
+    on_event: Callable[[dict], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    resume: bool = False,
+    init_checkpoint: str | None = None,
+) -> dict:
+    """Train, validate every epoch, keep ``best.pt`` and ``last.pt`` in `out_dir`.
+
+    Returns a summary: status (``"finished"``, ``"cancelled"``), epochs done,
+    best metric and the checkpoint paths. `init_checkpoint` starts from other
+    weights (fine-tuning); `resume` continues from ``out_dir/last.pt``.
+    """
+    emit = on_event or (lambda event: None)
+    stop = should_stop or (lambda: False)
+    out_dir = Path(out_dir)
+    env = dist_env()
+    device = resolve_device(config.device if not (env.distributed and config.device == "auto" and torch.cuda.is_available())
+                            else f"cuda:{env.local_rank}")
+    if device.type == "cuda":
+        torch.cuda.set_device(device)
+    init_distributed(env, device)
+    if env.is_main:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    if not train_ids:
+        raise IrstlabelError(out_dir, "no training frames")
+    torch.manual_seed(config.seed)
+
+    model = ISPANet(model_config)
+    start_epoch, best_score, optimizer_state = 0, -math.inf, None
+    last_path, best_path = out_dir / "last.pt", out_dir / "best.pt"
+    if resume:
+        state = load_checkpoint(last_path)
+        if state["model_config"] != model_config:
+            raise IrstlabelError(last_path, "model settings differ from this run's; resume with the same settings")
+        model.load_state_dict(state["state_dict"])
+        start_epoch = int(state.get("epoch", 0))
+        best_score = float(state.get("best_score", -math.inf))
+        optimizer_state = state.get("optimizer")
+    elif init_checkpoint is not None:
+        state = load_checkpoint(init_checkpoint)
+        if state["model_config"] != model_config:
+            raise IrstlabelError(init_checkpoint, "model settings differ from the checkpoint's")
+        model.load_state_dict(state["state_dict"])
+    model.to(device)
+    if config.channels_last and device.type == "cuda":
+        model = model.to(memory_format=torch.channels_last)
+    net = model
+    if env.distributed:
+        net = torch.nn.parallel.DistributedDataParallel(
+            model, device_ids=[device.index] if device.type == "cuda" else None
+        )
+    optimizer = torch.optim.Adagrad(model.parameters(), lr=config.lr)
+    if optimizer_state is not None:
+        optimizer.load_state_dict(optimizer_state)
+    loss_fn = make_loss(config.loss, alpha=config.alpha, gamma=config.gamma, smooth=config.smooth)
+
+    samples = TrainingSamples(source, train_ids, config.size, augment=Augment() if config.augment else None, seed=config.seed)
+    sampler = DistributedSampler(samples, num_replicas=env.world_size, rank=env.rank, shuffle=True, seed=config.seed) if env.distributed else None
+    generator = torch.Generator().manual_seed(config.seed)
+    loader = DataLoader(
+        samples,
+        batch_size=config.batch,
+        shuffle=sampler is None,
+        sampler=sampler,
+        num_workers=config.workers,
+        generator=generator,
+        drop_last=len(samples) >= config.batch * env.world_size * 2,
+        pin_memory=device.type == "cuda",
+        persistent_workers=config.workers > 0,
+    )
+    steps_per_epoch = max(len(loader), 1)
+    step = start_epoch * steps_per_epoch
+    csv_log = _CsvLog(out_dir / "metrics.csv", resume) if env.is_main else None
+    if env.is_main:
+        (out_dir / "config.json").write_text(json.dumps({"model": model_config.to_dict(), "train": config.to_dict()}, indent=2))
+    emit({"event": "started", "epochs": config.epochs, "steps_per_epoch": steps_per_epoch, "device": str(device),
+          "start_epoch": start_epoch, "world_size": env.world_size})
+
+    def save(path, epoch, metrics, with_optimizer):
+        extra = {"epoch": epoch, "metrics": metrics, "train": config.to_dict(), "best_score": best_score}
+        if with_optimizer:
+            extra["optimizer"] = optimizer.state_dict()
+        save_checkpoint(path, model_config=model_config, state_dict=model.state_dict(), **extra)
+
+    status, epoch = "finished", start_epoch
+    net.train()
+    try:
+        for epoch in range(start_epoch, config.epochs):
+            samples.set_epoch(epoch)
+            if sampler is not None:
+                sampler.set_epoch(epoch)
+            started, waited, losses = time.perf_counter(), 0.0, []
+            fetch = time.perf_counter()
+            for batch_index, (x, m) in enumerate(loader):
+                waited += time.perf_counter() - fetch
+                lr = lr_at(step, steps_per_epoch, config)
+                for group in optimizer.param_groups:
+                    group["lr"] = lr
+                x, m = x.to(device, non_blocking=True), m.to(device, non_blocking=True)
+                if config.channels_last and device.type == "cuda":
+                    x = x.contiguous(memory_format=torch.channels_last)
+                with autocast(device, config.amp):
+                    logits = net(x)
+                loss = loss_fn(logits.float(), m)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                step += 1
+                losses.append(float(loss.detach()))
+                emit({"event": "step", "epoch": epoch + 1, "step": batch_index + 1, "steps": steps_per_epoch,
+                      "loss": losses[-1], "lr": lr})
+                if stop() or (config.max_steps is not None and step >= config.max_steps):
+                    raise _Stop("cancelled" if stop() else "finished")
+                fetch = time.perf_counter()
+            seconds = time.perf_counter() - started
+            metrics = {"loss": float(np.mean(losses)) if losses else float("nan"), "lr": lr_at(step - 1, steps_per_epoch, config),
+                       "seconds": seconds, "data_wait": waited / max(seconds, 1e-9)}
+            if env.is_main:
+                if val_ids:
+                    metrics["val"] = validate(model, source, val_ids, config, device)
+                    score = _metric(_Namespace(metrics["val"]), config.best_metric)
+                    if score > best_score:
+                        best_score = score
+                        save(best_path, epoch + 1, metrics, with_optimizer=False)
+                save(last_path, epoch + 1, metrics, with_optimizer=True)
+                csv_log.write(_flat_row(epoch + 1, metrics))
+            barrier(env)
+            emit({"event": "epoch", "epoch": epoch + 1, "epochs": config.epochs, "metrics": metrics})
+    except _Stop as why:
+        status = why.status
+        if env.is_main:
+            # the interrupted epoch is not complete: resuming starts it again
+            save(last_path, epoch if status == "cancelled" else epoch + 1, {"stopped_at_step": step}, with_optimizer=True)
+    except KeyboardInterrupt:
+        status = "cancelled"
+        if env.is_main:
+            save(last_path, epoch, {"stopped_at_step": step}, with_optimizer=True)
+    if env.is_main and not best_path.exists():
+        save(best_path, epoch + 1, {}, with_optimizer=False)  # no validation: best is the latest
+    summary = {"status": status, "epochs_done": epoch + 1 if status == "finished" else epoch,
+               "best_metric": config.best_metric, "best_score": best_score if best_score > -math.inf else None,
+               "best": str(best_path), "last": str(last_path), "weights_sha256": weights_digest(model), "rank": env.rank}
+    if env.distributed:  # each rank records its own outcome, so runs can be compared across ranks
+        (out_dir / f"rank{env.rank}.json").write_text(json.dumps(summary))
+    emit({"event": "done", **summary})
+    return summary
+
+
+class _Stop(Exception):
+    def __init__(self, status: str):
+        super().__init__(status)
+        self.status = status
+
+
+class _Namespace:
+    def __init__(self, groups: dict):
+        self.pixel, self.target = groups["pixel"], groups["target"]
+
+
+def _flat_row(epoch: int, metrics: dict) -> dict:
+    row = {"epoch": epoch, "loss": metrics["loss"], "lr": metrics["lr"], "seconds": round(metrics["seconds"], 3),
+           "data_wait": round(metrics["data_wait"], 4)}
+    for group, values in metrics.get("val", {}).items():
+        for key, value in values.items():
+            if isinstance(value, (int, float)):
+                row[f"val_{group}_{key}"] = value
+    return row

@@ -12,9 +12,9 @@ import argparse
 import sys
 
 from .. import __version__
-from . import data, gui, model, quality
+from . import data, gui, model, quality, project
 
-COMMAND_MODULES = (gui, data, quality, model)
+COMMAND_MODULES = (gui, data, quality, model, project)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,211 @@
+"""Starting jobs in child processes, streaming their events, cancelling them, noticing crashes.
+
+Plain Python (threads and subprocess): the GUI wraps it in Qt signals; tests
+drive it directly. At most one training job and one other job run at a time;
+queued jobs start by priority (lower first), so predictions for the frame on
+screen can jump the queue.
+"""
+
+from __future__ import annotations
+
+import collections
+import heapq
+import itertools
+import json
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Callable
+
+from .spec import JobSpec, job_folder
+
+__all__ = ["Job", "Supervisor", "worker_command"]
+
+LOG_LINES = 40
+
+
+def worker_command(job_path) -> list[str]:
+    """How to start a worker: the frozen app itself, or this Python with the CLI module."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "worker", str(job_path)]
+    return [sys.executable, "-m", "irstlabel.cli", "worker", str(job_path)]
+
+
+class Job:
+    """One submitted job: its state, events, result, and the tail of its log."""
+
+    def __init__(self, spec: JobSpec, path: Path, on_event: Callable[[dict], None] | None):
+        self.spec, self.path = spec, path
+        self.state = "queued"  # queued, running, finished, failed, cancelled
+        self.result: dict | None = None
+        self.error: str | None = None
+        self.returncode: int | None = None
+        self.log = collections.deque(maxlen=LOG_LINES)
+        self.events: list[dict] = []
+        self._on_event = on_event
+        self._process: subprocess.Popen | None = None
+        self._done = threading.Event()
+        self._cancel_asked = False
+
+    # called by the supervisor -------------------------------------------------------------
+    def _start(self) -> None:
+        self.state = "running"
+        self._process = subprocess.Popen(
+            worker_command(self.path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1
+        )
+        threading.Thread(target=self._read_stderr, daemon=True).start()
+
+    def _read_stdout(self) -> None:
+        for line in self._process.stdout:
+            try:
+                event = json.loads(line)
+            except ValueError:
+                self.log.append(line.rstrip())
+                continue
+            self._handle(event)
+        self.returncode = self._process.wait()
+        self._finish()
+
+    def _read_stderr(self) -> None:
+        for line in self._process.stderr:
+            self.log.append(line.rstrip())
+
+    def _handle(self, event: dict) -> None:
+        self.events.append(event)
+        if event.get("event") == "result":
+            self.result = event["result"]
+        elif event.get("event") == "error":
+            self.error = event["message"]
+        elif event.get("event") == "log":
+            self.log.append(event["message"])
+        if self._on_event is not None:
+            self._on_event({**event, "job": self.spec.job_id})
+
+    def _finish(self) -> None:
+        code = self.returncode
+        if code == 0:
+            self.state = "finished"
+        elif code == 130 or (self._cancel_asked and self.result and self.result.get("status") == "cancelled"):
+            self.state = "cancelled"
+        else:
+            self.state = "failed"
+            if self.error is None:
+                how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit status {code}"
+                self.error = f"the worker stopped unexpectedly ({how})"
+        self._done.set()
+        if self._on_event is not None:
+            self._on_event({"event": "finished", "job": self.spec.job_id, "state": self.state, "error": self.error,
+                            "log": list(self.log)[-10:]})
+
+    def _mark_cancelled(self) -> None:
+        self.state = "cancelled"
+        self._done.set()
+
+    # public -------------------------------------------------------------------------------
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
+
+    def cancel(self) -> None:
+        """Ask the job to stop (within one batch); a queued job never starts."""
+        self._cancel_asked = True
+        if self._process is not None and self._process.poll() is None:
+            self._process.send_signal(signal.SIGTERM)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._done.wait(timeout)
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+
+class Supervisor:
+    """Runs jobs of one project in worker processes."""
+
+    def __init__(self, project_dir, *, on_event: Callable[[dict], None] | None = None):
+        self.project_dir = Path(project_dir)
+        self.on_event = on_event
+        self._queue: list[tuple[int, int, Job]] = []
+        self._counter = itertools.count()
+        self._running: dict[str, Job] = {}  # slot ("train" or "other") -> job
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._closed = False
+        self._thread = threading.Thread(target=self._schedule, daemon=True)
+        self._thread.start()
+
+    def submit(self, spec: JobSpec, *, priority: int = 10) -> Job:
+        path = spec.write(job_folder(self.project_dir) / f"{spec.job_id}.json")
+        job = Job(spec, path, self.on_event)
+        with self._wake:
+            heapq.heappush(self._queue, (priority, next(self._counter), job))
+            self._wake.notify()
+        return job
+
+    def jobs(self) -> list[Job]:
+        with self._lock:
+            return [entry[2] for entry in self._queue] + list(self._running.values())
+
+    @staticmethod
+    def _slot(job: Job) -> str:
+        return "train" if job.spec.kind == "train" else "other"
+
+    def _schedule(self) -> None:
+        while True:
+            with self._wake:
+                job = None
+                while job is None:
+                    if self._closed:
+                        return
+                    job = self._next_startable()
+                    if job is None:
+                        self._wake.wait(0.5)
+                self._running[self._slot(job)] = job
+            if job._cancel_asked:
+                job._mark_cancelled()
+                self._release(job)
+                continue
+            try:
+                job._start()
+            except OSError as exc:
+                job.state, job.error = "failed", f"could not start the worker ({exc})"
+                job._done.set()
+                self._release(job)
+                continue
+            threading.Thread(target=self._watch, args=(job,), daemon=True).start()
+
+    def _next_startable(self) -> Job | None:
+        for k, (_, _, job) in enumerate(sorted(self._queue)):
+            if self._slot(job) not in self._running:
+                self._queue.remove(sorted(self._queue)[k])
+                heapq.heapify(self._queue)
+                return job
+        return None
+
+    def _watch(self, job: Job) -> None:
+        job._read_stdout()
+        self._release(job)
+
+    def _release(self, job: Job) -> None:
+        with self._wake:
+            if self._running.get(self._slot(job)) is job:
+                del self._running[self._slot(job)]
+            self._wake.notify()
+
+    def shutdown(self, *, cancel: bool = True, timeout: float = 10.0) -> None:
+        """Stop scheduling; cancel what runs and wait for it."""
+        with self._wake:
+            self._closed = True
+            queued = [entry[2] for entry in self._queue]
+            self._queue.clear()
+            running = list(self._running.values())
+            self._wake.notify()
+        for job in queued:
+            job._mark_cancelled()
+        for job in running:
+            if cancel:
+                job.cancel()
+            job.wait(timeout)

@@ -1,0 +1,193 @@
+"""The prediction cache: probability maps in HDF5, one file per prediction set.
+
+``predictions/<set>.h5`` holds one dataset per frame, stored as 8-bit levels
+(``round(255 p)``, the resolution the ROC/PR curves use), LZF-compressed, one
+chunk per frame, so a frame is one read. A set is written into a temporary
+file by one writer and moved into place when complete, so readers never see
+a half-written file. The cache is never the only copy of anything a person
+made: a file that cannot be read, or whose format is not ours, is moved aside
+(``*.damaged-<time>``) and treated as missing, to be computed again.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+from urllib.parse import quote, unquote_to_bytes
+
+import h5py
+import numpy as np
+
+from ..core.errors import IrstlabelError
+
+__all__ = ["PredictionCache", "CacheWriter"]
+
+FORMAT = "irstlabel-predictions"
+VERSION = 1
+
+
+def _key(frame_id: str) -> str:
+    return quote(frame_id.encode("utf-8", "surrogateescape"), safe="-_ ")
+
+
+def _frame_id(key: str) -> str:
+    return unquote_to_bytes(key).decode("utf-8", "surrogateescape")
+
+
+def _set_file_name(name: str) -> str:
+    if not name or name.startswith(".") or len(name) > 200:
+        raise IrstlabelError(None, f"invalid prediction set name '{name}'")
+    return quote(name, safe="-_.") + ".h5"
+
+
+class CacheWriter:
+    """Writes one prediction set; ``commit()`` moves it into place (context manager)."""
+
+    def __init__(self, cache: "PredictionCache", name: str, attrs: dict):
+        self.cache, self.name = cache, name
+        self.final = cache.path_of(name)
+        self.temp = self.final.with_name(self.final.name + f".{os.getpid()}.tmp")
+        self.file = h5py.File(self.temp, "w")
+        self.file.attrs["format"] = FORMAT
+        self.file.attrs["version"] = VERSION
+        self.file.attrs["name"] = name
+        for key, value in attrs.items():
+            self.file.attrs[key] = value
+        self.count = 0
+
+    def write(self, frame_id: str, probability: np.ndarray) -> None:
+        probability = np.asarray(probability)
+        if probability.ndim != 2:
+            raise ValueError(f"a probability map must be 2-D, got {probability.shape}")
+        if probability.dtype == np.uint8:
+            levels = probability
+        else:
+            levels = np.clip(np.rint(probability.astype(np.float32) * 255.0), 0, 255).astype(np.uint8)
+        key = _key(frame_id)
+        if key in self.file:
+            del self.file[key]
+        self.file.create_dataset(key, data=levels, chunks=levels.shape, compression="lzf")
+        self.count += 1
+
+    def commit(self) -> None:
+        self.file.attrs["frames"] = self.count
+        self.file.close()
+        with open(self.temp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(self.temp, self.final)
+        self.cache.forget(self.name)
+
+    def abort(self) -> None:
+        if self.file.id.valid:
+            self.file.close()
+        self.temp.unlink(missing_ok=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, value, traceback):
+        if kind is None:
+            self.commit()
+        else:
+            self.abort()
+        return False
+
+
+class PredictionCache:
+    """Read and write prediction sets in a folder of HDF5 files."""
+
+    def __init__(self, folder):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._open: dict[str, tuple[h5py.File, float]] = {}
+        self._lock = threading.Lock()
+
+    def path_of(self, name: str) -> Path:
+        return self.folder / _set_file_name(name)
+
+    def sets(self) -> list[str]:
+        names = []
+        for path in sorted(self.folder.glob("*.h5")):
+            names.append(unquote_to_bytes(path.stem).decode("utf-8", "replace"))
+        return names
+
+    def writer(self, name: str, **attrs) -> CacheWriter:
+        """A writer for set `name`; the set appears when the writer commits."""
+        return CacheWriter(self, name, attrs)
+
+    def _file(self, name: str) -> h5py.File | None:
+        path = self.path_of(name)
+        try:
+            mtime = path.stat().st_mtime_ns
+        except FileNotFoundError:
+            self.forget(name)
+            return None
+        cached = self._open.get(name)
+        if cached is not None and cached[1] == mtime:
+            return cached[0]
+        self.forget(name)
+        try:
+            handle = h5py.File(path, "r")
+            if handle.attrs.get("format") != FORMAT or int(handle.attrs.get("version", -1)) != VERSION:
+                handle.close()
+                raise OSError("not an irstlabel prediction cache of this version")
+        except OSError:
+            self._move_aside(path)
+            return None
+        self._open[name] = (handle, mtime)
+        return handle
+
+    def _move_aside(self, path: Path) -> None:
+        aside = path.with_name(f"{path.name}.damaged-{int(time.time())}")
+        try:
+            os.replace(path, aside)
+        except OSError:
+            pass
+
+    def forget(self, name: str) -> None:
+        cached = self._open.pop(name, None)
+        if cached is not None:
+            cached[0].close()
+
+    def read(self, name: str, frame_id: str) -> np.ndarray | None:
+        """The probability map (float32 in [0, 1]) of a frame, or None when not cached."""
+        levels = self.read_levels(name, frame_id)
+        return None if levels is None else levels.astype(np.float32) / 255.0
+
+    def read_levels(self, name: str, frame_id: str) -> np.ndarray | None:
+        """The stored 8-bit levels (``round(255 p)``) of a frame, or None."""
+        with self._lock:
+            handle = self._file(name)
+            if handle is None:
+                return None
+            key = _key(frame_id)
+            if key not in handle:
+                return None
+            try:
+                return handle[key][()]
+            except (OSError, KeyError):
+                self.forget(name)
+                self._move_aside(self.path_of(name))
+                return None
+
+    def frame_ids(self, name: str) -> list[str]:
+        with self._lock:
+            handle = self._file(name)
+            return [] if handle is None else [_frame_id(k) for k in handle.keys()]
+
+    def attrs(self, name: str) -> dict:
+        with self._lock:
+            handle = self._file(name)
+            return {} if handle is None else {k: handle.attrs[k] for k in handle.attrs}
+
+    def delete(self, name: str) -> None:
+        with self._lock:
+            self.forget(name)
+            self.path_of(name).unlink(missing_ok=True)
+
+    def close(self) -> None:
+        with self._lock:
+            for name in list(self._open):
+                self.forget(name)

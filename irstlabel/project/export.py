@@ -1,0 +1,112 @@
+"""Exporting a project: the relabelled dataset in its source layout, a generic copy, or COCO JSON.
+
+The source dataset is never written; the output folder must be new or empty.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from ..core.errors import IrstlabelError
+from ..core.io import write_mask
+from ..core.targets import find_targets
+
+__all__ = ["export_project", "coco_dict"]
+
+_MASK_FOLDERS = {
+    "sirst-v2": ("annotations/masks", "_pixels0"),
+    "sirst-v1": ("masks", "_pixels0"),
+    "irstd-1k": ("IRSTD1k_Label", ""),
+}
+
+
+def _prepare(out: Path) -> None:
+    if out.exists() and any(out.iterdir()):
+        raise IrstlabelError(out, "output folder is not empty; choose a new one (nothing was written)")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise IrstlabelError(out, f"cannot create the output folder ({exc.strerror})") from None
+
+
+def _mask_target(project, out: Path, frame_id: str) -> Path:
+    record = project.dataset.record(frame_id)
+    root = project.dataset.root
+    if record.mask_path is not None:
+        relative = Path(os.path.relpath(record.mask_path, root))
+        return (out / relative).with_suffix(".png")
+    folder, suffix = _MASK_FOLDERS.get(project.dataset.layout, ("masks", ""))
+    return out / folder / f"{frame_id}{suffix}.png"
+
+
+def export_project(project, out, *, layout: str = "source", progress=None) -> dict:
+    """Write the current labels of every frame; returns a summary.
+
+    ``"source"``: a copy of the dataset in its own layout (split files and
+    all) with the current masks in place of the originals. ``"generic"``:
+    ``images/`` and ``masks/``. ``"coco"``: ``annotations.json`` with RLE
+    masks, boxes, areas and centroids (written with pycocotools).
+    """
+    out = Path(out)
+    if layout not in ("source", "generic", "coco"):
+        raise IrstlabelError(None, f"unknown export layout '{layout}'; use source, generic or coco")
+    _prepare(out)
+    dataset = project.dataset
+    if layout == "coco":
+        data = coco_dict(project)
+        (out / "annotations.json").write_text(json.dumps(data))
+        return {"layout": "coco", "frames": len(data["images"]), "targets": len(data["annotations"]), "out": str(out)}
+    if layout == "source":
+        ignore = shutil.ignore_patterns(".*")
+        shutil.copytree(dataset.root, out, ignore=ignore, dirs_exist_ok=True)
+    edited = 0
+    for k, frame_id in enumerate(dataset.frame_ids, 1):
+        mask = project.load_mask(frame_id)
+        if layout == "generic":
+            image = dataset.record(frame_id).image_path
+            (out / "images").mkdir(exist_ok=True)
+            (out / "masks").mkdir(exist_ok=True)
+            shutil.copy2(image, out / "images" / image.name)
+            write_mask(out / "masks" / f"{frame_id}.png", mask)
+        else:
+            target = _mask_target(project, out, frame_id)
+            record = dataset.record(frame_id)
+            if record.mask_path is not None and record.mask_path.suffix.lower() != ".png":
+                (out / os.path.relpath(record.mask_path, dataset.root)).unlink(missing_ok=True)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_mask(target, mask)
+        edited += project.is_edited(frame_id)
+        if progress is not None:
+            progress(k, len(dataset))
+    return {"layout": layout if layout == "generic" else dataset.layout, "frames": len(dataset), "edited": edited,
+            "out": str(out)}
+
+
+def coco_dict(project) -> dict:
+    """COCO instance annotations of the current masks: one annotation per target."""
+    from pycocotools import mask as mask_utils
+
+    dataset = project.dataset
+    images, annotations = [], []
+    for image_id, frame_id in enumerate(dataset.frame_ids, 1):
+        mask = project.load_mask(frame_id)
+        h, w = mask.shape
+        images.append({"id": image_id, "file_name": os.path.relpath(dataset.record(frame_id).image_path, dataset.root),
+                       "height": h, "width": w, "frame_id": frame_id})
+        targets = find_targets(mask)
+        for k in range(len(targets)):
+            rle = mask_utils.encode(np.asfortranarray(targets.mask_of(k).astype(np.uint8)))
+            r0, c0, r1, c1 = (int(v) for v in targets.bbox[k])
+            annotations.append({
+                "id": len(annotations) + 1, "image_id": image_id, "category_id": 1, "iscrowd": 0,
+                "segmentation": {"size": [h, w], "counts": rle["counts"].decode("ascii")},
+                "area": int(targets.area[k]), "bbox": [c0, r0, c1 - c0, r1 - r0],
+                "centroid": [float(targets.centroid[k][0]), float(targets.centroid[k][1])],
+            })
+    return {"info": {"description": "irstlabel export", "version": "1"}, "images": images,
+            "annotations": annotations, "categories": [{"id": 1, "name": "target", "supercategory": "target"}]}

@@ -1,0 +1,362 @@
+"""The annotation store: current masks, review state, edit log, registry of checkpoints and results.
+
+A project sits beside a dataset (``<dataset>/.irstlabel/`` by default) and
+never modifies it. Its folder holds:
+
+* ``masks/<frame_id>.png`` -- the current mask of every edited frame, 0/255,
+  written atomically. These files are the source of truth for labels.
+* ``project.sqlite`` -- review states, per-target records (area, centroid,
+  LPD of the original and current label, source), the append-only edit log,
+  checkpoints, prediction sets and evaluation results (WAL, one transaction per
+  user action).
+* ``predictions/*.h5`` -- the prediction cache (see :mod:`.cache`).
+* ``lock`` -- held by the one process that may write.
+
+Examples
+--------
+>>> import tempfile
+>>> from irstlabel.core.synthetic import make_demo_dataset
+>>> root = make_demo_dataset(tempfile.mkdtemp(), frames=2, size=(32, 40))
+>>> project = Project.open(root)
+>>> frame_id = project.frame_ids[0]
+>>> mask = project.load_mask(frame_id)
+>>> project.save_mask(frame_id, mask, source="manual").frame_id == frame_id
+True
+>>> project.close()
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..core.datasets import Dataset
+from ..core.errors import IrstlabelError, display_path
+from ..core.io import encode_mask_png, read_mask, write_bytes_atomic
+from ..core.label_compare import compare_labels
+from .cache import PredictionCache
+from .lock import WriterLock
+from .schema import FRAME_STATES, TARGET_STATES, connect, transaction
+
+__all__ = ["Project", "SaveResult", "FRAME_STATES", "TARGET_STATES"]
+
+PROJECT_FOLDER = ".irstlabel"
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    frame_id: str
+    sha256: str
+    targets: list[dict]
+
+
+def _key(frame_id: str) -> str:
+    """A frame id as stored in SQLite, which cannot hold undecodable file-name bytes.
+
+    Ids that are valid UTF-8 are stored as they are; others as NUL (which no
+    file name contains) followed by the hex of their bytes.
+    """
+    try:
+        frame_id.encode("utf-8")
+        return frame_id
+    except UnicodeEncodeError:
+        return "\0" + frame_id.encode("utf-8", "surrogateescape").hex()
+
+
+def _unkey(key: str) -> str:
+    return bytes.fromhex(key[1:]).decode("utf-8", "surrogateescape") if key.startswith("\0") else key
+
+
+def _check_source(source: str) -> str:
+    if source in ("manual", "canny", "import") or (source.startswith("prediction:") and len(source) > 11):
+        return source
+    raise IrstlabelError(None, f"unknown mask source '{source}'; use manual, canny or prediction:<set>")
+
+
+class Project:
+    """An annotation project over a dataset. Use :meth:`Project.open`."""
+
+    def __init__(self, dataset: Dataset, folder: Path, readonly: bool):
+        self.dataset = dataset
+        self.folder = folder
+        self.readonly = readonly
+        self.masks_folder = folder / "masks"
+        self._lock = None
+        if not readonly:
+            self._lock = WriterLock(folder)
+            self._lock.acquire()
+        try:
+            self.db = connect(folder / "project.sqlite")
+            self.predictions = PredictionCache(folder / "predictions")
+            if not readonly:
+                self._init_meta()
+                self.reconcile()
+        except BaseException:
+            self.close()
+            raise
+
+    @classmethod
+    def open(cls, dataset_dir, project_dir=None, *, readonly: bool = False, layout: str = "auto") -> "Project":
+        """Open (creating if needed) the project of a dataset.
+
+        Parameters
+        ----------
+        dataset_dir : path-like
+            The dataset folder, in any layout irstlabel reads; never written.
+        project_dir : path-like, optional
+            Where the project lives (default ``<dataset>/.irstlabel``).
+        readonly : bool, keyword-only
+            Open without taking the writer lock (reviewing, another process).
+
+        Raises
+        ------
+        IrstlabelError
+            Unreadable dataset, a project folder that cannot be created, or a
+            project already open for writing by another live process.
+        """
+        dataset = Dataset.open(dataset_dir, layout=layout)
+        folder = Path(project_dir) if project_dir is not None else Path(dataset_dir) / PROJECT_FOLDER
+        try:
+            (folder / "masks").mkdir(parents=True, exist_ok=True)
+            (folder / "predictions").mkdir(exist_ok=True)
+        except OSError as exc:
+            raise IrstlabelError(folder, f"project folder cannot be created ({exc.strerror})") from None
+        return cls(dataset, folder, readonly)
+
+    # --- life cycle -------------------------------------------------------------------
+
+    def close(self) -> None:
+        db = getattr(self, "db", None)
+        if db is not None:
+            db.close()
+            self.db = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _init_meta(self) -> None:
+        with transaction(self.db):
+            self.db.execute("INSERT OR IGNORE INTO meta VALUES ('dataset', ?)", (str(self.dataset.root.resolve()),))
+            self.db.execute("INSERT OR IGNORE INTO meta VALUES ('layout', ?)", (self.dataset.layout,))
+            self.db.executemany(
+                "INSERT OR IGNORE INTO frames (frame_id) VALUES (?)", [(_key(i),) for i in self.dataset.frame_ids]
+            )
+
+    def reconcile(self) -> int:
+        """Bring the database in line with the mask files after a crash; returns fixes made.
+
+        A save writes the PNG and then commits; a crash in between leaves a
+        newer file than the log says. Each such file gets a ``recovered`` edit.
+        Leftover temporary files of interrupted writes are removed.
+        """
+        fixes = 0
+        for leftover in self.masks_folder.glob(".*.tmp"):
+            leftover.unlink(missing_ok=True)
+        logged = {_unkey(k): sha for k, sha in self.db.execute("SELECT frame_id, mask_sha256 FROM frames WHERE edited = 1")}
+        for path in self.masks_folder.glob("*.png"):
+            frame_id = os.fsdecode(path.stem)
+            if frame_id not in self.dataset:
+                continue
+            sha = hashlib.sha256(path.read_bytes()).hexdigest()
+            if logged.get(frame_id) != sha:
+                self._record(frame_id, sha, "recovered", "file", read_mask(path).mask)
+                fixes += 1
+        return fixes
+
+    # --- masks ------------------------------------------------------------------------
+
+    def _mask_path(self, frame_id: str) -> Path:
+        return self.masks_folder / f"{frame_id}.png"
+
+    @property
+    def frame_ids(self) -> tuple[str, ...]:
+        return self.dataset.frame_ids
+
+    def original_mask(self, frame_id: str) -> np.ndarray:
+        """The dataset's own mask (never changed by irstlabel)."""
+        return self.dataset.read_mask(frame_id).mask
+
+    def load_mask(self, frame_id: str) -> np.ndarray:
+        """The current mask: the edited one if any, else the dataset's."""
+        path = self._mask_path(frame_id)
+        if path.exists():
+            return read_mask(path, shape=self.dataset.read_frame(frame_id).shape).mask
+        return self.original_mask(frame_id)
+
+    def is_edited(self, frame_id: str) -> bool:
+        return self._mask_path(frame_id).exists()
+
+    def save_mask(self, frame_id: str, mask: np.ndarray, *, source: str = "manual", target_status: dict | None = None) -> SaveResult:
+        """Save a frame's mask: atomic PNG, then one transaction (targets, state, edit log).
+
+        On a write failure (full disk, read-only folder) the previous mask file
+        is kept and IrstlabelError says why; nothing in the database changes.
+        """
+        self._check_writable()
+        source = _check_source(source)
+        frame = self.dataset.read_frame(frame_id)
+        mask = np.asarray(mask)
+        if mask.shape != frame.shape:
+            raise IrstlabelError(self._mask_path(frame_id), f"mask is {mask.shape[1]}x{mask.shape[0]} but the frame is {frame.shape[1]}x{frame.shape[0]}")
+        png = encode_mask_png(mask)
+        write_bytes_atomic(self._mask_path(frame_id), png)
+        sha = hashlib.sha256(png).hexdigest()
+        targets = self._record(frame_id, sha, "save", source, mask.astype(bool), target_status)
+        return SaveResult(frame_id, sha, targets)
+
+    def _target_rows(self, frame_id: str, mask: np.ndarray, source: str, target_status: dict | None) -> list[dict]:
+        image = self.dataset.read_frame(frame_id)
+        changes = compare_labels(image, self.original_mask(frame_id), mask, frame_id=frame_id)
+        rows = []
+        for change in changes:
+            if change.lpd_new is None:  # a target of the original label that is gone
+                continue
+            index = len(rows)
+            status = (target_status or {}).get(index, "pending" if change.change == "constant" else "edited")
+            if status not in TARGET_STATES:
+                raise IrstlabelError(None, f"unknown target status '{status}'; use {', '.join(TARGET_STATES)}")
+            rows.append({
+                "target": index, "area": int(np.count_nonzero(mask[change.bbox[0]:change.bbox[2], change.bbox[1]:change.bbox[3]])),
+                "x": change.centroid[0], "y": change.centroid[1], "bbox": change.bbox,
+                "lpd_old": change.lpd_old, "lpd_new": change.lpd_new, "change": change.change,
+                "status": status, "source": source,
+            })
+        return rows
+
+    def _record(self, frame_id, sha, action, source, mask, target_status=None) -> list[dict]:
+        rows = self._target_rows(frame_id, mask, source, target_status)
+        now = time.time()
+        key = _key(frame_id)
+        with transaction(self.db):
+            self.db.execute(
+                "UPDATE frames SET edited = 1, mask_sha256 = ?, updated = ?, "
+                "state = CASE state WHEN 'todo' THEN 'in_progress' ELSE state END WHERE frame_id = ?",
+                (sha, now, key),
+            )
+            self.db.execute("DELETE FROM targets WHERE frame_id = ?", (key,))
+            self.db.executemany(
+                "INSERT INTO targets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(key, r["target"], r["area"], r["x"], r["y"], *r["bbox"], r["lpd_old"], r["lpd_new"],
+                  r["change"], r["status"], r["source"]) for r in rows],
+            )
+            self.db.execute(
+                "INSERT INTO edits (time, frame_id, action, source, detail, mask_sha256) VALUES (?, ?, ?, ?, ?, ?)",
+                (now, key, action, source, json.dumps({"targets": len(rows)}), sha),
+            )
+        return rows
+
+    def _check_writable(self) -> None:
+        if self.readonly:
+            raise IrstlabelError(self.folder, "project was opened read-only")
+
+    # --- review state -----------------------------------------------------------------
+
+    def frame_state(self, frame_id: str) -> str:
+        row = self.db.execute("SELECT state FROM frames WHERE frame_id = ?", (_key(frame_id),)).fetchone()
+        return row[0] if row else "todo"
+
+    def set_frame_state(self, frame_id: str, state: str) -> None:
+        self._check_writable()
+        if state not in FRAME_STATES:
+            raise IrstlabelError(None, f"unknown frame state '{state}'; use {', '.join(FRAME_STATES)}")
+        self.dataset.record(frame_id)
+        with transaction(self.db):
+            self.db.execute("UPDATE frames SET state = ?, updated = ? WHERE frame_id = ?", (state, time.time(), _key(frame_id)))
+            self.db.execute("INSERT INTO edits (time, frame_id, action, source) VALUES (?, ?, ?, 'manual')",
+                            (time.time(), _key(frame_id), f"state:{state}"))
+
+    def targets(self, frame_id: str) -> list[dict]:
+        """Per-target records of an edited frame (empty for unedited frames)."""
+        cursor = self.db.execute(
+            "SELECT target, area, x, y, r0, c0, r1, c1, lpd_old, lpd_new, change, status, source "
+            "FROM targets WHERE frame_id = ? ORDER BY target", (_key(frame_id),))
+        keys = ("target", "area", "x", "y", "r0", "c0", "r1", "c1", "lpd_old", "lpd_new", "change", "status", "source")
+        return [dict(zip(keys, row)) for row in cursor]
+
+    def set_target_status(self, frame_id: str, target: int, status: str) -> None:
+        self._check_writable()
+        if status not in TARGET_STATES:
+            raise IrstlabelError(None, f"unknown target status '{status}'; use {', '.join(TARGET_STATES)}")
+        with transaction(self.db):
+            updated = self.db.execute("UPDATE targets SET status = ? WHERE frame_id = ? AND target = ?",
+                                      (status, _key(frame_id), target)).rowcount
+            if not updated:
+                raise IrstlabelError(None, f"frame '{display_path(frame_id)}' has no recorded target {target}")
+            self.db.execute("INSERT INTO edits (time, frame_id, action, source, detail) VALUES (?, ?, ?, 'manual', ?)",
+                            (time.time(), _key(frame_id), f"target:{status}", json.dumps({"target": target})))
+
+    def edit_log(self, frame_id: str | None = None) -> list[dict]:
+        query = "SELECT id, time, frame_id, action, source, detail, mask_sha256 FROM edits"
+        args = ()
+        if frame_id is not None:
+            query += " WHERE frame_id = ?"
+            args = (_key(frame_id),)
+        keys = ("id", "time", "frame_id", "action", "source", "detail", "mask_sha256")
+        rows = [dict(zip(keys, row)) for row in self.db.execute(query + " ORDER BY id", args)]
+        for row in rows:
+            row["frame_id"] = _unkey(row["frame_id"])
+        return rows
+
+    def frame_summary(self) -> list[dict]:
+        """One row per frame for the frame list: state, edited, targets, LPD changes."""
+        counts = {_unkey(row[0]): row[1:] for row in self.db.execute(
+            "SELECT frame_id, COUNT(*), SUM(change = 'increased'), SUM(change = 'decreased'), MIN(lpd_new - lpd_old) "
+            "FROM targets GROUP BY frame_id")}
+        rows = []
+        for key, state, edited in self.db.execute("SELECT frame_id, state, edited FROM frames"):
+            frame_id = _unkey(key)
+            n, up, down, worst = counts.get(frame_id, (None, 0, 0, None))
+            rows.append({"frame_id": frame_id, "state": state, "edited": bool(edited), "targets": n,
+                         "lpd_increased": up or 0, "lpd_decreased": down or 0, "lpd_worst_change": worst})
+        order = {frame_id: k for k, frame_id in enumerate(self.dataset.frame_ids)}
+        rows.sort(key=lambda r: order.get(r["frame_id"], len(order)))
+        return rows
+
+    # --- models and results -----------------------------------------------------------
+
+    def register_checkpoint(self, name: str, path, *, config: dict | None = None, metrics: dict | None = None) -> None:
+        self._check_writable()
+        with transaction(self.db):
+            self.db.execute(
+                "INSERT INTO checkpoints (name, path, created, config, metrics) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET path = excluded.path, created = excluded.created, "
+                "config = excluded.config, metrics = excluded.metrics",
+                (name, str(path), time.time(), json.dumps(config or {}), json.dumps(metrics or {})),
+            )
+
+    def checkpoints(self) -> list[dict]:
+        keys = ("name", "path", "created", "config", "metrics")
+        rows = self.db.execute("SELECT name, path, created, config, metrics FROM checkpoints ORDER BY created")
+        return [{**dict(zip(keys, r)), "config": json.loads(r[3]), "metrics": json.loads(r[4])} for r in rows]
+
+    def register_prediction_set(self, name: str, kind: str, source: str) -> None:
+        self._check_writable()
+        with transaction(self.db):
+            self.db.execute("INSERT OR REPLACE INTO prediction_sets VALUES (?, ?, ?, ?)", (name, kind, str(source), time.time()))
+
+    def prediction_sets(self) -> list[dict]:
+        keys = ("name", "kind", "source", "created")
+        return [dict(zip(keys, r)) for r in self.db.execute("SELECT * FROM prediction_sets ORDER BY created")]
+
+    def add_evaluation(self, prediction_set: str, split: str, result: dict, *, options: dict | None = None) -> None:
+        self._check_writable()
+        with transaction(self.db):
+            self.db.execute("INSERT INTO evaluations (prediction_set, split, created, options, result) VALUES (?, ?, ?, ?, ?)",
+                            (prediction_set, split, time.time(), json.dumps(options or {}), json.dumps(result)))
+
+    def evaluations(self) -> list[dict]:
+        keys = ("prediction_set", "split", "created", "options", "result")
+        rows = self.db.execute("SELECT prediction_set, split, created, options, result FROM evaluations ORDER BY id")
+        return [{**dict(zip(keys, r)), "options": json.loads(r[3]), "result": json.loads(r[4])} for r in rows]

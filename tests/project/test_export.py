@@ -1,0 +1,60 @@
+import json
+
+import numpy as np
+import pytest
+
+from irstlabel.cli import main
+from irstlabel.core.datasets import Dataset
+from irstlabel.core.targets import find_targets
+from irstlabel.project.export import export_project
+from irstlabel.project.store import Project
+from tests.unit.test_datasets import make_irstd1k, make_sirst_v2
+
+
+@pytest.mark.parametrize("make", [make_sirst_v2, make_irstd1k])
+def test_source_layout_export_reopens_with_the_current_masks(tmp_path, make):
+    root = make(tmp_path / "data")
+    with Project.open(root) as project:
+        edited = project.load_mask("Misc_2")
+        edited[20:23, 30:33] = True
+        project.save_mask("Misc_2", edited)
+        summary = export_project(project, tmp_path / "out", layout="source")
+    out = Dataset.open(tmp_path / "out")
+    original = Dataset.open(root)
+    assert out.layout == original.layout == summary["layout"]
+    assert out.frame_ids == original.frame_ids
+    assert {k: len(v) for k, v in out.splits.items()} == {k: len(v) for k, v in original.splits.items()}
+    np.testing.assert_array_equal(out.read_mask("Misc_2").mask, edited)
+    np.testing.assert_array_equal(out.read_mask("Misc_1").mask, original.read_mask("Misc_1").mask)
+    assert not (tmp_path / "out" / ".irstlabel").exists()
+
+
+def test_coco_export_loads_in_pycocotools_and_decodes_to_the_masks(tmp_path, capsys):
+    from pycocotools import mask as mask_utils
+    from pycocotools.coco import COCO
+
+    root = make_sirst_v2(tmp_path / "data")
+    Project.open(root).close()
+    assert main(["export", str(root), "--layout", "coco", "--out", str(tmp_path / "coco")]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    coco = COCO(str(tmp_path / "coco" / "annotations.json"))
+    assert len(coco.getImgIds()) == summary["frames"] == 5
+    dataset = Dataset.open(root)
+    for image in coco.loadImgs(coco.getImgIds()):
+        union = np.zeros((image["height"], image["width"]), bool)
+        for annotation in coco.loadAnns(coco.getAnnIds(imgIds=image["id"])):
+            union |= mask_utils.decode(annotation["segmentation"]).astype(bool)
+            x, y, w, h = annotation["bbox"]
+            assert annotation["area"] == int(mask_utils.area(annotation["segmentation"]))
+        expected = dataset.read_mask(image["frame_id"]).mask
+        np.testing.assert_array_equal(union, expected)
+        assert len(coco.getAnnIds(imgIds=image["id"])) == len(find_targets(expected))
+
+
+def test_export_refuses_a_non_empty_folder_and_touches_nothing(tmp_path, capsys):
+    root = make_sirst_v2(tmp_path / "data")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "keep.txt").write_text("mine")
+    assert main(["export", str(root), "--out", str(tmp_path / "out")]) == 2
+    assert "output folder is not empty" in capsys.readouterr().err
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["keep.txt"]

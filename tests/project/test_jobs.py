@@ -1,0 +1,137 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from irstlabel.core.synthetic import make_demo_dataset
+from irstlabel.jobs.spec import JobSpec
+from irstlabel.jobs.supervisor import Supervisor
+from irstlabel.model.checkpoint import save_checkpoint
+from irstlabel.model.factory import model_config
+from irstlabel.model.ispanet import ISPANet
+from irstlabel.project.cache import PredictionCache
+from irstlabel.project.store import Project
+
+TINY = dict(channels=16, lfe_widths=(16, 32, 64, 64), lfe_blocks=(1, 1, 1, 1), heads=(1, 1, 2, 2))
+TRAIN = {"model": {"name": "ispanet", **TINY},
+         "train": {"epochs": 50, "batch": 2, "size": [48, 64], "workers": 0, "device": "cpu", "warmup_epochs": 1}}
+
+
+@pytest.fixture
+def setup(tmp_path):
+    dataset = make_demo_dataset(tmp_path / "data", frames=5, size=(48, 64), seed=4)
+    project_dir = dataset / ".irstlabel"
+    Project.open(dataset).close()
+    checkpoint = tmp_path / "tiny.pt"
+    config = model_config(**TINY)
+    save_checkpoint(checkpoint, model_config=config, state_dict=ISPANet(config).state_dict())
+    return dataset, project_dir, checkpoint
+
+
+def _spec(setup, kind, **settings):
+    dataset, project_dir, _ = setup
+    return JobSpec(kind=kind, dataset=str(dataset), project=str(project_dir), settings=settings)
+
+
+def test_predict_job_fills_the_cache_frame_on_screen_first(setup):
+    dataset, project_dir, checkpoint = setup
+    events = []
+    supervisor = Supervisor(project_dir, on_event=events.append)
+    job = supervisor.submit(_spec(setup, "predict", checkpoint=str(checkpoint), set="tiny", first="frame_0004"))
+    assert job.wait(120) and job.state == "finished", job.log
+    progress = [e for e in events if e["event"] == "progress"]
+    assert progress[0]["message"] == "frame_0004" and progress[-1]["step"] == progress[-1]["total"] == 5
+    assert job.result["frames"] == 5
+    cache = PredictionCache(project_dir / "predictions")
+    assert sorted(cache.frame_ids("tiny")) == [f"frame_000{k}" for k in range(1, 6)]
+    assert cache.read("tiny", "frame_0001").shape == (48, 64)
+    evaluate = supervisor.submit(_spec(setup, "evaluate", set="tiny", split="all"))
+    assert evaluate.wait(120) and evaluate.state == "finished", evaluate.log
+    assert evaluate.result["metrics"]["frames"] == 5 and len(evaluate.result["per_frame"]) == 5
+    supervisor.shutdown()
+
+
+def test_killing_a_training_worker_is_a_failed_job_and_the_next_job_runs(setup):
+    dataset, project_dir, _ = setup
+    with Project.open(dataset) as project:
+        mask = project.load_mask("frame_0001")
+        mask[0:2, 0:2] = True
+        project.save_mask("frame_0001", mask)
+    saved = (project_dir / "masks" / "frame_0001.png").read_bytes()
+    supervisor = Supervisor(project_dir)
+    job = supervisor.submit(_spec(setup, "train", **TRAIN))
+    deadline = time.time() + 120
+    while not any(e["event"] == "progress" for e in job.events) and time.time() < deadline:
+        time.sleep(0.05)
+    os.kill(job.pid, signal.SIGKILL)
+    assert job.wait(60)
+    assert job.state == "failed" and "killed by signal 9" in job.error
+    assert (project_dir / "masks" / "frame_0001.png").read_bytes() == saved
+    with Project.open(dataset) as project:  # intact and writable
+        assert project.edit_log("frame_0001")[-1]["action"] == "save"
+    nxt = supervisor.submit(_spec(setup, "propose"))
+    assert nxt.wait(120) and nxt.state == "finished", nxt.log
+    supervisor.shutdown()
+
+
+def test_cancel_stops_training_within_a_batch_and_leaves_a_resumable_checkpoint(setup):
+    _, project_dir, _ = setup
+    supervisor = Supervisor(project_dir)
+    job = supervisor.submit(_spec(setup, "train", run_dir=str(project_dir / "runs" / "c"), **TRAIN))
+    deadline = time.time() + 120
+    while not any(e["event"] == "progress" for e in job.events) and time.time() < deadline:
+        time.sleep(0.05)
+    job.cancel()
+    assert job.wait(60) and job.state == "cancelled", (job.state, job.error, list(job.log))
+    assert (project_dir / "runs" / "c" / "last.pt").exists()
+    supervisor.shutdown()
+
+
+def test_only_one_training_job_per_project_across_processes(setup):
+    _, project_dir, _ = setup
+    first, second = Supervisor(project_dir), Supervisor(project_dir)  # e.g. two app windows
+    a = first.submit(_spec(setup, "train", **TRAIN))
+    deadline = time.time() + 120
+    while not any(e["event"] == "progress" for e in a.events) and time.time() < deadline:
+        time.sleep(0.05)
+    b = second.submit(_spec(setup, "train", **TRAIN))
+    assert b.wait(60) and b.state == "failed" and "a training job is already running" in b.error
+    first.shutdown()
+    second.shutdown()
+
+
+def test_a_damaged_cache_is_moved_aside_and_rebuilt(setup):
+    _, project_dir, checkpoint = setup
+    cache = PredictionCache(project_dir / "predictions")
+    with cache.writer("s") as writer:
+        writer.write("frame_0001", np.full((48, 64), 0.5))
+    path = cache.path_of("s")
+    data = bytearray(path.read_bytes())
+    path.write_bytes(bytes(data[:200]))  # truncated
+    fresh = PredictionCache(project_dir / "predictions")
+    assert fresh.read("s", "frame_0001") is None
+    assert not path.exists() and list(path.parent.glob("s.h5.damaged-*"))
+    supervisor = Supervisor(project_dir)
+    job = supervisor.submit(_spec(setup, "predict", checkpoint=str(checkpoint), set="s"))
+    assert job.wait(120) and job.state == "finished"
+    assert fresh.read("s", "frame_0001").shape == (48, 64)
+    supervisor.shutdown()
+
+
+def test_worker_reports_user_errors_on_one_line(setup, tmp_path):
+    spec = _spec(setup, "predict", checkpoint=str(tmp_path / "missing.pt"), set="x")
+    path = spec.write(tmp_path / "job.json")
+    result = subprocess.run([sys.executable, "-m", "irstlabel.cli", "worker", str(path)], capture_output=True, text=True)
+    assert result.returncode == 2
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert events[0]["event"] == "started"
+    assert events[-1]["event"] == "error" and "missing.pt: checkpoint not found" in events[-1]["message"]
+    (tmp_path / "bad.json").write_text("{not json")
+    result = subprocess.run([sys.executable, "-m", "irstlabel.cli", "worker", str(tmp_path / "bad.json")],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and "not a job file" in result.stdout

@@ -145,9 +145,8 @@ def run_stats(args: argparse.Namespace) -> int:
 
 def run_lpd(args: argparse.Namespace) -> int:
     from ..core.errors import IrstlabelError
-    from ..core.io import read_frame
     from ..core.label_compare import compare_labels, summarize_changes
-    from ..core.predictions import index_folder, open_labels, require_ids
+    from ..core.predictions import open_labels, require_ids
 
     images = _frames_source(args.images)
     old, new = open_labels(args.old), open_labels(args.new)

@@ -39,7 +39,7 @@ class Index:
     splits: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-def _list_files(folder: Path, extensions=FRAME_EXTENSIONS) -> dict[str, str]:
+def list_image_files(folder: Path, extensions=FRAME_EXTENSIONS) -> dict[str, str]:
     """Map stem -> file name for the image files in `folder` (hidden files skipped)."""
     try:
         entries = list(os.scandir(folder))
@@ -92,10 +92,10 @@ def read_split_file(path: Path, known_ids) -> tuple[str, ...]:
 
 
 def _records(images_dir: Path, masks_dir: Path | None, mask_suffixes=MASK_SUFFIXES) -> list[FrameRecord]:
-    images = _list_files(images_dir)
+    images = list_image_files(images_dir)
     if not images:
         raise IrstlabelError(images_dir, "no image files found (expected .png, .bmp, .jpg, .tif or .npy)")
-    masks = _list_files(masks_dir) if masks_dir is not None and masks_dir.is_dir() else {}
+    masks = list_image_files(masks_dir) if masks_dir is not None and masks_dir.is_dir() else {}
     records = []
     for frame_id in sorted(images, key=_natural_key):
         mask_name = next((masks[frame_id + s] for s in mask_suffixes if frame_id + s in masks), None)

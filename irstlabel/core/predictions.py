@@ -15,7 +15,7 @@ import numpy as np
 
 from .errors import IrstlabelError, display_path
 from .io import read_frame, read_mask
-from .layouts import _list_files
+from .layouts import list_image_files
 
 __all__ = ["normalize_id", "index_folder", "require_ids", "read_prediction", "MaskFolder"]
 
@@ -33,7 +33,7 @@ def index_folder(folder: str | os.PathLike) -> dict[str, Path]:
     if not folder.is_dir():
         raise IrstlabelError(folder, "folder not found" if not folder.exists() else "is a file, not a folder")
     found: dict[str, Path] = {}
-    for stem, name in _list_files(folder).items():
+    for stem, name in list_image_files(folder).items():
         key = normalize_id(stem)
         if key in found:
             raise IrstlabelError(folder / name, f"two files for frame '{display_path(key)}' ({found[key].name})")

@@ -15,7 +15,7 @@ import numpy as np
 from .quality import scr
 from .targets import find_targets
 
-__all__ = ["SHARE_BINS_PERCENT", "TargetRecord", "target_records", "summarize_targets"]
+__all__ = ["SHARE_BINS_PERCENT", "target_records", "summarize_targets", "dataset_statistics"]
 
 # bin edges, in percent of the frame (Fig. 8c: "less than 0.005% of the entire image")
 SHARE_BINS_PERCENT = (0.0, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, math.inf)

@@ -23,3 +23,9 @@ def test_core_modules_import_without_qt_or_torch():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_no_unused_imports_or_undefined_names():
+    exe = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
+    result = subprocess.run([exe, "check", "irstlabel", "tests", "bench"], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:]

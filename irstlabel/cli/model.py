@@ -49,6 +49,8 @@ def register(commands) -> None:
     pr.add_argument("--threshold", type=float, default=0.5)
     pr.add_argument("--probabilities", action="store_true", help="also write <id>_prob.png (16-bit)")
     pr.add_argument("--device", default="auto")
+    pr.add_argument("--size", nargs="+", default=None, metavar="H W",
+                    help="predict on frames fill-resized to H W (default: the training size); 'native' for none")
     pr.set_defaults(run=run_predict)
 
     ev = commands.add_parser("evaluate", help="predict a split and score it (same JSON as eval)")
@@ -58,6 +60,8 @@ def register(commands) -> None:
     ev.add_argument("--threshold", type=float, default=0.5)
     ev.add_argument("--distance", type=float, default=2.0)
     ev.add_argument("--device", default="auto")
+    ev.add_argument("--size", nargs="+", default=None, metavar="H W",
+                    help="predict on frames fill-resized to H W (default: the training size); 'native' for none")
     ev.add_argument("--json", action="store_true")
     ev.set_defaults(run=run_evaluate)
 
@@ -131,15 +135,30 @@ def run_train(args: argparse.Namespace) -> int:
     return 0 if summary["status"] == "finished" else 130
 
 
+def _inference_size(args, checkpoint: dict):
+    from ..core.errors import IrstlabelError
+
+    if args.size is None:
+        size = checkpoint.get("train", {}).get("size")
+        return tuple(size) if size else None
+    if args.size == ["native"]:
+        return None
+    try:
+        h, w = (int(v) for v in args.size)
+    except ValueError:
+        raise IrstlabelError(None, f"--size must be two integers H W or 'native', got {' '.join(args.size)}") from None
+    return h, w
+
+
 def run_predict(args: argparse.Namespace) -> int:
     from ..core.datasets import Dataset
     from ..model.checkpoint import model_from_checkpoint
     from ..model.predict import Predictor, write_predictions
 
-    model, _ = model_from_checkpoint(args.checkpoint)
+    model, checkpoint = model_from_checkpoint(args.checkpoint)
     dataset = Dataset.open(args.dataset)
     frame_ids = dataset.split(args.split)
-    predictor = Predictor(model, device=args.device)
+    predictor = Predictor(model, device=args.device, size=_inference_size(args, checkpoint))
     with _bar(len(frame_ids), "predict") as bar:
         n = write_predictions(predictor, dataset.read_frame, frame_ids, args.out, threshold=args.threshold,
                               probabilities=args.probabilities, progress=lambda done: bar.update(1))
@@ -154,10 +173,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from ..model.predict import Predictor
     from .quality import format_table
 
-    model, _ = model_from_checkpoint(args.checkpoint)
+    model, checkpoint = model_from_checkpoint(args.checkpoint)
     dataset = Dataset.open(args.dataset)
     frame_ids = dataset.split(args.split)
-    predictor = Predictor(model, device=args.device)
+    predictor = Predictor(model, device=args.device, size=_inference_size(args, checkpoint))
     evaluator = Evaluator(MetricOptions(threshold=args.threshold, distance=args.distance), keep_frames=False)
     with _bar(len(frame_ids), "evaluate") as bar:
         for frame_id in frame_ids:

@@ -10,6 +10,7 @@ import torch
 
 from ..core.errors import IrstlabelError, display_path
 from ..core.io import write_bytes_atomic, write_mask
+from ..core.curation import fill_resize, unfill_mask
 from .data import normalize_frame
 from .runtime import autocast, resolve_device
 
@@ -27,10 +28,12 @@ class Predictor:
     (40, 50)
     """
 
-    def __init__(self, model: torch.nn.Module, *, device: str = "auto", amp: bool = True):
+    def __init__(self, model: torch.nn.Module, *, device: str = "auto", amp: bool = True,
+                 size: tuple[int, int] | None = None):
         self.device = resolve_device(device)
         self.model = model.to(self.device).eval()
         self.amp = amp
+        self.size = None if size is None else tuple(size)
 
     @torch.no_grad()
     def predict_batch(self, frames: list[np.ndarray]) -> np.ndarray:
@@ -41,7 +44,19 @@ class Predictor:
         return torch.sigmoid(logits.float())[:, 0].cpu().numpy()
 
     def __call__(self, frame: np.ndarray) -> np.ndarray:
-        return self.predict_batch([frame])[0]
+        """Probabilities at the frame's size; with `size`, predicted on the fill-resized
+        frame (as in training) and mapped back."""
+        if self.size is None:
+            return self.predict_batch([frame])[0]
+        x, transform = fill_resize(normalize_frame(frame), self.size)
+        return unfill_mask(self._predict_normalized(x), transform)
+
+    @torch.no_grad()
+    def _predict_normalized(self, x: np.ndarray) -> np.ndarray:
+        tensor = torch.from_numpy(np.ascontiguousarray(x, np.float32))[None, None].to(self.device)
+        with autocast(self.device, self.amp):
+            logits = self.model(tensor)
+        return torch.sigmoid(logits.float())[0, 0].cpu().numpy()
 
 
 def write_predictions(

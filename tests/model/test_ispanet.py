@@ -77,3 +77,14 @@ def test_both_readings_of_eq_18_run(fuse_from):
     model = create_model(**TINY, fuse_from=fuse_from).eval()
     with torch.no_grad():
         assert model(torch.zeros(1, 1, 64, 64)).shape == (1, 1, 64, 64)
+
+
+def test_predictor_maps_back_from_the_training_size():
+    from irstlabel.model.predict import Predictor
+
+    model = create_model(**TINY).eval()
+    frame = (np.random.default_rng(0).random((40, 90)) * 65535).astype(np.uint16)
+    native = Predictor(model, device="cpu")(frame)
+    filled = Predictor(model, device="cpu", size=(64, 64))(frame)
+    assert native.shape == filled.shape == (40, 90)
+    assert native.dtype == filled.dtype == np.float32 and 0 <= filled.min() <= filled.max() <= 1

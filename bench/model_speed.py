@@ -6,6 +6,7 @@
    per variant and c, at 1x1x1024x1280, beside the paper's Table VII row.
 2. Forward time at 1024x1280 on CPU, as a ratio to a ResNet-18 trunk (7x7
    stem, four stages of two basic blocks; torch only) measured in the same run.
+   Both run in channels-last memory format, as the Predictor does.
 3. Training step time at 256x256, batch 8, on CPU, and the share of it spent
    waiting for data (real SIRST v1 frames when present, else synthetic).
 """
@@ -71,7 +72,9 @@ def sizes() -> None:
 
 
 def _forward_seconds(model, x, repeats: int) -> float:
-    model.eval()
+    """Median forward time, both models in channels-last (as irstlabel's Predictor runs them)."""
+    model = model.eval().to(memory_format=torch.channels_last)
+    x = x.contiguous(memory_format=torch.channels_last)
     times = []
     with torch.no_grad():
         model(x)  # warm-up

@@ -72,3 +72,4 @@ class ResidualTrunk(nn.Module):
             x = layer(x)
             features.append(x)
         return features
+

@@ -31,6 +31,7 @@ import hashlib
 import json
 import os
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,6 +88,7 @@ class Project:
         self.folder = folder
         self.readonly = readonly
         self.masks_folder = folder / "masks"
+        self._originals: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = None
         if not readonly:
             self._lock = WriterLock(folder)
@@ -185,15 +187,24 @@ class Project:
         return self.dataset.frame_ids
 
     def original_mask(self, frame_id: str) -> np.ndarray:
-        """The dataset's own mask (never changed by irstlabel)."""
-        return self.dataset.read_mask(frame_id).mask
+        """The dataset's own mask (never changed by irstlabel); read-only, kept in a small LRU."""
+        cached = self._originals.get(frame_id)
+        if cached is None:
+            cached = self.dataset.read_mask(frame_id).mask
+            cached.setflags(write=False)
+            self._originals[frame_id] = cached
+            while len(self._originals) > 16:
+                self._originals.popitem(last=False)
+        else:
+            self._originals.move_to_end(frame_id)
+        return cached
 
     def load_mask(self, frame_id: str) -> np.ndarray:
         """The current mask: the edited one if any, else the dataset's."""
         path = self._mask_path(frame_id)
         if path.exists():
             return read_mask(path, shape=self.dataset.read_frame(frame_id).shape).mask
-        return self.original_mask(frame_id)
+        return self.original_mask(frame_id).copy()
 
     def is_edited(self, frame_id: str) -> bool:
         return self._mask_path(frame_id).exists()

@@ -14,6 +14,20 @@ def register(commands) -> None:
     ex.add_argument("--out", required=True, help="output folder (must be empty or new)")
     ex.set_defaults(run=run_export)
 
+    rt = commands.add_parser("retrain", help="retrain ISPANet on a project's current labels, predict, evaluate")
+    rt.add_argument("dataset", help="the dataset folder the project belongs to")
+    rt.add_argument("--project", default=None, help="project folder (default: <dataset>/.irstlabel)")
+    rt.add_argument("--name", default="ispanet")
+    rt.add_argument("--channels", type=int, default=None)
+    rt.add_argument("--variant", default=None)
+    rt.add_argument("--size", type=int, nargs=2, default=None, metavar=("H", "W"))
+    rt.add_argument("--epochs", type=int, default=None)
+    rt.add_argument("--batch", type=int, default=None)
+    rt.add_argument("--device", default=None)
+    rt.add_argument("--workers", type=int, default=None)
+    rt.add_argument("--init", default=None, help="fine-tune from this checkpoint")
+    rt.set_defaults(run=run_retrain)
+
     worker = commands.add_parser("worker")  # hidden: no help, so not listed
     worker.add_argument("job", help="job file (JSON)")
     worker.set_defaults(run=run_worker)
@@ -30,6 +44,38 @@ def run_export(args: argparse.Namespace) -> int:
         project.close()
     print(json.dumps(summary))
     return 0
+
+
+def run_retrain(args: argparse.Namespace) -> int:
+    import sys
+
+    from tqdm import tqdm
+
+    from ..jobs.pipeline import run_retrain as retrain
+    from ..jobs.runner import run_job
+    from ..project.store import Project
+
+    model = {k: v for k, v in {"name": args.name, "channels": args.channels, "variant": args.variant}.items()
+             if v is not None}
+    train = {k: v for k, v in {"size": args.size, "epochs": args.epochs, "batch": args.batch, "device": args.device,
+                               "workers": args.workers}.items() if v is not None}
+    settings = {"model": model, "train": train, "init_checkpoint": args.init}
+
+    def run(spec):
+        with tqdm(desc=spec.kind, file=sys.stderr, disable=None, leave=False) as bar:
+            def emit(event):
+                if event["event"] == "progress":
+                    bar.total = event["total"]
+                    bar.n = event["step"]
+                    bar.set_postfix_str(event["message"][:40])
+                    bar.refresh()
+            return run_job(spec, emit, lambda: False)
+
+    with Project.open(args.dataset, args.project) as project:
+        results = retrain(project, settings, run)
+    print(json.dumps({k: results[k] for k in ("checkpoint", "run_dir") if k in results}
+                     | {"test": results.get("evaluate", {}).get("metrics", {}).get("target")}))
+    return 0 if "evaluate" in results else 130
 
 
 def run_worker(args: argparse.Namespace) -> int:

@@ -128,7 +128,12 @@ def _evaluate(spec: JobSpec, emit: Emit, should_stop) -> dict:
     try:
         ids = list(dataset.split(split))
     except IrstlabelError:
-        ids, split = list(dataset.frame_ids), "all"
+        if split != "test":
+            raise
+        from ..model.splits import seeded_split
+
+        # no test split in the dataset: the test part of the seeded 6:2:2 split training used
+        ids, split = seeded_split(dataset.frame_ids, seed=settings.get("seed", 0))[2], "test (seeded 6:2:2)"
     cache = PredictionCache(Path(spec.project) / "predictions")
     evaluator = Evaluator(MetricOptions(**settings.get("options", {})))
     missing = []

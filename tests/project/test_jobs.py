@@ -135,3 +135,36 @@ def test_worker_reports_user_errors_on_one_line(setup, tmp_path):
     result = subprocess.run([sys.executable, "-m", "irstlabel.cli", "worker", str(tmp_path / "bad.json")],
                             capture_output=True, text=True)
     assert result.returncode == 2 and "not a job file" in result.stdout
+
+
+def test_retrain_command_trains_on_current_masks_and_registers_everything(tmp_path, capsys):
+    from irstlabel.cli import main
+
+    dataset = make_demo_dataset(tmp_path / "d", frames=6, size=(48, 64), seed=5)
+    with Project.open(dataset) as project:
+        mask = project.load_mask("frame_0002")
+        mask[:] = False
+        project.save_mask("frame_0002", mask)  # an edit the training must see
+    assert main(["retrain", str(dataset), "--channels", "16", "--size", "48", "64", "--epochs", "1",
+                 "--batch", "2", "--device", "cpu", "--workers", "0"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    with Project.open(dataset, readonly=True) as project:
+        [checkpoint] = project.checkpoints()
+        assert checkpoint["path"] == out["checkpoint"]
+        assert project.prediction_sets()[0]["name"] == checkpoint["name"]
+        evaluation = project.evaluations()[0]
+        assert evaluation["split"] == "test (seeded 6:2:2)" and evaluation["result"]["frames"] == 1
+        assert len(project.predictions.frame_ids(checkpoint["name"])) == 6
+
+
+def test_jobs_read_the_current_masks_while_another_process_holds_the_project(setup):
+    from irstlabel.jobs.sources import ProjectPairs
+
+    dataset, project_dir, _ = setup
+    with Project.open(dataset) as project:  # the writer lock stays held, as in the GUI
+        mask = np.zeros((48, 64), bool)
+        mask[3:6, 3:6] = True
+        project.save_mask("frame_0003", mask)
+        pairs = ProjectPairs(str(dataset), str(project_dir))
+        np.testing.assert_array_equal(pairs.read("frame_0003")[1], mask)
+        np.testing.assert_array_equal(pairs.read("frame_0001")[1], project.original_mask("frame_0001"))

@@ -1,0 +1,124 @@
+"""Mask edits as pure functions: brush, eraser, polygon, magic wand, delete, merge, split.
+
+Each function edits `mask` in place and returns the box ``(r0, c0, r1, c1)``
+it touched (clipped to the frame; empty boxes have ``r0 == r1``), so an
+editor can keep only that patch for undo and recompute LPD on that box.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .targets import find_targets
+
+__all__ = ["paint_stroke", "fill_polygon", "magic_wand", "target_at", "delete_target", "merge_along", "split_along"]
+
+Box = tuple[int, int, int, int]
+
+
+def _clip(box, shape) -> Box:
+    r0, c0, r1, c1 = box
+    h, w = shape
+    return max(int(r0), 0), max(int(c0), 0), min(int(r1), h), min(int(c1), w)
+
+
+def paint_stroke(mask: np.ndarray, points, *, radius: float, value: bool = True) -> Box:
+    """Paint (or erase, ``value=False``) a stroke of round brush through ``(x, y)`` points.
+
+    Examples
+    --------
+    >>> m = np.zeros((9, 9), bool)
+    >>> paint_stroke(m, [(4, 4)], radius=1)
+    (2, 2, 7, 7)
+    >>> int(m.sum())
+    5
+    """
+    if mask.ndim != 2 or mask.dtype != bool:
+        raise ValueError("mask must be a 2-D bool array")
+    pts = np.asarray(points, float).reshape(-1, 2)
+    if len(pts) == 0:
+        return (0, 0, 0, 0)
+    r = max(float(radius), 0.5)
+    pad = int(np.ceil(r)) + 1
+    box = _clip((pts[:, 1].min() - pad, pts[:, 0].min() - pad, pts[:, 1].max() + pad + 1, pts[:, 0].max() + pad + 1),
+                mask.shape)
+    r0, c0, r1, c1 = box
+    if r0 >= r1 or c0 >= c1:
+        return (0, 0, 0, 0)
+    yy, xx = np.mgrid[r0:r1, c0:c1]
+    hit = np.zeros((r1 - r0, c1 - c0), bool)
+    segments = zip(pts, pts[1:]) if len(pts) > 1 else [(pts[0], pts[0])]
+    for a, b in segments:
+        d = b - a
+        length2 = float(d @ d)
+        t = np.zeros_like(xx, float) if length2 == 0 else np.clip(((xx - a[0]) * d[0] + (yy - a[1]) * d[1]) / length2, 0, 1)
+        hit |= (xx - (a[0] + t * d[0])) ** 2 + (yy - (a[1] + t * d[1])) ** 2 <= r * r
+    mask[r0:r1, c0:c1][hit] = value
+    return box
+
+
+def fill_polygon(mask: np.ndarray, vertices, *, value: bool = True) -> Box:
+    """Fill the polygon through ``(x, y)`` vertices (pixel centres inside or on it)."""
+    pts = np.round(np.asarray(vertices, float)).astype(np.int32).reshape(-1, 2)
+    if len(pts) < 3:
+        return (0, 0, 0, 0)
+    layer = np.zeros(mask.shape, np.uint8)
+    cv2.fillPoly(layer, [pts], 1)
+    mask[layer > 0] = value
+    x, y, w, h = cv2.boundingRect(pts)
+    return _clip((y, x, y + h + 1, x + w + 1), mask.shape)
+
+
+def magic_wand(image: np.ndarray, point, *, tolerance: float, window: int = 64) -> tuple[np.ndarray, Box]:
+    """Pixels connected to `point` whose grey differs from it by at most `tolerance`.
+
+    Works in a window of ``2 * window + 1`` pixels around the point. Returns
+    a frame-sized bool mask and its box.
+    """
+    x, y = (int(round(v)) for v in point)
+    h, w = image.shape
+    if not (0 <= x < w and 0 <= y < h):
+        raise ValueError(f"point ({x}, {y}) is outside the {w}x{h} frame")
+    box = _clip((y - window, x - window, y + window + 1, x + window + 1), image.shape)
+    r0, c0, r1, c1 = box
+    patch = image[r0:r1, c0:c1].astype(np.float64)
+    similar = np.abs(patch - float(image[y, x])) <= tolerance
+    _, labels = cv2.connectedComponents(similar.view(np.uint8), connectivity=8)
+    region = np.zeros(image.shape, bool)
+    region[r0:r1, c0:c1] = labels == labels[y - r0, x - c0]
+    return region, box
+
+
+def target_at(mask: np.ndarray, point, *, reach: int = 3) -> np.ndarray | None:
+    """The target (8-connected component) at or within `reach` pixels of ``(x, y)``."""
+    x, y = (int(round(v)) for v in point)
+    box = _clip((y - reach, x - reach, y + reach + 1, x + reach + 1), mask.shape)
+    r0, c0, r1, c1 = box
+    rows, cols = np.nonzero(mask[r0:r1, c0:c1])
+    if rows.size == 0:
+        return None
+    k = int(np.argmin((rows + r0 - y) ** 2 + (cols + c0 - x) ** 2))
+    targets = find_targets(mask)
+    label = targets.labels[rows[k] + r0, cols[k] + c0]
+    return targets.labels == label
+
+
+def delete_target(mask: np.ndarray, point, *, reach: int = 3) -> Box:
+    """Remove the target at ``(x, y)``; returns its box (empty when there is none)."""
+    target = target_at(mask, point, reach=reach)
+    if target is None:
+        return (0, 0, 0, 0)
+    rows, cols = np.nonzero(target)
+    mask[target] = False
+    return int(rows.min()), int(cols.min()), int(rows.max()) + 1, int(cols.max()) + 1
+
+
+def merge_along(mask: np.ndarray, points, *, radius: float = 1.0) -> Box:
+    """Join targets by painting the drawn line between them."""
+    return paint_stroke(mask, points, radius=radius, value=True)
+
+
+def split_along(mask: np.ndarray, points, *, radius: float = 0.75) -> Box:
+    """Cut a target by erasing along the drawn line."""
+    return paint_stroke(mask, points, radius=radius, value=False)

@@ -97,7 +97,7 @@ def _records(images_dir: Path, masks_dir: Path | None, mask_suffixes=MASK_SUFFIX
         raise IrstlabelError(images_dir, "no image files found (expected .png, .bmp, .jpg, .tif or .npy)")
     masks = list_image_files(masks_dir) if masks_dir is not None and masks_dir.is_dir() else {}
     records = []
-    for frame_id in sorted(images, key=_natural_key):
+    for frame_id in sorted(images, key=natural_key):
         mask_name = next((masks[frame_id + s] for s in mask_suffixes if frame_id + s in masks), None)
         records.append(
             FrameRecord(
@@ -109,7 +109,7 @@ def _records(images_dir: Path, masks_dir: Path | None, mask_suffixes=MASK_SUFFIX
     return records
 
 
-def _natural_key(text: str):
+def natural_key(text: str):
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
 
 

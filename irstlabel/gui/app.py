@@ -1,7 +1,8 @@
-"""Starting the desktop app: QApplication, theme, main window, screenshot mode."""
+"""Starting the desktop app: QApplication, theme, project, main window, screenshot mode."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -21,30 +22,70 @@ def _application():
     return app
 
 
-def run_app(*, dataset: str | None = None, screenshot: str | None = None) -> int:
+def _fallback_project_dir(dataset: Path) -> Path:
+    """Where the project goes when the dataset's folder cannot be written (a read-only share)."""
+    from ..core.synthetic import default_demo_dir
+
+    key = hashlib.sha256(str(dataset.resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return default_demo_dir().parent / "projects" / f"{dataset.name}-{key}"
+
+
+def open_project(dataset: Path, project_dir: str | None):
+    """The project for the app: writable if possible, else read-only; plus a note for the status bar."""
+    from ..core.errors import IrstlabelError
+    from ..project.store import Project
+
+    note = None
+    if project_dir is None:
+        try:
+            return Project.open(dataset), None
+        except IrstlabelError as exc:
+            if "cannot be created" not in str(exc):
+                if "open for writing by another process" in str(exc):
+                    return Project.open(dataset, readonly=True), f"Read-only: {exc}"
+                raise
+        project_dir = _fallback_project_dir(dataset)
+        note = f"The dataset folder is read-only; edits are kept in {project_dir}"
+    try:
+        return Project.open(dataset, project_dir), note
+    except IrstlabelError as exc:
+        if "open for writing by another process" in str(exc):
+            return Project.open(dataset, project_dir, readonly=True), f"Read-only: {exc}"
+        raise
+
+
+def run_app(*, dataset: str | None = None, project: str | None = None, screenshot: str | None = None) -> int:
     """Open the main window on `dataset` (the demo dataset when None).
 
     With `screenshot`, the window is rendered to that PNG and the app exits
     without entering the event loop.
     """
-    from ..core.datasets import Dataset
     from ..core.synthetic import ensure_demo_dataset
     from .main_window import MainWindow
 
     app = _application()
     root = Path(dataset) if dataset else ensure_demo_dataset()
-    opened = Dataset.open(root)  # an IrstlabelError here reaches the CLI as one line
-    window = MainWindow(opened)
-    window.resize(1280, 800)
+    opened, note = open_project(root, project)  # an IrstlabelError here reaches the CLI as one line
+    window = MainWindow(opened, note=note)
+    window.resize(1400, 860)
     window.show()
     if screenshot:
-        return _save_screenshot(app, window, screenshot)
-    return app.exec()
+        try:
+            return _save_screenshot(app, window, screenshot)
+        finally:
+            opened.close()
+    code = app.exec()
+    opened.close()
+    return code
 
 
 def _save_screenshot(app, window, path: str) -> int:
     from ..core.errors import IrstlabelError
 
+    frame = window.session.frame
+    if frame is not None and len(frame.targets):
+        window.select_target(0, centre=False)
+        window.canvas.fit()
     for _ in range(5):
         app.processEvents()
     folder = os.path.dirname(os.path.abspath(path))
@@ -52,5 +93,6 @@ def _save_screenshot(app, window, path: str) -> int:
         raise IrstlabelError(path, "folder for the screenshot does not exist")
     if not window.grab().save(path, "PNG"):
         raise IrstlabelError(path, "screenshot could not be written")
+    window.session.save()
     window.close()
     return 0

@@ -1,99 +1,537 @@
-"""The main window: frame list, image view with levels and mask overlay."""
+"""The annotation workspace: frame list, canvas with overlays, target table, tools, undo, autosave."""
 
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QListWidget, QMainWindow, QMessageBox, QSplitter
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoCommand, QUndoStack
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox
 
-from ..core.datasets import Dataset
+from ..core import editing
 from ..core.errors import IrstlabelError, display_path
-from ..core.targets import find_targets
+from ..core.proposals import edge_map, propose_target
+from .canvas import ImageCanvas
+from .help import SHORTCUTS, HelpDialog
+from .overlays import COLOURS, heat_rgba, mask_rgba, update_mask_rgba
+from .panels import FrameList, TargetTable, ToolPanel
+from .session import AnnotationSession, target_rows
 
-MASK_RGBA = (255, 64, 64, 110)
+AUTOSAVE_MS = 5000
+STROKE_TOOLS = {"brush": (True, None), "eraser": (False, None), "merge": (True, 1.0), "split": (False, 0.75)}
 
 
-class ImageView(pg.GraphicsLayoutWidget):
-    """A frame with a histogram/levels widget and a mask overlay.
+class MaskEditCommand(QUndoCommand):
+    """One stroke or action; the edit is already applied when the command is pushed."""
 
-    Levels only change how the frame is displayed: the array handed to the
-    ImageItem is the frame as stored (16-bit stays 16-bit).
-    """
+    def __init__(self, session: AnnotationSession, patch, text: str):
+        super().__init__(text)
+        self.session, self.patch, self._applied = session, patch, True
 
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.view = self.addViewBox(lockAspect=True, invertY=True)
-        self.image_item = pg.ImageItem(axisOrder="row-major")
-        self.mask_item = pg.ImageItem(axisOrder="row-major")
-        self.view.addItem(self.image_item)
-        self.view.addItem(self.mask_item)
-        self.histogram = pg.HistogramLUTItem(image=self.image_item)
-        self.addItem(self.histogram)
-        self.frame: np.ndarray | None = None
+    def redo(self) -> None:
+        if self._applied:
+            self._applied = False
+            return
+        self.session.apply_patch(self.patch, undo=False)
 
-    def show_frame(self, frame: np.ndarray, mask: np.ndarray) -> None:
-        self.frame = frame
-        low, high = np.percentile(frame, (0.5, 99.8))
-        self.image_item.setImage(frame, autoLevels=False, levels=(float(low), float(max(high, low + 1))))
-        overlay = np.zeros(mask.shape + (4,), np.uint8)
-        overlay[mask] = MASK_RGBA
-        self.mask_item.setImage(overlay, autoLevels=False, levels=(0, 255))
-        self.view.autoRange(padding=0.02)
-
-    def value_at(self, scene_pos) -> tuple[int, int, float] | None:
-        if self.frame is None:
-            return None
-        point = self.view.mapSceneToView(scene_pos)
-        x, y = int(np.floor(point.x())), int(np.floor(point.y()))
-        if 0 <= y < self.frame.shape[0] and 0 <= x < self.frame.shape[1]:
-            return x, y, float(self.frame[y, x])
-        return None
+    def undo(self) -> None:
+        self.session.apply_patch(self.patch, undo=True)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, dataset: Dataset):
+    def __init__(self, project, *, settings: QSettings | None = None, note: str | None = None):
         super().__init__()
-        self.dataset = dataset
-        self.setWindowTitle(f"irstlabel - {display_path(dataset.root)} ({dataset.layout})")
-        self.frame_list = QListWidget()
-        self.frame_list.addItems([display_path(i) for i in dataset.frame_ids])
-        self.image_view = ImageView()
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.frame_list)
-        splitter.addWidget(self.image_view)
-        splitter.setStretchFactor(1, 4)
-        splitter.setSizes([220, 1000])
-        self.setCentralWidget(splitter)
-        self.frame_list.currentRowChanged.connect(self.show_frame)
-        self.image_view.scene().sigMouseMoved.connect(self._report_pixel)
-        self._frame_text = ""
-        if len(dataset):
-            self.frame_list.setCurrentRow(0)
+        self.project = project
+        self.session = AnnotationSession(project)
+        self.settings = settings or QSettings()
+        self.undo_stack = QUndoStack(self)
+        self.canvas = ImageCanvas()
+        self.frame_list = FrameList()
+        self.target_table = TargetTable()
+        self.tools = ToolPanel()
+        self.tool = "select"
+        self._stroke = None
+        self._polygon: list[tuple[float, float]] = []
+        self._mask_rgba: np.ndarray | None = None
+        self._edges_for: str | None = None
+        self._shown_errors: set[str] = set()
+        self.prediction_set: str | None = None
+        self.setWindowTitle(f"irstlabel - {display_path(project.dataset.root)}")
+        self.setCentralWidget(self.canvas)
+        self._docks()
+        self._status(note)
+        self._actions()
+        self._connect()
+        self._restore_settings()
+        self.frame_list.set_rows(project.frame_summary())
+        self.autosave = QTimer(self)
+        self.autosave.setInterval(AUTOSAVE_MS)
+        self.autosave.timeout.connect(self.session.save)
+        self.autosave.start()
+        if project.frame_ids:
+            self.open_frame(project.frame_ids[0])
 
-    def show_frame(self, row: int) -> None:
-        if row < 0:
+    # --- construction ---------------------------------------------------------------
+
+    def _docks(self) -> None:
+        for title, widget, area in (("Frames", self.frame_list, Qt.DockWidgetArea.LeftDockWidgetArea),
+                                    ("Targets", self.target_table, Qt.DockWidgetArea.RightDockWidgetArea),
+                                    ("Tools", self.tools, Qt.DockWidgetArea.RightDockWidgetArea)):
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"dock-{title.lower()}")
+            dock.setWidget(widget)
+            self.addDockWidget(area, dock)
+
+    def _status(self, note: str | None) -> None:
+        self.pixel_label = QLabel()
+        self.save_label = QLabel()
+        self.statusBar().addPermanentWidget(self.pixel_label)
+        self.statusBar().addPermanentWidget(self.save_label)
+        if note:
+            self.statusBar().showMessage(note)
+
+    def _action(self, text, shortcut, slot, *, checkable=False) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcuts([QKeySequence(s) for s in ([shortcut] if isinstance(shortcut, str) else shortcut)])
+        action.setCheckable(checkable)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _actions(self) -> None:
+        bar = self.addToolBar("Main")
+        bar.setObjectName("toolbar-main")
+        group = QActionGroup(self)
+        self.tool_actions = {}
+        for tool, key in (("select", "S"), ("brush", "B"), ("eraser", "X"), ("polygon", "G"), ("wand", "W"),
+                          ("merge", "J"), ("split", "L")):
+            action = self._action(tool.capitalize(), key, lambda checked=False, t=tool: self.set_tool(t), checkable=True)
+            group.addAction(action)
+            bar.addAction(action)
+            self.tool_actions[tool] = action
+        self.tool_actions["select"].setChecked(True)
+        bar.addSeparator()
+        undo = self.undo_stack.createUndoAction(self, "Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = self.undo_stack.createRedoAction(self, "Redo")
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
+        for action in (undo, redo):
+            self.addAction(action)
+            bar.addAction(action)
+        bar.addSeparator()
+        for text, key, slot in (
+            ("Accept proposal", "A", self.accept_proposal),
+            ("Accept prediction (target)", "Shift+A", self.accept_prediction_target),
+            ("Accept prediction (frame)", "Ctrl+Shift+A", self.accept_prediction_frame),
+            ("Reject target", "R", self.reject_target),
+            ("Delete target", ["Delete", "Backspace"], self.delete_selected),
+            ("Done", "D", lambda: self.set_state("done")),
+            ("Flag", "F", lambda: self.set_state("flagged")),
+        ):
+            bar.addAction(self._action(text, key, slot))
+        for text, key, slot in (
+            ("Next frame", ["PgDown", "."], lambda: self.step_frame(1)),
+            ("Previous frame", ["PgUp", ","], lambda: self.step_frame(-1)),
+            ("Next target", "Tab", lambda: self.step_target(1)),
+            ("Previous target", "Shift+Tab", lambda: self.step_target(-1)),
+            ("Fit", "Home", self.canvas.fit),
+            ("One to one", "=", self.canvas.one_to_one),
+            ("Bigger brush", "]", lambda: self.tools.brush.setValue(self.tools.brush.value() + 1)),
+            ("Smaller brush", "[", lambda: self.tools.brush.setValue(self.tools.brush.value() - 1)),
+            ("Close polygon", ["Return", "Enter"], self.close_polygon),
+            ("Save", "Ctrl+S", self.session.save),
+            ("Shortcuts", "F1", self.show_help),
+        ):
+            self._action(text, key, slot)
+        for key, _, shortcut in ToolPanel.OVERLAYS:
+            self._action(f"Toggle {key}", shortcut, lambda checked=False, k=key: self.tools.toggle(k))
+        self.addToolBar(bar)
+
+    def _connect(self) -> None:
+        s, events = self.session, self.canvas.events
+        s.frame_changed.connect(self._frame_shown)
+        s.mask_changed.connect(self._mask_changed)
+        s.targets_changed.connect(self._targets_changed)
+        s.selection_changed.connect(lambda index: self._selection_changed())
+        s.saved.connect(self._saved)
+        self.frame_list.frame_activated.connect(self.open_frame)
+        self.target_table.target_selected.connect(self.select_target)
+        self.tools.changed.connect(self._overlays_changed)
+        events.stroke.connect(self._on_stroke)
+        events.click.connect(self._on_click)
+        events.double_click.connect(lambda x, y: self.close_polygon())
+        events.moved.connect(self._on_moved)
+
+    # --- frames ---------------------------------------------------------------------
+
+    def open_frame(self, frame_id: str) -> None:
+        if self.session.frame is not None and self.session.frame.frame_id == frame_id:
             return
-        frame_id = self.dataset.frame_ids[row]
         try:
-            frame = self.dataset.read_frame(frame_id)
-            mask = self.dataset.read_mask(frame_id).mask
+            self.session.open_frame(frame_id)
         except IrstlabelError as exc:
-            self.show_error("Cannot show this frame", str(exc))
+            self.show_error("Cannot open this frame", str(exc))
             return
-        self.image_view.show_frame(frame, mask)
-        count = len(find_targets(mask))
-        self._frame_text = (
-            f"{display_path(frame_id)}  {frame.shape[1]}x{frame.shape[0]} {frame.dtype}  {count} targets"
-        )
+        self.frame_list.select(frame_id)
+
+    def step_frame(self, step: int) -> None:
+        ids = self.frame_list.visible_ids() or list(self.project.frame_ids)
+        current = self.session.frame.frame_id if self.session.frame else None
+        k = ids.index(current) if current in ids else -1
+        if 0 <= k + step < len(ids):
+            self.open_frame(ids[k + step])
+
+    def set_state(self, state: str) -> None:
+        if self.session.frame is None:
+            return
+        try:
+            self.session.set_state(state)
+        except IrstlabelError as exc:
+            self.show_error("Cannot change the state", str(exc))
+            return
+        self._refresh_frame_row()
+        self.statusBar().showMessage(f"{display_path(self.session.frame.frame_id)} marked {state}", 3000)
+
+    def _frame_shown(self, frame) -> None:
+        self._polygon = []
+        self.canvas.show_polygon([])
+        self.canvas.show_frame(frame.image)
+        self._mask_rgba = None
+        self._edges_for = None
+        self._overlays_changed()
+        self._frame_text = (f"{display_path(frame.frame_id)}  {frame.image.shape[1]}x{frame.image.shape[0]} "
+                            f"{frame.image.dtype}  state: {self.project.frame_state(frame.frame_id)}")
         self.statusBar().showMessage(self._frame_text)
+        self._saved(frame.frame_id, True, None)
+
+    def _refresh_frame_row(self) -> None:
+        frame_id = self.session.frame.frame_id
+        for row in self.project.frame_summary():
+            if row["frame_id"] == frame_id:
+                self.frame_list.update_row(row)
+
+    # --- overlays -------------------------------------------------------------------
+
+    def _opacity(self, key: str) -> float:
+        return self.tools.opacity[key].value() / 100.0
+
+    def _overlays_changed(self) -> None:
+        frame = self.session.frame
+        if frame is None:
+            return
+        shown = {k: box.isChecked() for k, box in self.tools.visible.items()}
+        if shown["mask"]:
+            self._mask_rgba = mask_rgba(frame.mask, COLOURS["mask"], fill_alpha=90)
+            self.canvas.set_layer("mask", self._mask_rgba, opacity=self._opacity("mask"))
+        else:
+            self._mask_rgba = None
+            self.canvas.set_layer("mask", None)
+        original = mask_rgba(frame.original, COLOURS["original"], fill_alpha=0) if shown["original"] else None
+        self.canvas.set_layer("original", original, opacity=self._opacity("original"))
+        if shown["edges"]:
+            low, high = self.tools.canny_thresholds()
+            edges = edge_map(frame.image, low=low, high=high)
+            rgba = np.zeros(edges.shape + (4,), np.uint8)
+            rgba[edges] = (*COLOURS["edges"], 255)
+            self.canvas.set_layer("edges", rgba, opacity=self._opacity("edges"))
+        else:
+            self.canvas.set_layer("edges", None)
+        self._show_proposal(shown["proposal"])
+        self._show_prediction(shown["prediction"])
+        self._targets_changed(markers_only=True)
+
+    def _show_proposal(self, visible: bool) -> None:
+        frame = self.session.frame
+        proposal = self.current_proposal() if visible else None
+        if proposal is None:
+            self.canvas.set_layer("proposal", None)
+            return
+        rgba = mask_rgba(proposal.mask, COLOURS["proposal"], fill_alpha=40)
+        r0, c0, r1, c1 = proposal.window
+        rgba[r0:r1, c0:c1][proposal.edges & ~proposal.mask[r0:r1, c0:c1]] = (*COLOURS["edges"], 180)
+        self.canvas.set_layer("proposal", rgba, opacity=self._opacity("proposal"))
+        frame.extra["proposal"] = proposal
+
+    def _show_prediction(self, visible: bool) -> None:
+        probability = self.current_prediction() if visible else None
+        if probability is None:
+            self.canvas.set_layer("prediction", None)
+        else:
+            self.canvas.set_layer("prediction", heat_rgba(probability), opacity=self._opacity("prediction"))
+
+    def current_prediction(self) -> np.ndarray | None:
+        frame = self.session.frame
+        sets = self.project.predictions.sets()
+        name = self.prediction_set if self.prediction_set in sets else (sets[-1] if sets else None)
+        return None if name is None or frame is None else self.project.predictions.read(name, frame.frame_id)
+
+    def current_proposal(self):
+        frame = self.session.frame
+        if frame is None or frame.selected is None or frame.selected >= len(frame.targets):
+            return None
+        low, high = self.tools.canny_thresholds()
+        return propose_target(frame.image, frame.targets.mask_of(frame.selected), low=low, high=high)
+
+    def _mask_changed(self, box) -> None:
+        if self._mask_rgba is not None:
+            update_mask_rgba(self._mask_rgba, self.session.frame.mask, box, COLOURS["mask"], fill_alpha=90)
+            self.canvas.refresh_layer("mask")
+        self.save_label.setText("unsaved")
+
+    # --- targets --------------------------------------------------------------------
+
+    def _targets_changed(self, markers_only: bool = False) -> None:
+        frame = self.session.frame
+        if frame is None:
+            return
+        centroids = frame.targets.centroid if self.tools.visible["markers"].isChecked() else np.zeros((0, 2))
+        self.canvas.set_markers(centroids, frame.selected)
+        if not markers_only:
+            records = self.project.targets(frame.frame_id)
+            self.target_table.set_rows(target_rows(frame, records), frame.selected)
+
+    def _selection_changed(self) -> None:
+        frame = self.session.frame
+        self.canvas.set_markers(frame.targets.centroid if self.tools.visible["markers"].isChecked() else np.zeros((0, 2)),
+                                frame.selected)
+        if self.tools.visible["proposal"].isChecked():
+            self._show_proposal(True)
+
+    def select_target(self, index: int, *, centre: bool = True) -> None:
+        frame = self.session.frame
+        if frame is None or not 0 <= index < len(frame.targets):
+            return
+        self.session.select(index)
+        self.target_table.selectRow(index)
+        if centre:
+            x, y = frame.targets.centroid[index]
+            r0, c0, r1, c1 = frame.targets.bbox[index]
+            self.canvas.centre_on(x + 0.5, y + 0.5, half_size=max(20, 2 * max(r1 - r0, c1 - c0)))
+
+    def step_target(self, step: int) -> None:
+        """Walk every target of the dataset: on past the last of a frame to the next frame's first."""
+        frame = self.session.frame
+        if frame is None:
+            return
+        index = (-1 if step > 0 else len(frame.targets)) if frame.selected is None else frame.selected
+        if 0 <= index + step < len(frame.targets):
+            self.select_target(index + step)
+            return
+        ids = self.frame_list.visible_ids() or list(self.project.frame_ids)
+        k = ids.index(frame.frame_id) if frame.frame_id in ids else 0
+        while 0 <= k + step < len(ids):
+            k += step
+            self.open_frame(ids[k])
+            n = len(self.session.frame.targets)
+            if n:
+                self.select_target(0 if step > 0 else n - 1)
+                return
+
+    # --- editing --------------------------------------------------------------------
+
+    def set_tool(self, tool: str) -> None:
+        self.tool = tool
+        self.canvas.set_tool(tool)
+        self.tool_actions[tool].setChecked(True)
+        self._polygon = []
+        self.canvas.show_polygon([])
+
+    def _push(self, patch, text: str) -> None:
+        if patch is not None:
+            self.undo_stack.push(MaskEditCommand(self.session, patch, text))
+
+    def _on_stroke(self, phase: str, x: float, y: float) -> None:
+        frame = self.session.frame
+        if frame is None or self.tool not in STROKE_TOOLS:
+            return
+        value, radius = STROKE_TOOLS[self.tool]
+        radius = radius if radius is not None else self.tools.brush.value() / 2.0
+        if phase == "start" or self._stroke is None:
+            self._stroke = {"before": frame.mask.copy(), "last": (x, y), "box": None}
+        box = editing.paint_stroke(frame.mask, [self._stroke["last"], (x, y)], radius=radius, value=value)
+        self._stroke["last"] = (x, y)
+        if box[0] < box[2]:
+            old = self._stroke["box"]
+            self._stroke["box"] = box if old is None else (min(old[0], box[0]), min(old[1], box[1]),
+                                                           max(old[2], box[2]), max(old[3], box[3]))
+            self.session.notify_stroke(box)
+        if phase == "end":
+            stroke, self._stroke = self._stroke, None
+            if stroke["box"] is not None:
+                r0, c0, r1, c1 = stroke["box"]
+                patch = self.session.begin_edit(stroke["box"])
+                patch.before = stroke["before"][r0:r1, c0:c1].copy()
+                frame.extra["source"] = "manual"
+                self._push(self.session.end_edit(patch), self.tool)
+
+    def _on_click(self, x: float, y: float, modifiers: int) -> None:
+        frame = self.session.frame
+        if frame is None:
+            return
+        if self.tool == "polygon":
+            self._polygon.append((x, y))
+            self.canvas.show_polygon(self._polygon + [self._polygon[0]] if len(self._polygon) > 2 else self._polygon)
+        elif self.tool == "wand":
+            try:
+                region, _ = editing.magic_wand(frame.image, (x, y), tolerance=self.tools.tolerance.value())
+            except ValueError:
+                return
+            subtract = bool(modifiers & Qt.KeyboardModifier.ShiftModifier.value)
+            self._edit(lambda m: _apply_region(m, region, not subtract), "magic wand")
+        elif self.tool == "select":
+            target = editing.target_at(frame.mask, (x, y), reach=4)
+            if target is None:
+                self.session.select(None)
+                self.target_table.clearSelection()
+                return
+            index = int(frame.targets.labels[np.unravel_index(np.argmax(target), target.shape)]) - 1
+            self.select_target(index, centre=False)
+
+    def close_polygon(self) -> None:
+        if self.tool == "polygon" and len(self._polygon) >= 3:
+            vertices, self._polygon = self._polygon, []
+            self.canvas.show_polygon([])
+            self._edit(lambda m: editing.fill_polygon(m, vertices), "polygon")
+
+    def _edit(self, operation, text: str, source: str = "manual") -> None:
+        frame = self.session.frame
+        frame.extra["source"] = source
+        self._push(self.session.edit(operation), text)
+
+    def delete_selected(self) -> None:
+        frame = self.session.frame
+        if frame is None or frame.selected is None:
+            return
+        target = frame.targets.mask_of(frame.selected)
+        self.session.select(None)
+        self._edit(lambda m: _apply_region(m, target, False), "delete target")
+
+    def accept_proposal(self) -> None:
+        frame = self.session.frame
+        proposal = self.current_proposal()
+        if proposal is None:
+            self.statusBar().showMessage("Select a target first (click it, or Tab)", 3000)
+            return
+        if not proposal.mask.any():
+            self.statusBar().showMessage("The Canny proposal is empty here; try other thresholds", 3000)
+            return
+        target = frame.targets.mask_of(frame.selected)
+        self._edit(lambda m: _replace(m, target, proposal.mask), "accept proposal", source="canny")
+
+    def accept_prediction_target(self) -> None:
+        frame = self.session.frame
+        probability = self.current_prediction()
+        if probability is None or frame is None or frame.selected is None:
+            self.statusBar().showMessage("Needs a selected target and a prediction for this frame", 3000)
+            return
+        target = frame.targets.mask_of(frame.selected)
+        r0, c0, r1, c1 = (int(v) for v in frame.targets.bbox[frame.selected])
+        near = np.zeros(target.shape, bool)
+        near[max(r0 - 3, 0):r1 + 3, max(c0 - 3, 0):c1 + 3] = True
+        predicted = (probability > 0.5) & near
+        self._edit(lambda m: _replace(m, target, predicted), "accept prediction", source=self._prediction_source())
+
+    def accept_prediction_frame(self) -> None:
+        probability = self.current_prediction()
+        if probability is None:
+            self.statusBar().showMessage("No prediction for this frame in the cache", 3000)
+            return
+        self._edit(lambda m: _replace(m, m.copy(), probability > 0.5), "accept prediction (frame)",
+                   source=self._prediction_source())
+
+    def _prediction_source(self) -> str:
+        sets = self.project.predictions.sets()
+        return f"prediction:{self.prediction_set or (sets[-1] if sets else 'cache')}"
+
+    def reject_target(self) -> None:
+        frame = self.session.frame
+        if frame is None or frame.selected is None:
+            return
+        x, y = frame.targets.centroid[frame.selected]
+        frame.dirty = True
+        if not self.session.save():
+            return
+        for record in self.project.targets(frame.frame_id):
+            if np.hypot(record["x"] - x, record["y"] - y) <= 3:
+                self.project.set_target_status(frame.frame_id, record["target"], "rejected")
+                break
+        self._targets_changed()
+
+    # --- saving, errors, status -------------------------------------------------------
+
+    def _saved(self, frame_id: str, ok: bool, message: str | None) -> None:
+        if ok:
+            self.save_label.setText("saved")
+            if self.session.frame is not None and frame_id == self.session.frame.frame_id:
+                self._refresh_frame_row()
+        else:
+            self.save_label.setText("NOT SAVED")
+            if message:
+                self.show_error("The mask could not be saved", message + "\nThe edit is kept in memory; it is saved as "
+                                "soon as writing works again.")
 
     def show_error(self, title: str, text: str) -> None:
-        """Tell the user about a problem they can fix; the app keeps running."""
+        """Tell the user once about a problem they can fix; the app keeps running."""
+        if text in self._shown_errors:
+            return
+        self._shown_errors.add(text)
         QMessageBox.warning(self, title, text)
 
-    def _report_pixel(self, scene_pos) -> None:
-        found = self.image_view.value_at(scene_pos)
-        if found is not None:
-            x, y, value = found
-            self.statusBar().showMessage(f"{self._frame_text}   x={x} y={y} value={value:g}")
+    def _on_moved(self, x: float, y: float) -> None:
+        frame = self.session.frame
+        if frame is None:
+            return
+        col, row = int(round(x)), int(round(y))
+        if 0 <= row < frame.image.shape[0] and 0 <= col < frame.image.shape[1]:
+            self.pixel_label.setText(f"x={col} y={row} value={frame.image[row, col]:g}")
+
+    def show_help(self) -> None:
+        HelpDialog(self).exec()
+
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        state = self.settings.value("window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+        self.tools.brush.setValue(int(self.settings.value("tools/brush", 3)))
+        self.tools.tolerance.setValue(int(self.settings.value("tools/tolerance", 20)))
+
+    def closeEvent(self, event) -> None:
+        if not self.session.save():
+            answer = QMessageBox.question(
+                self, "Unsaved edit", f"The current mask could not be saved:\n{self.session.frame.save_failed}\n\n"
+                "Close anyway and lose this edit?", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No)
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("tools/brush", self.tools.brush.value())
+        self.settings.setValue("tools/tolerance", self.tools.tolerance.value())
+        self.autosave.stop()
+        super().closeEvent(event)
+
+
+def _apply_region(mask: np.ndarray, region: np.ndarray, value: bool):
+    mask[region] = value
+    rows, cols = np.nonzero(region)
+    if rows.size == 0:
+        return (0, 0, 0, 0)
+    return int(rows.min()), int(cols.min()), int(rows.max()) + 1, int(cols.max()) + 1
+
+
+def _replace(mask: np.ndarray, old: np.ndarray, new: np.ndarray):
+    """Remove `old` pixels and add `new` ones; the box covers both."""
+    changed = old | new
+    mask[old] = False
+    mask[new] = True
+    rows, cols = np.nonzero(changed)
+    if rows.size == 0:
+        return (0, 0, 0, 0)
+    return int(rows.min()), int(cols.min()), int(rows.max()) + 1, int(cols.max()) + 1
+
+
+__all__ = ["MainWindow", "MaskEditCommand", "SHORTCUTS"]

@@ -1,0 +1,170 @@
+"""The image canvas: the frame with levels, overlay layers, target markers, and drawing tools."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, Qt, Signal
+
+TOOLS = ("select", "brush", "eraser", "polygon", "wand", "merge", "split")
+
+
+class CanvasEvents(QObject):
+    """Image-coordinate input from the canvas: (x, y) are pixel centres (column, row)."""
+
+    stroke = Signal(str, float, float)  # phase ("start", "move", "end"), x, y
+    click = Signal(float, float, int)  # x, y, Qt modifiers as int
+    double_click = Signal(float, float)
+    moved = Signal(float, float)
+
+
+class _DrawingViewBox(pg.ViewBox):
+    """A ViewBox whose left-drag draws when a drawing tool is active (panning otherwise)."""
+
+    def __init__(self, events: CanvasEvents):
+        super().__init__(lockAspect=True, invertY=True, enableMenu=False)
+        self.events = events
+        self.tool = "select"
+
+    def _image_xy(self, scene_pos):
+        point = self.mapSceneToView(scene_pos)
+        return point.x() - 0.5, point.y() - 0.5
+
+    def mouseDragEvent(self, ev, axis=None):
+        if self.tool in ("brush", "eraser", "merge", "split") and ev.button() == Qt.MouseButton.LeftButton:
+            ev.accept()
+            if ev.isStart():  # the drag is noticed after a few pixels: begin where the button went down
+                self.events.stroke.emit("start", *self._image_xy(ev.buttonDownScenePos()))
+            x, y = self._image_xy(ev.scenePos())
+            self.events.stroke.emit("end" if ev.isFinish() else "move", x, y)
+            return
+        super().mouseDragEvent(ev, axis)
+
+    def mouseClickEvent(self, ev):
+        if ev.button() == Qt.MouseButton.LeftButton:
+            ev.accept()
+            x, y = self._image_xy(ev.scenePos())
+            if ev.double():
+                self.events.double_click.emit(x, y)
+            else:
+                self.events.click.emit(x, y, int(ev.modifiers().value))
+            return
+        super().mouseClickEvent(ev)
+
+
+class ImageCanvas(pg.GraphicsLayoutWidget):
+    """The frame (any bit depth, shown through levels, never converted) and its overlays."""
+
+    LAYERS = ("prediction", "original", "edges", "mask", "proposal")
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.events = CanvasEvents()
+        self.view = _DrawingViewBox(self.events)
+        self.addItem(self.view)
+        self.image_item = pg.ImageItem(axisOrder="row-major")
+        self.view.addItem(self.image_item)
+        self.layers: dict[str, pg.ImageItem] = {}
+        for z, name in enumerate(self.LAYERS, start=1):
+            item = pg.ImageItem(axisOrder="row-major")
+            item.setZValue(z)
+            self.view.addItem(item)
+            self.layers[name] = item
+        # markers keep a fixed size on screen, so small targets stay visible when zoomed out
+        self.markers = pg.ScatterPlotItem(pxMode=True, size=14, brush=None, pen=pg.mkPen((80, 220, 255), width=1.5))
+        self.markers.setZValue(10)
+        self.view.addItem(self.markers)
+        self.selected_marker = pg.ScatterPlotItem(pxMode=True, size=22, brush=None, pen=pg.mkPen((255, 255, 255), width=2))
+        self.selected_marker.setZValue(11)
+        self.view.addItem(self.selected_marker)
+        self.labels: list[pg.TextItem] = []
+        self.polygon_line = pg.PlotDataItem(pen=pg.mkPen((0, 255, 160), width=1.5))
+        self.polygon_line.setZValue(12)
+        self.view.addItem(self.polygon_line)
+        self.histogram = pg.HistogramLUTItem(image=self.image_item)
+        self.addItem(self.histogram)
+        self.scene().sigMouseMoved.connect(self._moved)
+        self.frame: np.ndarray | None = None
+
+    def set_tool(self, tool: str) -> None:
+        if tool not in TOOLS:
+            raise ValueError(f"unknown tool '{tool}'")
+        self.view.tool = tool
+
+    def show_frame(self, frame: np.ndarray, *, keep_view: bool = False, levels=None) -> None:
+        """Show a frame as stored; levels from percentiles (or given), view fitted unless kept."""
+        self.frame = frame
+        if levels is None:
+            levels = auto_levels(frame)
+        self.image_item.setImage(frame, autoLevels=False, levels=levels)
+        self.histogram.setLevels(*levels)
+        if not keep_view:
+            self.fit()
+
+    def fit(self) -> None:
+        if self.frame is not None:
+            self.view.setRange(xRange=(0, self.frame.shape[1]), yRange=(0, self.frame.shape[0]), padding=0.02)
+
+    def one_to_one(self) -> None:
+        """Zoom so that one frame pixel is one screen pixel, keeping the centre."""
+        if self.frame is None:
+            return
+        centre = self.view.viewRect().center()
+        width, height = self.view.width() or 1, self.view.height() or 1
+        self.view.setRange(xRange=(centre.x() - width / 2, centre.x() + width / 2),
+                           yRange=(centre.y() - height / 2, centre.y() + height / 2), padding=0)
+
+    def centre_on(self, x: float, y: float, *, half_size: float = 40) -> None:
+        self.view.setRange(xRange=(x - half_size, x + half_size), yRange=(y - half_size, y + half_size), padding=0)
+
+    def set_layer(self, name: str, rgba: np.ndarray | None, *, opacity: float = 1.0) -> None:
+        item = self.layers[name]
+        if rgba is None:
+            item.clear()
+            return
+        item.setImage(rgba, autoLevels=False, levels=(0, 255))
+        item.setOpacity(opacity)
+
+    def refresh_layer(self, name: str) -> None:
+        """Repaint a layer whose array was changed in place."""
+        item = self.layers[name]
+        if item.image is not None:
+            item.setImage(item.image, autoLevels=False, levels=(0, 255))
+
+    def set_markers(self, centroids: np.ndarray, selected: int | None) -> None:
+        for label in self.labels:
+            self.view.removeItem(label)
+        self.labels = []
+        if len(centroids):
+            self.markers.setData(x=centroids[:, 0] + 0.5, y=centroids[:, 1] + 0.5)
+            for k, (x, y) in enumerate(centroids):
+                text = pg.TextItem(str(k + 1), color=(80, 220, 255), anchor=(-0.3, 1.2))
+                text.setPos(x + 0.5, y + 0.5)
+                text.setZValue(12)
+                self.view.addItem(text)
+                self.labels.append(text)
+        else:
+            self.markers.clear()
+        if selected is not None and selected < len(centroids):
+            x, y = centroids[selected]
+            self.selected_marker.setData(x=[x + 0.5], y=[y + 0.5])
+        else:
+            self.selected_marker.clear()
+
+    def show_polygon(self, vertices) -> None:
+        if vertices:
+            pts = np.asarray(vertices) + 0.5
+            self.polygon_line.setData(pts[:, 0], pts[:, 1])
+        else:
+            self.polygon_line.clear()
+
+    def _moved(self, scene_pos) -> None:
+        point = self.view.mapSceneToView(scene_pos)
+        self.events.moved.emit(point.x() - 0.5, point.y() - 0.5)
+
+
+def auto_levels(frame: np.ndarray, low: float = 0.5, high: float = 99.8) -> tuple[float, float]:
+    """Display levels from percentiles of the frame (a subsample for large frames)."""
+    sample = frame[::4, ::4] if frame.size > 1_000_000 else frame
+    lo, hi = np.percentile(sample, (low, high))
+    return float(lo), float(max(hi, lo + 1))

@@ -117,19 +117,21 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
     def centre_on(self, x: float, y: float, *, half_size: float = 40) -> None:
         self.view.setRange(xRange=(x - half_size, x + half_size), yRange=(y - half_size, y + half_size), padding=0)
 
-    def set_layer(self, name: str, rgba: np.ndarray | None, *, opacity: float = 1.0) -> None:
+    def set_layer(self, name: str, index: np.ndarray | None, lut: np.ndarray | None = None, *,
+                  opacity: float = 1.0) -> None:
+        """Show an overlay: a uint8 index image through an RGBA lookup table (None hides it)."""
         item = self.layers[name]
-        if rgba is None:
+        if index is None:
             item.clear()
             return
-        item.setImage(rgba, autoLevels=False, levels=(0, 255))
+        item.setImage(index, autoLevels=False, levels=(0, len(lut) - 1), lut=lut)
         item.setOpacity(opacity)
 
     def refresh_layer(self, name: str) -> None:
-        """Repaint a layer whose array was changed in place."""
+        """Repaint a layer whose index image was changed in place."""
         item = self.layers[name]
         if item.image is not None:
-            item.setImage(item.image, autoLevels=False, levels=(0, 255))
+            item.updateImage(item.image)
 
     def set_markers(self, centroids: np.ndarray, selected: int | None) -> None:
         for label in self.labels:

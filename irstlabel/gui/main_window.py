@@ -12,7 +12,7 @@ from ..core.errors import IrstlabelError, display_path
 from ..core.proposals import edge_map, propose_target
 from .canvas import ImageCanvas
 from .help import SHORTCUTS, HelpDialog
-from .overlays import COLOURS, heat_rgba, mask_rgba, update_mask_rgba
+from .overlays import COLOURS, heat_lut, mask_index, mask_lut, probability_levels, update_mask_index
 from .panels import FrameList, TargetTable, ToolPanel
 from .session import AnnotationSession, target_rows
 
@@ -51,7 +51,12 @@ class MainWindow(QMainWindow):
         self.tool = "select"
         self._stroke = None
         self._polygon: list[tuple[float, float]] = []
-        self._mask_rgba: np.ndarray | None = None
+        self._mask_index: np.ndarray | None = None
+        self._luts = {"mask": mask_lut(COLOURS["mask"], fill_alpha=90), "original": mask_lut(COLOURS["original"], fill_alpha=0),
+                      "edges": mask_lut(COLOURS["edges"], fill_alpha=255),
+                      "proposal": np.array([(0, 0, 0, 0), (*COLOURS["proposal"], 40), (*COLOURS["proposal"], 255),
+                                            (*COLOURS["edges"], 180)], np.uint8),
+                      "prediction": heat_lut()}
         self._edges_for: str | None = None
         self._shown_errors: set[str] = set()
         self.prediction_set: str | None = None
@@ -196,7 +201,7 @@ class MainWindow(QMainWindow):
         self._polygon = []
         self.canvas.show_polygon([])
         self.canvas.show_frame(frame.image)
-        self._mask_rgba = None
+        self._mask_index = None
         self._edges_for = None
         self._overlays_changed()
         self._frame_text = (f"{display_path(frame.frame_id)}  {frame.image.shape[1]}x{frame.image.shape[0]} "
@@ -205,10 +210,8 @@ class MainWindow(QMainWindow):
         self._saved(frame.frame_id, True, None)
 
     def _refresh_frame_row(self) -> None:
-        frame_id = self.session.frame.frame_id
-        for row in self.project.frame_summary():
-            if row["frame_id"] == frame_id:
-                self.frame_list.update_row(row)
+        for row in self.project.frame_summary(self.session.frame.frame_id):
+            self.frame_list.update_row(row)
 
     # --- overlays -------------------------------------------------------------------
 
@@ -221,19 +224,17 @@ class MainWindow(QMainWindow):
             return
         shown = {k: box.isChecked() for k, box in self.tools.visible.items()}
         if shown["mask"]:
-            self._mask_rgba = mask_rgba(frame.mask, COLOURS["mask"], fill_alpha=90)
-            self.canvas.set_layer("mask", self._mask_rgba, opacity=self._opacity("mask"))
+            self._mask_index = mask_index(frame.mask)
+            self.canvas.set_layer("mask", self._mask_index, self._luts["mask"], opacity=self._opacity("mask"))
         else:
-            self._mask_rgba = None
+            self._mask_index = None
             self.canvas.set_layer("mask", None)
-        original = mask_rgba(frame.original, COLOURS["original"], fill_alpha=0) if shown["original"] else None
-        self.canvas.set_layer("original", original, opacity=self._opacity("original"))
+        original = mask_index(frame.original) if shown["original"] else None
+        self.canvas.set_layer("original", original, self._luts["original"], opacity=self._opacity("original"))
         if shown["edges"]:
             low, high = self.tools.canny_thresholds()
-            edges = edge_map(frame.image, low=low, high=high)
-            rgba = np.zeros(edges.shape + (4,), np.uint8)
-            rgba[edges] = (*COLOURS["edges"], 255)
-            self.canvas.set_layer("edges", rgba, opacity=self._opacity("edges"))
+            edges = edge_map(frame.image, low=low, high=high).view(np.uint8)
+            self.canvas.set_layer("edges", edges, self._luts["edges"], opacity=self._opacity("edges"))
         else:
             self.canvas.set_layer("edges", None)
         self._show_proposal(shown["proposal"])
@@ -246,10 +247,10 @@ class MainWindow(QMainWindow):
         if proposal is None:
             self.canvas.set_layer("proposal", None)
             return
-        rgba = mask_rgba(proposal.mask, COLOURS["proposal"], fill_alpha=40)
+        index = mask_index(proposal.mask)
         r0, c0, r1, c1 = proposal.window
-        rgba[r0:r1, c0:c1][proposal.edges & ~proposal.mask[r0:r1, c0:c1]] = (*COLOURS["edges"], 180)
-        self.canvas.set_layer("proposal", rgba, opacity=self._opacity("proposal"))
+        index[r0:r1, c0:c1][proposal.edges & ~proposal.mask[r0:r1, c0:c1]] = 3
+        self.canvas.set_layer("proposal", index, self._luts["proposal"], opacity=self._opacity("proposal"))
         frame.extra["proposal"] = proposal
 
     def _show_prediction(self, visible: bool) -> None:
@@ -257,7 +258,8 @@ class MainWindow(QMainWindow):
         if probability is None:
             self.canvas.set_layer("prediction", None)
         else:
-            self.canvas.set_layer("prediction", heat_rgba(probability), opacity=self._opacity("prediction"))
+            self.canvas.set_layer("prediction", probability_levels(probability), self._luts["prediction"],
+                                  opacity=self._opacity("prediction"))
 
     def current_prediction(self) -> np.ndarray | None:
         frame = self.session.frame
@@ -273,8 +275,8 @@ class MainWindow(QMainWindow):
         return propose_target(frame.image, frame.targets.mask_of(frame.selected), low=low, high=high)
 
     def _mask_changed(self, box) -> None:
-        if self._mask_rgba is not None:
-            update_mask_rgba(self._mask_rgba, self.session.frame.mask, box, COLOURS["mask"], fill_alpha=90)
+        if self._mask_index is not None:
+            update_mask_index(self._mask_index, self.session.frame.mask, box)
             self.canvas.refresh_layer("mask")
         self.save_label.setText("unsaved")
 

@@ -1,4 +1,10 @@
-"""Overlay images (RGBA) built from masks and maps; numpy and OpenCV only."""
+"""Overlay layers as 8-bit index images plus colour tables; numpy and OpenCV only.
+
+An overlay is a ``uint8`` image of small indices and a lookup table of RGBA
+colours, which pyqtgraph maps in C when it paints (an indexed QImage): no
+full-frame RGBA array is built in Python, so switching frames and repainting
+strokes stay cheap at 1280x1024.
+"""
 
 from __future__ import annotations
 
@@ -13,39 +19,43 @@ COLOURS = {
 }
 
 
-def fill_rgba(mask: np.ndarray, colour, alpha: int, out: np.ndarray | None = None) -> np.ndarray:
-    out = np.zeros(mask.shape + (4,), np.uint8) if out is None else out
-    out[...] = 0
-    out[mask] = (*colour, alpha)
-    return out
+def mask_lut(colour, *, fill_alpha: int, line_alpha: int = 255) -> np.ndarray:
+    """Index 0: transparent, 1: inside the mask, 2: on its outline."""
+    return np.array([(0, 0, 0, 0), (*colour, fill_alpha), (*colour, line_alpha)], np.uint8)
 
 
 def outline(mask: np.ndarray) -> np.ndarray:
     """The inner boundary pixels of a mask (8-connected)."""
-    u8 = mask.view(np.uint8)
+    u8 = np.ascontiguousarray(mask).view(np.uint8)
     return mask & ~(cv2.erode(u8, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0) > 0)
 
 
-def mask_rgba(mask: np.ndarray, colour, *, fill_alpha: int, line_alpha: int = 255, out=None) -> np.ndarray:
-    """Fill plus outline of a mask in one RGBA image."""
-    out = fill_rgba(mask, colour, fill_alpha, out)
-    out[outline(mask)] = (*colour, line_alpha)
+def mask_index(mask: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """0 outside, 1 inside, 2 on the outline."""
+    mask = np.ascontiguousarray(mask)
+    index = mask.view(np.uint8) + outline(mask).view(np.uint8)
+    if out is None:
+        return index
+    out[...] = index
     return out
 
 
-def update_mask_rgba(rgba: np.ndarray, mask: np.ndarray, box, colour, *, fill_alpha: int, line_alpha: int = 255) -> None:
-    """Redraw `rgba` inside `box` (grown by one pixel for the outline) after `mask` changed there."""
+def update_mask_index(index: np.ndarray, mask: np.ndarray, box) -> None:
+    """Redraw `index` inside `box` (grown for the outline) after `mask` changed there."""
     h, w = mask.shape
     r0, c0, r1, c1 = max(box[0] - 2, 0), max(box[1] - 2, 0), min(box[2] + 2, h), min(box[3] + 2, w)
-    sub = mask[r0:r1, c0:c1]
-    mask_rgba(np.ascontiguousarray(sub), colour, fill_alpha=fill_alpha, line_alpha=line_alpha, out=rgba[r0:r1, c0:c1])
+    index[r0:r1, c0:c1] = mask_index(mask[r0:r1, c0:c1])
 
 
-def heat_rgba(probability: np.ndarray, *, alpha: int = 200) -> np.ndarray:
-    """A probability map as an orange heat overlay whose opacity follows the probability."""
-    p = np.clip(probability.astype(np.float32), 0, 1)
-    out = np.zeros(p.shape + (4,), np.uint8)
-    out[..., 0] = 255
-    out[..., 1] = (140 * (1 - p)).astype(np.uint8)
-    out[..., 3] = (alpha * p).astype(np.uint8)
-    return out
+def heat_lut(alpha: int = 200) -> np.ndarray:
+    """256 entries for 8-bit probability levels: orange, more opaque as probability grows."""
+    p = np.arange(256) / 255.0
+    lut = np.zeros((256, 4), np.uint8)
+    lut[:, 0] = 255
+    lut[:, 1] = (140 * (1 - p)).astype(np.uint8)
+    lut[:, 3] = (alpha * p).astype(np.uint8)
+    return lut
+
+
+def probability_levels(probability: np.ndarray) -> np.ndarray:
+    return np.clip(np.rint(probability * 255.0), 0, 255).astype(np.uint8)

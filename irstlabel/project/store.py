@@ -320,13 +320,14 @@ class Project:
             row["frame_id"] = _unkey(row["frame_id"])
         return rows
 
-    def frame_summary(self) -> list[dict]:
-        """One row per frame for the frame list: state, edited, targets, LPD changes."""
+    def frame_summary(self, frame_id: str | None = None) -> list[dict]:
+        """One row per frame (or just `frame_id`'s) for the frame list: state, edited, targets, LPD changes."""
+        where, args = ("WHERE frame_id = ?", (_key(frame_id),)) if frame_id is not None else ("", ())
         counts = {_unkey(row[0]): row[1:] for row in self.db.execute(
             "SELECT frame_id, COUNT(*), SUM(change = 'increased'), SUM(change = 'decreased'), MIN(lpd_new - lpd_old) "
-            "FROM targets GROUP BY frame_id")}
+            f"FROM targets {where} GROUP BY frame_id", args)}
         rows = []
-        for key, state, edited in self.db.execute("SELECT frame_id, state, edited FROM frames"):
+        for key, state, edited in self.db.execute(f"SELECT frame_id, state, edited FROM frames {where}", args):
             frame_id = _unkey(key)
             n, up, down, worst = counts.get(frame_id, (None, 0, 0, None))
             rows.append({"frame_id": frame_id, "state": state, "edited": bool(edited), "targets": n,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoCommand, QUndoStack
@@ -17,6 +19,7 @@ from .panels import FrameList, TargetTable, ToolPanel
 from .session import AnnotationSession, target_rows
 
 AUTOSAVE_MS = 5000
+_WINDOWS: list = []  # windows opened from the File menu, kept alive
 STROKE_TOOLS = {"brush": (True, None), "eraser": (False, None), "merge": (True, 1.0), "split": (False, 0.75)}
 
 
@@ -67,6 +70,7 @@ class MainWindow(QMainWindow):
         self._actions()
         self._connect()
         self._restore_settings()
+        self._remember()
         self.frame_list.set_rows(project.frame_summary())
         self.autosave = QTimer(self)
         self.autosave.setInterval(AUTOSAVE_MS)
@@ -103,7 +107,57 @@ class MainWindow(QMainWindow):
         self.addAction(action)
         return action
 
+    def _menus(self) -> None:
+        menu = self.menuBar().addMenu("&File")
+        menu.addAction(self._action("Open dataset...", "Ctrl+O", self.choose_dataset))
+        self.recent_menu = menu.addMenu("Recent datasets")
+        self._fill_recent()
+        menu.addSeparator()
+        menu.addAction(self._action("Quit", "Ctrl+Q", self.close))
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self._action("Keyboard shortcuts", None, self.show_help))
+
+    def _recent(self) -> list[str]:
+        value = self.settings.value("recent/datasets", [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def _remember(self) -> None:
+        path = str(self.project.dataset.root.resolve())
+        recent = [path] + [p for p in self._recent() if p != path]
+        self.settings.setValue("recent/datasets", recent[:10])
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self._recent():
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda checked=False, p=path: self.open_dataset(p))
+
+    def choose_dataset(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        folder = QFileDialog.getExistingDirectory(self, "Open a dataset folder")
+        if folder:
+            self.open_dataset(folder)
+
+    def open_dataset(self, folder: str) -> None:
+        """Open another dataset in a new window and close this one (after saving)."""
+        from pathlib import Path
+
+        from .app import open_project
+
+        try:
+            project, note = open_project(Path(folder), None)
+        except IrstlabelError as exc:
+            self.show_error("Cannot open this dataset", str(exc))
+            return
+        window = MainWindow(project, settings=self.settings, note=note)
+        _WINDOWS.append(window)
+        window.resize(self.size())
+        window.show()
+        self.close()
+
     def _actions(self) -> None:
+        self._menus()
         bar = self.addToolBar("Main")
         bar.setObjectName("toolbar-main")
         group = QActionGroup(self)
@@ -357,6 +411,9 @@ class MainWindow(QMainWindow):
             self._stroke["box"] = box if old is None else (min(old[0], box[0]), min(old[1], box[1]),
                                                            max(old[2], box[2]), max(old[3], box[3]))
             self.session.notify_stroke(box)
+            value_lpd = self.session.lpd_at(x, y)
+            if value_lpd is not None:
+                self.statusBar().showMessage(f"LPD of the target under the brush: {value_lpd:.2f}")
         if phase == "end":
             stroke, self._stroke = self._stroke, None
             if stroke["box"] is not None:
@@ -468,6 +525,7 @@ class MainWindow(QMainWindow):
                 self._refresh_frame_row()
         else:
             self.save_label.setText("NOT SAVED")
+            self.frame_list.mark_unsaved(frame_id)
             if message:
                 self.show_error("The mask could not be saved", message + "\nThe edit is kept in memory; it is saved as "
                                 "soon as writing works again.")
@@ -477,6 +535,10 @@ class MainWindow(QMainWindow):
         if text in self._shown_errors:
             return
         self._shown_errors.add(text)
+        if _headless():  # nobody can answer a dialog: say it in the status bar and on stderr
+            self.statusBar().showMessage(f"{title}: {text}")
+            print(f"irstlabel: {title}: {text}", file=sys.stderr)
+            return
         QMessageBox.warning(self, title, text)
 
     def _on_moved(self, x: float, y: float) -> None:
@@ -502,6 +564,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         if not self.session.save():
+            if _headless():
+                event.ignore()  # keep the unsaved edit rather than ask nobody
+                return
             answer = QMessageBox.question(
                 self, "Unsaved edit", f"The current mask could not be saved:\n{self.session.frame.save_failed}\n\n"
                 "Close anyway and lose this edit?", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
@@ -515,6 +580,15 @@ class MainWindow(QMainWindow):
         self.settings.setValue("tools/tolerance", self.tools.tolerance.value())
         self.autosave.stop()
         super().closeEvent(event)
+        if self in _WINDOWS:
+            _WINDOWS.remove(self)
+        self.project.close()
+
+
+def _headless() -> bool:
+    from PySide6.QtGui import QGuiApplication
+
+    return QGuiApplication.platformName() in ("offscreen", "minimal")
 
 
 def _apply_region(mask: np.ndarray, region: np.ndarray, value: bool):

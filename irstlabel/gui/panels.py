@@ -121,6 +121,11 @@ class FrameList(QWidget):
                 self.table.item(r, 5).setText("yes" if row["edited"] else "")
                 return
 
+    def mark_unsaved(self, frame_id: str) -> None:
+        for r in range(self.table.rowCount()):
+            if self.frame_id_at(r) == frame_id:
+                self.table.item(r, 5).setText("NOT SAVED")
+
     def _apply_filter(self, state: str) -> None:
         for r in range(self.table.rowCount()):
             self.table.setRowHidden(r, state != "all" and self.table.item(r, 1).text() != state)

@@ -120,6 +120,21 @@ class AnnotationSession:
         """A stroke is under way: views repaint `box`; targets are recomputed at its end."""
         self.mask_changed.emit(box)
 
+    def lpd_at(self, x: float, y: float, *, reach: int = 48) -> float | None:
+        """LPD of the target under ``(x, y)`` in the working mask, from a crop (cheap during strokes)."""
+        frame = self.frame
+        h, w = frame.mask.shape
+        col, row = int(round(x)), int(round(y))
+        r0, c0, r1, c1 = max(row - reach, 0), max(col - reach, 0), min(row + reach + 1, h), min(col + reach + 1, w)
+        if not (r0 <= row < r1 and c0 <= col < c1) or not frame.mask[row, col]:
+            return None
+        crop = frame.mask[r0:r1, c0:c1]
+        labels = find_targets(crop).labels
+        own = labels == labels[row - r0, col - c0]
+        if own[0].any() or own[-1].any() or own[:, 0].any() or own[:, -1].any():
+            return None  # the target runs off the crop: wait for the stroke's end
+        return lpd(frame.image[r0:r1, c0:c1], own)
+
     # --- targets --------------------------------------------------------------------
 
     def _refresh_targets(self) -> None:

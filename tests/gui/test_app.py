@@ -176,6 +176,34 @@ def test_a_failed_save_is_marked_and_said_once(window, monkeypatch):
     assert not window.session.save()
     assert not window.session.save()
     assert window.save_label.text() == "NOT SAVED" and len(shown) == 1
+    assert "NOT SAVED" in [window.frame_list.table.item(r, 5).text() for r in range(window.frame_list.table.rowCount())]
     monkeypatch.undo()
     monkeypatch.setattr(MainWindow, "show_error", lambda self, title, text: shown.append(text))
     assert window.session.save() and window.save_label.text() == "saved"
+
+
+def test_recent_datasets_are_remembered_and_open_in_a_new_window(window, tmp_path, qtbot, monkeypatch):
+    shown = []
+    monkeypatch.setattr(MainWindow, "show_error", lambda self, title, text: shown.append(text))
+    other = make_demo_dataset(tmp_path / "other", frames=2, size=(32, 40), seed=9)
+    window.open_dataset(str(other))
+    from irstlabel.gui import main_window as module
+
+    new = module._WINDOWS[-1]
+    qtbot.addWidget(new)
+    assert new.project.dataset.root == other
+    assert new._recent()[0] == str(other.resolve())
+    new.open_dataset(str(tmp_path / "missing"))  # a bad choice is a dialog, the window stays
+    assert shown and "missing: dataset folder not found" in shown[0] and new.isVisible()
+    new.close()
+
+
+def test_lpd_is_shown_while_drawing(window):
+    frame = window.session.frame
+    x, y = frame.targets.centroid[0]
+    window.set_tool("brush")
+    window._on_stroke("start", x, y)
+    window._on_stroke("move", x + 1, y)
+    assert "LPD of the target under the brush" in window.statusBar().currentMessage()
+    window._on_stroke("end", x + 1, y)
+    assert window.undo_stack.count() == 1

@@ -84,6 +84,7 @@ def _save_screenshot(app, window, path: str) -> int:
 
     frame = window.session.frame
     if frame is not None and len(frame.targets):
+        window.tools.visible["proposal"].setChecked(True)  # show what an annotator sees on a target
         window.select_target(0, centre=False)
         window.canvas.fit()
     for _ in range(5):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer
@@ -63,6 +64,7 @@ class MainWindow(QMainWindow):
         self._edges_for: str | None = None
         self._shown_errors: set[str] = set()
         self.prediction_set: str | None = None
+        self._prefetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch")
         self.setWindowTitle(f"irstlabel - {display_path(project.dataset.root)}")
         self.setCentralWidget(self.canvas)
         self._docks()
@@ -232,6 +234,17 @@ class MainWindow(QMainWindow):
             self.show_error("Cannot open this frame", str(exc))
             return
         self.frame_list.select(frame_id)
+        self._prefetch_neighbours(frame_id)
+
+    def _prefetch_neighbours(self, frame_id: str) -> None:
+        """Decode the next and previous frames on a helper thread, so stepping finds them cached."""
+        ids = self.frame_list.visible_ids() or list(self.project.frame_ids)
+        if frame_id not in ids:
+            return
+        k = ids.index(frame_id)
+        for neighbour in (ids[k + 1] if k + 1 < len(ids) else None, ids[k - 1] if k > 0 else None):
+            if neighbour is not None:
+                self._prefetcher.submit(self.project.prefetch, neighbour)
 
     def step_frame(self, step: int) -> None:
         ids = self.frame_list.visible_ids() or list(self.project.frame_ids)
@@ -579,6 +592,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("tools/brush", self.tools.brush.value())
         self.settings.setValue("tools/tolerance", self.tools.tolerance.value())
         self.autosave.stop()
+        self._prefetcher.shutdown(wait=True, cancel_futures=True)
         super().closeEvent(event)
         if self in _WINDOWS:
             _WINDOWS.remove(self)

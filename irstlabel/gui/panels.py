@@ -53,7 +53,8 @@ class FrameList(QWidget):
     """Frames with review state, targets, LPD change; filter by state, sort by any column."""
 
     frame_activated = Signal(str)
-    COLUMNS = ("frame", "state", "targets", "LPD down", "worst LPD change", "edited")
+    COLUMNS = ("frame", "state", "targets", "LPD down", "worst LPD change", "edited", "model misses",
+               "model false alarms")
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -88,7 +89,8 @@ class FrameList(QWidget):
             cells = [name, QTableWidgetItem(row["state"]), _NumberItem(row["targets"]),
                      _NumberItem(row["lpd_decreased"] or None), _NumberItem(row["lpd_worst_change"],
                      None if row["lpd_worst_change"] is None else f"{row['lpd_worst_change']:.1f}"),
-                     QTableWidgetItem("yes" if row["edited"] else "")]
+                     QTableWidgetItem("yes" if row["edited"] else ""),
+                     _NumberItem(row.get("model_misses")), _NumberItem(row.get("model_false_alarms"))]
             for c, cell in enumerate(cells):
                 self.table.setItem(r, c, cell)
         self.table.setSortingEnabled(True)

@@ -36,7 +36,13 @@ def register_results(project, train_result: dict, evaluate_result: dict | None) 
                                 metrics={"test": {k: metrics.get(k) for k in ("pixel", "target", "legacy")}})
     project.register_prediction_set(name, "checkpoint", train_result["checkpoint"])
     if evaluate_result is not None:
-        project.add_evaluation(name, evaluate_result["split"], metrics)
+        project.add_evaluation(name, evaluate_result["split"], {**metrics, "per_frame": evaluate_result["per_frame"]})
+
+
+def review_spec(train_spec: JobSpec, train_result: dict) -> JobSpec:
+    """An evaluation over every frame: per-frame misses and false alarms for sorting the frame list."""
+    return JobSpec(kind="evaluate", dataset=train_spec.dataset, project=train_spec.project,
+                   settings={"set": train_result["name"], "split": "all"})
 
 
 def run_retrain(project, train_settings: dict, run: Callable[[JobSpec], dict]) -> dict:
@@ -49,5 +55,7 @@ def run_retrain(project, train_settings: dict, run: Callable[[JobSpec], dict]) -
     predicted = run(predict)
     evaluated = run(evaluate)
     register_results(project, trained, evaluated)
+    reviewed = run(review_spec(train_spec, trained))
+    project.add_evaluation(trained["name"], "all", {**reviewed["metrics"], "per_frame": reviewed["per_frame"]})
     return {"train": trained, "predict": predicted, "evaluate": evaluated, "checkpoint": trained["checkpoint"],
             "run_dir": str(Path(trained["run_dir"]))}

@@ -30,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -89,6 +90,7 @@ class Project:
         self.readonly = readonly
         self.masks_folder = folder / "masks"
         self._originals: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._originals_lock = threading.Lock()
         self._lock = None
         if not readonly:
             self._lock = WriterLock(folder)
@@ -188,16 +190,26 @@ class Project:
 
     def original_mask(self, frame_id: str) -> np.ndarray:
         """The dataset's own mask (never changed by irstlabel); read-only, kept in a small LRU."""
-        cached = self._originals.get(frame_id)
-        if cached is None:
-            cached = self.dataset.read_mask(frame_id).mask
-            cached.setflags(write=False)
+        with self._originals_lock:
+            cached = self._originals.get(frame_id)
+            if cached is not None:
+                self._originals.move_to_end(frame_id)
+                return cached
+        cached = self.dataset.read_mask(frame_id).mask
+        cached.setflags(write=False)
+        with self._originals_lock:
             self._originals[frame_id] = cached
             while len(self._originals) > 16:
                 self._originals.popitem(last=False)
-        else:
-            self._originals.move_to_end(frame_id)
         return cached
+
+    def prefetch(self, frame_id: str) -> None:
+        """Decode a frame and its original mask into the caches (safe from a helper thread)."""
+        try:
+            self.dataset.read_frame(frame_id)
+            self.original_mask(frame_id)
+        except IrstlabelError:
+            pass  # the user hears about it when the frame is opened
 
     def load_mask(self, frame_id: str) -> np.ndarray:
         """The current mask: the edited one if any, else the dataset's."""
@@ -332,6 +344,11 @@ class Project:
             n, up, down, worst = counts.get(frame_id, (None, 0, 0, None))
             rows.append({"frame_id": frame_id, "state": state, "edited": bool(edited), "targets": n,
                          "lpd_increased": up or 0, "lpd_decreased": down or 0, "lpd_worst_change": worst})
+        disagreement = self.frame_disagreement()
+        for row in rows:
+            found = disagreement.get(row["frame_id"])
+            row["model_misses"] = None if found is None else found["misses"]
+            row["model_false_alarms"] = None if found is None else found["false_alarms"]
         order = {frame_id: k for k, frame_id in enumerate(self.dataset.frame_ids)}
         rows.sort(key=lambda r: order.get(r["frame_id"], len(order)))
         return rows
@@ -367,6 +384,14 @@ class Project:
         with transaction(self.db):
             self.db.execute("INSERT INTO evaluations (prediction_set, split, created, options, result) VALUES (?, ?, ?, ?, ?)",
                             (prediction_set, split, time.time(), json.dumps(options or {}), json.dumps(result)))
+
+    def frame_disagreement(self) -> dict[str, dict]:
+        """Per frame, the misses and false alarms of the latest evaluation over all frames."""
+        row = self.db.execute("SELECT result FROM evaluations WHERE split = 'all' ORDER BY id DESC LIMIT 1").fetchone()
+        if row is None:
+            return {}
+        return {r["frame_id"]: {"misses": r["misses"], "false_alarms": r["false_alarms"]}
+                for r in json.loads(row[0]).get("per_frame", [])}
 
     def evaluations(self) -> list[dict]:
         keys = ("prediction_set", "split", "created", "options", "result")

@@ -155,6 +155,10 @@ def test_retrain_command_trains_on_current_masks_and_registers_everything(tmp_pa
         evaluation = project.evaluations()[0]
         assert evaluation["split"] == "test (seeded 6:2:2)" and evaluation["result"]["frames"] == 1
         assert len(project.predictions.frame_ids(checkpoint["name"])) == 6
+        disagreement = project.frame_disagreement()  # from the evaluation over every frame
+        assert set(disagreement) == set(project.frame_ids)
+        row = project.frame_summary("frame_0002")[0]
+        assert row["model_misses"] == disagreement["frame_0002"]["misses"]
 
 
 def test_jobs_read_the_current_masks_while_another_process_holds_the_project(setup):

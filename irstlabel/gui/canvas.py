@@ -78,6 +78,13 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
         self.selected_marker.setZValue(11)
         self.view.addItem(self.selected_marker)
         self.labels: list[pg.TextItem] = []
+        # review markers, as in the paper's Fig. 14: hits green, misses red, false alarms yellow
+        self.review = {}
+        for kind, colour in (("hit", (60, 220, 90)), ("miss", (255, 60, 60)), ("false_alarm", (255, 220, 0))):
+            item = pg.ScatterPlotItem(pxMode=True, size=20, brush=None, pen=pg.mkPen(colour, width=2))
+            item.setZValue(13)
+            self.view.addItem(item)
+            self.review[kind] = item
         self.polygon_line = pg.PlotDataItem(pen=pg.mkPen((0, 255, 160), width=1.5))
         self.polygon_line.setZValue(12)
         self.view.addItem(self.polygon_line)
@@ -152,6 +159,18 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
             self.selected_marker.setData(x=[x + 0.5], y=[y + 0.5])
         else:
             self.selected_marker.clear()
+
+    def set_review(self, points: dict | None) -> None:
+        """Hit / miss / false-alarm circles at (x, y) centroids; None clears them."""
+        for kind, item in self.review.items():
+            xy = None if points is None else np.asarray(points.get(kind, []), float).reshape(-1, 2)
+            if xy is None or len(xy) == 0:
+                item.clear()
+            else:
+                item.setData(x=xy[:, 0] + 0.5, y=xy[:, 1] + 0.5)
+
+    def review_counts(self) -> dict:
+        return {kind: len(item.data) for kind, item in self.review.items()}
 
     def show_polygon(self, vertices) -> None:
         if vertices:

@@ -17,13 +17,14 @@ from .help import SHORTCUTS, HelpDialog
 from .overlays import COLOURS, heat_lut, mask_index, mask_lut, probability_levels, update_mask_index
 from .panels import FrameList, TargetTable, ToolPanel
 from .editing_actions import EditingActions
+from .review import ReviewActions
 from .session import AnnotationSession, target_rows
 
 AUTOSAVE_MS = 5000
 _WINDOWS: list = []  # windows opened from the File menu, kept alive
 
 
-class MainWindow(EditingActions, QMainWindow):
+class MainWindow(EditingActions, ReviewActions, QMainWindow):
     def __init__(self, project, *, settings: QSettings | None = None, note: str | None = None):
         super().__init__()
         self.project = project
@@ -34,6 +35,7 @@ class MainWindow(EditingActions, QMainWindow):
         self.frame_list = FrameList()
         self.target_table = TargetTable()
         self.tools = ToolPanel()
+        self.results = None
         self.tool = "select"
         self._stroke = None
         self._polygon: list[tuple[float, float]] = []
@@ -49,9 +51,9 @@ class MainWindow(EditingActions, QMainWindow):
         self._prefetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch")
         self.setWindowTitle(f"irstlabel - {display_path(project.dataset.root)}")
         self.setCentralWidget(self.canvas)
-        self._docks()
         self._status(note)
         self._actions()
+        self._docks()
         self._connect()
         self._restore_settings()
         self._remember()
@@ -68,7 +70,8 @@ class MainWindow(EditingActions, QMainWindow):
     def _docks(self) -> None:
         for title, widget, area in (("Frames", self.frame_list, Qt.DockWidgetArea.LeftDockWidgetArea),
                                     ("Targets", self.target_table, Qt.DockWidgetArea.RightDockWidgetArea),
-                                    ("Tools", self.tools, Qt.DockWidgetArea.RightDockWidgetArea)):
+                                    ("Tools", self.tools, Qt.DockWidgetArea.RightDockWidgetArea),
+                                    ("Results", self.results, Qt.DockWidgetArea.BottomDockWidgetArea)):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock-{title.lower()}")
             dock.setWidget(widget)
@@ -94,6 +97,7 @@ class MainWindow(EditingActions, QMainWindow):
     def _menus(self) -> None:
         menu = self.menuBar().addMenu("&File")
         menu.addAction(self._action("Open dataset...", "Ctrl+O", self.choose_dataset))
+        menu.addAction(self._action("Import predictions folder...", None, lambda: self.import_predictions()))
         self.recent_menu = menu.addMenu("Recent datasets")
         self._fill_recent()
         menu.addSeparator()
@@ -188,6 +192,7 @@ class MainWindow(EditingActions, QMainWindow):
             self._action(text, key, slot)
         for key, _, shortcut in ToolPanel.OVERLAYS:
             self._action(f"Toggle {key}", shortcut, lambda checked=False, k=key: self.tools.toggle(k))
+        self._setup_review(bar)
         self.addToolBar(bar)
 
     def _connect(self) -> None:
@@ -289,6 +294,7 @@ class MainWindow(EditingActions, QMainWindow):
         self._show_proposal(shown["proposal"])
         self._show_prediction(shown["prediction"])
         self._targets_changed(markers_only=True)
+        self._update_review()
 
     def _show_proposal(self, visible: bool) -> None:
         frame = self.session.frame
@@ -340,6 +346,7 @@ class MainWindow(EditingActions, QMainWindow):
         if not markers_only:
             records = self.project.targets(frame.frame_id)
             self.target_table.set_rows(target_rows(frame, records), frame.selected)
+            self._update_review()
 
     def _selection_changed(self) -> None:
         frame = self.session.frame
@@ -442,6 +449,8 @@ class MainWindow(EditingActions, QMainWindow):
         self.settings.setValue("tools/tolerance", self.tools.tolerance.value())
         self.autosave.stop()
         self._prefetcher.shutdown(wait=True, cancel_futures=True)
+        if self.runner is not None:
+            self.runner.shutdown()
         super().closeEvent(event)
         if self in _WINDOWS:
             _WINDOWS.remove(self)

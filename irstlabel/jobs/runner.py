@@ -15,6 +15,9 @@ The worker process and the CLI both call :func:`run_job`. Settings per kind:
 ``propose``
     ``frames`` (default all), ``set`` (default ``canny``): a Canny proposal
     for every target of the current masks, written to the cache.
+``import``
+    ``folder`` of masks or probability maps from another method, ``set``:
+    written to the cache so it can be reviewed beside ISPANet.
 """
 
 from __future__ import annotations
@@ -35,7 +38,8 @@ Emit = Callable[[dict], None]
 
 def run_job(spec: JobSpec, emit: Emit, should_stop: Callable[[], bool]) -> dict:
     """Run `spec`; returns its result (a JSON-able dict). Progress goes to `emit`."""
-    handler = {"train": _train, "predict": _predict, "evaluate": _evaluate, "propose": _propose}[spec.kind]
+    handler = {"train": _train, "predict": _predict, "evaluate": _evaluate, "propose": _propose,
+               "import": _import}[spec.kind]
     return handler(spec, emit, should_stop)
 
 
@@ -179,6 +183,33 @@ def _propose(spec: JobSpec, emit: Emit, should_stop) -> dict:
             writer.write(frame_id, union.astype(np.uint8) * 255)
             _progress(emit, k, len(ids), frame_id)
     return {"status": "finished", "set": name, "frames": len(ids), "targets": proposed}
+
+
+def _import(spec: JobSpec, emit: Emit, should_stop) -> dict:
+    from ..core.predictions import index_folder, read_prediction, require_ids
+    from ..project.cache import PredictionCache
+
+    settings = spec.settings
+    folder = settings["folder"]
+    source = ProjectPairs(spec.dataset, spec.project)
+    ids = list(source.frame_ids)
+    files = require_ids(index_folder(folder), ids, folder, "prediction")
+    name = settings.get("set") or Path(folder).name
+    cache = PredictionCache(Path(spec.project) / "predictions")
+    with cache.writer(name, folder=str(folder)) as writer:
+        for k, (frame_id, path) in enumerate(zip(ids, files), 1):
+            if should_stop():
+                raise _Cancelled()
+            prediction = read_prediction(path)
+            shape = source.dataset.read_frame(frame_id).shape
+            if prediction.shape != shape:
+                raise IrstlabelError(path, f"prediction is {prediction.shape[1]}x{prediction.shape[0]} but the frame is "
+                                           f"{shape[1]}x{shape[0]}")
+            if prediction.dtype == np.uint16:
+                prediction = prediction.astype(np.float32) / 65535.0
+            writer.write(frame_id, prediction.astype(np.uint8) * 255 if prediction.dtype == bool else prediction)
+            _progress(emit, k, len(ids), frame_id)
+    return {"status": "finished", "set": name, "frames": len(ids), "folder": str(folder)}
 
 
 class _Cancelled(Exception):

@@ -1,0 +1,146 @@
+"""The results dock: metrics of every prediction set side by side, curves, training progress, export."""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+# Table VII's columns: (group, key, label, higher is better)
+COLUMNS = (("target", "pd", "Pd", True), ("target", "md", "Md", False), ("target", "pa", "Pa", True),
+           ("target", "fa", "Fa", False), ("target", "f1", "F1-T", True), ("pixel", "niou", "nIoU", True),
+           ("pixel", "iou", "IoU", True), ("pixel", "recall", "R", True), ("pixel", "precision", "P", True),
+           ("pixel", "f1", "F1-P", True))
+PENS = [(255, 90, 90), (90, 200, 255), (120, 230, 120), (255, 200, 60), (200, 120, 255), (255, 255, 255)]
+
+
+def latest_evaluations(project) -> dict[str, dict]:
+    """The newest evaluation of each prediction set on a held-out split (not the all-frames review)."""
+    latest = {}
+    for evaluation in project.evaluations():
+        if evaluation["split"] != "all":
+            latest[evaluation["prediction_set"]] = evaluation
+    return latest
+
+
+class ResultsPanel(QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.table = QTableWidget(0, len(COLUMNS) + 2)
+        self.table.setHorizontalHeaderLabels(["prediction set", "split"] + [c[2] for c in COLUMNS])
+        self.table.verticalHeader().setVisible(False)
+        self.plots: dict[str, pg.PlotWidget] = {}
+        tabs = QTabWidget()
+        for key, title, x, y in (("pr", "PR", "recall", "precision"), ("roc", "ROC", "false positive rate", "true positive rate"),
+                                 ("pd", "Pd(d)", "d (pixels)", "Pd"), ("pa", "Pa(d)", "d (pixels)", "Pa"),
+                                 ("training", "Training", "epoch", "loss / val F1-T")):
+            plot = pg.PlotWidget()
+            plot.setLabel("bottom", x)
+            plot.setLabel("left", y)
+            plot.addLegend(offset=(-10, 10))
+            plot.showGrid(x=True, y=True, alpha=0.2)
+            self.plots[key] = plot
+            tabs.addTab(plot, title)
+        self.export_button = QPushButton("Export evaluation")
+        self.loss_curve = self.plots["training"].plot([], [], pen=pg.mkPen(PENS[0], width=2), name="loss")
+        self.f1_curve = self.plots["training"].plot([], [], pen=pg.mkPen(PENS[1], width=2), symbol="o", symbolSize=5,
+                                                    name="val F1-T")
+        self._epochs: list[dict] = []
+        self.evaluations: dict[str, dict] = {}
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(tabs, 2)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.export_button)
+        layout.addLayout(row)
+
+    def refresh(self, project) -> None:
+        self.evaluations = latest_evaluations(project)
+        names = list(self.evaluations)
+        self.table.setRowCount(len(names))
+        for r, name in enumerate(names):
+            result = self.evaluations[name]["result"]
+            self.table.setItem(r, 0, QTableWidgetItem(name))
+            self.table.setItem(r, 1, QTableWidgetItem(self.evaluations[name]["split"]))
+            for c, (group, key, _, _) in enumerate(COLUMNS, start=2):
+                self.table.setItem(r, c, QTableWidgetItem(f"{100 * result[group][key]:.2f}"))
+        self._bold_best(names)
+        self.table.resizeColumnsToContents()
+        self._curves(names)
+
+    def _bold_best(self, names) -> None:
+        for c, (group, key, _, higher) in enumerate(COLUMNS, start=2):
+            values = [self.evaluations[n]["result"][group][key] for n in names]
+            if not values:
+                continue
+            best = max(values) if higher else min(values)
+            for r, value in enumerate(values):
+                font = QFont()
+                font.setBold(value == best)
+                self.table.item(r, c).setFont(font)
+
+    def _curves(self, names) -> None:
+        for key in ("pr", "roc", "pd", "pa"):
+            plot = self.plots[key]
+            plot.clear()
+        for k, name in enumerate(names):
+            curves = self.evaluations[name]["result"].get("curves", {})
+            pen = pg.mkPen(PENS[k % len(PENS)], width=2)
+            if "recall" in curves:
+                self.plots["pr"].plot(curves["recall"], curves["precision"], pen=pen, name=name)
+                self.plots["roc"].plot(curves["fpr"], curves["tpr"], pen=pen, name=name)
+            if "distance" in curves:
+                self.plots["pd"].plot(curves["distance"], curves["pd"], pen=pen, symbol="o", symbolSize=4, name=name)
+                self.plots["pa"].plot(curves["distance"], curves["pa"], pen=pen, symbol="o", symbolSize=4, name=name)
+
+    def reset_training(self) -> None:
+        self._epochs = []
+        self.loss_curve.setData([], [])
+        self.f1_curve.setData([], [])
+
+    def add_epoch(self, event: dict) -> None:
+        self._epochs.append(event)
+        epochs = [e["epoch"] for e in self._epochs]
+        self.loss_curve.setData(epochs, [e["metrics"]["loss"] for e in self._epochs])
+        with_val = [e for e in self._epochs if "val" in e["metrics"]]
+        self.f1_curve.setData([e["epoch"] for e in with_val], [e["metrics"]["val"]["target"]["f1"] for e in with_val])
+
+    def export(self, folder) -> Path:
+        """metrics.csv, metrics.json and one PNG per plot into a new folder under `folder`."""
+        from pyqtgraph.exporters import ImageExporter
+
+        out = Path(folder) / time.strftime("%Y%m%d-%H%M%S")
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "metrics.json").write_text(json.dumps(self.evaluations, indent=2, default=_plain))
+        with (out / "metrics.csv").open("w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["prediction set", "split"] + [c[2] for c in COLUMNS])
+            for name, evaluation in self.evaluations.items():
+                result = evaluation["result"]
+                writer.writerow([name, evaluation["split"]] + [result[g][k] for g, k, _, _ in COLUMNS])
+        for key, plot in self.plots.items():
+            exporter = ImageExporter(plot.plotItem)
+            exporter.parameters()["width"] = 800
+            exporter.export(str(out / f"{key}.png"))
+        return out
+
+
+def _plain(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(type(value))

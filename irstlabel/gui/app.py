@@ -83,6 +83,10 @@ def _save_screenshot(app, window, path: str) -> int:
     from ..core.errors import IrstlabelError
 
     frame = window.session.frame
+    if window.project.predictions.sets():  # a reviewed project: show the review layout
+        window.tools.visible["prediction"].setChecked(True)
+        window.review_action.setChecked(True)
+        window._update_review()
     if frame is not None and len(frame.targets):
         window.tools.visible["proposal"].setChecked(True)  # show what an annotator sees on a target
         window.select_target(0, centre=False)

@@ -71,7 +71,8 @@ class MainWindow(EditingActions, ReviewActions, QMainWindow):
         for title, widget, area in (("Frames", self.frame_list, Qt.DockWidgetArea.LeftDockWidgetArea),
                                     ("Targets", self.target_table, Qt.DockWidgetArea.RightDockWidgetArea),
                                     ("Tools", self.tools, Qt.DockWidgetArea.RightDockWidgetArea),
-                                    ("Results", self.results, Qt.DockWidgetArea.BottomDockWidgetArea)):
+                                    ("Results", self.results, Qt.DockWidgetArea.BottomDockWidgetArea),
+                                    ("Compare", self.compare, Qt.DockWidgetArea.BottomDockWidgetArea)):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock-{title.lower()}")
             dock.setWidget(widget)

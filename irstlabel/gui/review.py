@@ -12,12 +12,15 @@ from PySide6.QtWidgets import QComboBox, QFileDialog, QProgressBar, QPushButton
 from ..core.metrics import MetricOptions, match_frame
 from ..jobs.spec import JobSpec
 from .jobs_bridge import JobRunner
+from .compare import ComparePanel
 from .results import ResultsPanel
 from .retrain import RetrainController, RetrainDialog, cuda_available
 
 
 class ReviewActions:
-    def _setup_review(self, bar) -> None:
+    def _setup_review(self, _main_bar) -> None:
+        bar = self.addToolBar("Review")
+        bar.setObjectName("toolbar-review")
         self.results = ResultsPanel()
         self.results.export_button.clicked.connect(self.export_evaluation)
         self.set_combo = QComboBox()
@@ -41,15 +44,23 @@ class ReviewActions:
             self.retrainer.finished.connect(self._retrain_finished)
             self.retrainer.failed.connect(self._job_failed)
             self.cancel_button.clicked.connect(self.retrainer.cancel)
-        bar.addSeparator()
         self.retrain_action = self._action("Retrain", "Ctrl+R", self.start_retrain)
         self.evaluate_action = self._action("Evaluate", "Ctrl+E", self.start_evaluate)
         self.review_action = self._action("Review markers", "V", self._update_review, checkable=True)
         for action in (self.retrain_action, self.evaluate_action, self.review_action):
             bar.addAction(action)
         bar.addWidget(self.set_combo)
+        self.compare = ComparePanel(self.canvas)
+        self.compare.set_combo.currentTextChanged.connect(lambda name: self._update_compare())
         self._refresh_sets()
         self.results.refresh(self.project)
+
+    def _update_compare(self) -> None:
+        """The second prediction set beside the first, on a view locked to the main one."""
+        frame = self.session.frame
+        name = self.compare.set_combo.currentText()
+        probability = None if frame is None or not name else self.project.predictions.read(name, frame.frame_id)
+        self.compare.display(frame, probability)
 
     # --- prediction sets and review markers ---------------------------------------------
 
@@ -65,6 +76,13 @@ class ReviewActions:
             self.set_combo.setCurrentIndex(len(sets) - 1)
         self.set_combo.blockSignals(False)
         self.prediction_set = self.set_combo.currentText() or None
+        other = self.compare.set_combo.currentText()
+        self.compare.set_combo.blockSignals(True)
+        self.compare.set_combo.clear()
+        self.compare.set_combo.addItems(sets)
+        if other in sets:
+            self.compare.set_combo.setCurrentText(other)
+        self.compare.set_combo.blockSignals(False)
 
     def _set_chosen(self, name: str) -> None:
         self.prediction_set = name or None
@@ -82,6 +100,7 @@ class ReviewActions:
 
     def _update_review(self) -> None:
         self.canvas.set_review(self.review_points() if self.review_action.isChecked() else None)
+        self._update_compare()
 
     # --- jobs ---------------------------------------------------------------------------
 

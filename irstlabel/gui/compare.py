@@ -1,0 +1,40 @@
+"""A second view for comparing prediction sets: the same frame, another set, locked pan and zoom."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from .canvas import ImageCanvas
+from .overlays import COLOURS, heat_lut, mask_index, mask_lut, probability_levels
+
+
+class ComparePanel(QWidget):
+    """Shows the label's outline and a chosen prediction set; pans and zooms with the main canvas."""
+
+    def __init__(self, main_canvas: ImageCanvas, parent=None):
+        super().__init__(parent)
+        self.set_combo = QComboBox()
+        self.canvas = ImageCanvas()
+        self.canvas.view.setXLink(main_canvas.view)
+        self.canvas.view.setYLink(main_canvas.view)
+        self.main_canvas = main_canvas
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Compare with"))
+        row.addWidget(self.set_combo, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addWidget(self.canvas, 1)
+        self._mask_lut = mask_lut(COLOURS["mask"], fill_alpha=0)
+        self._heat_lut = heat_lut()
+
+    def display(self, frame, probability: np.ndarray | None) -> None:
+        if frame is None:
+            return
+        levels = self.main_canvas.image_item.getLevels()
+        self.canvas.show_frame(frame.image, keep_view=True, levels=tuple(float(v) for v in levels))
+        self.canvas.set_layer("mask", mask_index(frame.mask), self._mask_lut)
+        if probability is None:
+            self.canvas.set_layer("prediction", None)
+        else:
+            self.canvas.set_layer("prediction", probability_levels(probability), self._heat_lut)

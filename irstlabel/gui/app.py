@@ -66,7 +66,14 @@ def run_app(*, dataset: str | None = None, project: str | None = None, screensho
     app = _application()
     root = Path(dataset) if dataset else ensure_demo_dataset()
     opened, note = open_project(root, project)  # an IrstlabelError here reaches the CLI as one line
-    window = MainWindow(opened, note=note)
+    settings = None
+    if screenshot:  # a screenshot shows the default layout, whatever this user's settings are
+        import tempfile
+
+        from PySide6.QtCore import QSettings
+
+        settings = QSettings(os.path.join(tempfile.mkdtemp(), "screenshot.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(opened, note=note, settings=settings)
     window.resize(1400, 860)
     window.show()
     if screenshot:

@@ -194,7 +194,6 @@ class MainWindow(EditingActions, ReviewActions, QMainWindow):
         for key, _, shortcut in ToolPanel.OVERLAYS:
             self._action(f"Toggle {key}", shortcut, lambda checked=False, k=key: self.tools.toggle(k))
         self._setup_review(bar)
-        self.addToolBar(bar)
 
     def _connect(self) -> None:
         s, events = self.session, self.canvas.events

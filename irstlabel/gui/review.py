@@ -19,6 +19,7 @@ from .retrain import RetrainController, RetrainDialog, cuda_available
 
 class ReviewActions:
     def _setup_review(self, _main_bar) -> None:
+        self.addToolBarBreak()
         bar = self.addToolBar("Review")
         bar.setObjectName("toolbar-review")
         self.results = ResultsPanel()

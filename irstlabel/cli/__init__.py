@@ -12,9 +12,9 @@ import argparse
 import sys
 
 from .. import __version__
-from . import data, gui, model, quality, project
+from . import curate, data, gui, model, project, quality
 
-COMMAND_MODULES = (gui, data, quality, model, project)
+COMMAND_MODULES = (gui, data, quality, curate, model, project)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,4 @@
-"""Dataset curation (Section III-A): unifying frame sizes.
+"""Dataset curation (Section III-A): unifying frame sizes by "fill" or "crop".
 
 "Fill" pads the frame with 0 at the bottom or right to the target aspect
 ratio, then resizes it bilinearly; masks are resized the same way and
@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-__all__ = ["FillTransform", "fill_transform", "fill_resize", "fill_resize_mask", "unfill_mask"]
+__all__ = ["FillTransform", "CropTransform", "fill_transform", "fill_resize", "fill_resize_mask", "unfill_mask",
+           "crop_transform", "crop_resize", "to_output", "to_source"]
 
 
 @dataclass(frozen=True)
@@ -79,3 +80,72 @@ def unfill_mask(mask_out: np.ndarray, transform: FillTransform) -> np.ndarray:
     h, w = transform.source
     back = back[:h, :w]
     return back >= 0.5 if mask_out.dtype == bool else back
+
+
+@dataclass(frozen=True)
+class CropTransform:
+    """A crop ``(r0, c0, r1, c1)`` of the source, resized to ``target``."""
+
+    source: tuple[int, int]
+    box: tuple[int, int, int, int]
+    target: tuple[int, int]
+
+    @property
+    def scale(self) -> float:
+        return self.target[0] / (self.box[2] - self.box[0])
+
+
+def to_output(transform, x: float, y: float) -> tuple[float, float]:
+    """A source pixel-centre coordinate in the output frame (fill or crop transform)."""
+    r0, c0 = (transform.box[0], transform.box[1]) if isinstance(transform, CropTransform) else (0, 0)
+    s = transform.scale
+    return (x - c0 + 0.5) * s - 0.5, (y - r0 + 0.5) * s - 0.5
+
+
+def to_source(transform, x: float, y: float) -> tuple[float, float]:
+    """The inverse of :func:`to_output`."""
+    r0, c0 = (transform.box[0], transform.box[1]) if isinstance(transform, CropTransform) else (0, 0)
+    s = transform.scale
+    return (x + 0.5) / s - 0.5 + c0, (y + 0.5) / s - 0.5 + r0
+
+
+def crop_transform(shape: tuple[int, int], keep: tuple[int, int, int, int] | None, target: tuple[int, int]) -> CropTransform:
+    """The largest crop of the target aspect ratio that holds the box `keep` (every target whole).
+
+    The crop is centred on `keep` where the frame allows. Raises ValueError
+    when no crop of that aspect ratio can hold `keep`.
+    """
+    h, w = shape
+    th, tw = target
+    if w * th > tw * h:  # too wide: full height, narrower width
+        ch, cw = h, max(1, round(h * tw / th))
+    else:
+        ch, cw = max(1, round(w * th / tw)), w
+    if keep is None:
+        keep = (h // 2, w // 2, h // 2 + 1, w // 2 + 1)
+    kr0, kc0, kr1, kc1 = keep
+    if kr1 - kr0 > ch or kc1 - kc0 > cw:
+        raise ValueError(f"targets span {kr1 - kr0}x{kc1 - kc0} pixels; no {ch}x{cw} crop can keep them whole")
+
+    def place(low, high, size, limit):
+        start = (low + high) // 2 - size // 2
+        return int(min(max(start, max(high - size, 0)), min(low, limit - size)))
+
+    r0, c0 = place(kr0, kr1, ch, h), place(kc0, kc1, cw, w)
+    return CropTransform(source=(h, w), box=(r0, c0, r0 + ch, c0 + cw), target=(th, tw))
+
+
+def crop_resize(image: np.ndarray, mask: np.ndarray, size: tuple[int, int]):
+    """Crop to the target aspect ratio keeping every target whole, then resize (masks stay binary)."""
+    from .targets import find_targets
+
+    targets = find_targets(mask)
+    keep = None
+    if len(targets):
+        keep = (int(targets.bbox[:, 0].min()), int(targets.bbox[:, 1].min()),
+                int(targets.bbox[:, 2].max()), int(targets.bbox[:, 3].max()))
+    transform = crop_transform(image.shape[:2], keep, size)
+    r0, c0, r1, c1 = transform.box
+    out = cv2.resize(image[r0:r1, c0:c1], (size[1], size[0]), interpolation=cv2.INTER_LINEAR)
+    out_mask = cv2.resize(mask[r0:r1, c0:c1].astype(np.float32), (size[1], size[0]), interpolation=cv2.INTER_LINEAR) >= 0.5
+    return out, out_mask, transform

@@ -1,0 +1,117 @@
+import json
+
+import numpy as np
+import pytest
+
+from irstlabel.cli import main
+from irstlabel.core.curation import crop_resize, fill_resize, fill_resize_mask, to_output, to_source
+from irstlabel.core.datasets import Dataset
+from irstlabel.core.dedup import deduplicate, mean_pairwise_ssim, sample_sequence
+from irstlabel.core.errors import IrstlabelError
+from irstlabel.core.merge import group_split, merge_datasets, sequence_of
+from irstlabel.core.synthetic import make_demo_dataset, synthetic_frame
+from irstlabel.core.targets import find_targets
+from tests.helpers import write_image, write_mask_file
+
+
+def test_planted_duplicates_are_found_and_nothing_else():
+    frames = {f"base{k}": synthetic_frame((128, 160), seed=100 + k, n_targets=2).image for k in range(6)}
+    rng = np.random.default_rng(0)
+    noisy = np.clip(frames["base1"].astype(int) + rng.normal(0, 2, (128, 160)), 0, 255).astype(np.uint8)
+    frames["noisy_of_1"] = noisy
+    frames["shifted_of_3"] = np.roll(frames["base3"], 2, axis=1)
+    order = ["base0", "base1", "base2", "noisy_of_1", "base3", "shifted_of_3", "base4", "base5"]
+    result = deduplicate(order, frames.__getitem__, threshold=0.85)
+    assert set(result.dropped) == {"noisy_of_1", "shifted_of_3"}
+    assert result.dropped["noisy_of_1"][0] == "base1" and result.dropped["shifted_of_3"][0] == "base3"
+    assert result.kept == ["base0", "base1", "base2", "base3", "base4", "base5"]
+    assert mean_pairwise_ssim(result.kept, frames.__getitem__) < mean_pairwise_ssim(order, frames.__getitem__)
+
+
+def test_fill_keeps_every_target_and_maps_back_exactly():
+    f = synthetic_frame((240, 320), seed=3, n_targets=4, max_extent=20)
+    image, transform = fill_resize(f.image, (1024, 1280))
+    mask = fill_resize_mask(f.mask, (1024, 1280))
+    assert image.shape == (1024, 1280) and transform.padded == (256, 320)
+    before, after = find_targets(f.mask), find_targets(mask)
+    assert len(after) == len(before)
+    for (x, y), (x2, y2) in zip(before.centroid, after.centroid):
+        ox, oy = to_output(transform, x, y)
+        assert abs(ox - x2) < 1.0 and abs(oy - y2) < 1.0
+        assert to_source(transform, ox, oy) == pytest.approx((x, y), abs=1e-9)
+
+
+def test_crop_keeps_every_target_whole_and_maps_back_exactly():
+    for seed in range(5):
+        f = synthetic_frame((240, 400), seed=seed, n_targets=3, max_extent=16)
+        image, mask, transform = crop_resize(f.image, f.mask, (256, 320))
+        r0, c0, r1, c1 = transform.box
+        assert (r1 - r0) * 320 == (c1 - c0) * 256  # the target aspect ratio
+        assert f.mask[r0:r1, c0:c1].sum() == f.mask.sum()  # nothing cut off
+        assert len(find_targets(mask)) == len(find_targets(f.mask))
+        x, y = find_targets(f.mask).centroid[0]
+        assert to_source(transform, *to_output(transform, x, y)) == pytest.approx((x, y), abs=1e-9)
+    wide = np.zeros((100, 400), bool)
+    wide[50, 10] = wide[50, 390] = True
+    with pytest.raises(ValueError, match="no 100x125 crop can keep them whole"):
+        crop_resize(np.zeros((100, 400), np.uint8), wide, (64, 80))
+
+
+def test_sequence_sampling_keeps_frames_that_changed():
+    base = synthetic_frame((96, 128), seed=1, n_targets=1).image
+    other = synthetic_frame((96, 128), seed=2, n_targets=1).image
+    sequence = {f"seq_{k:04d}": (base if k < 100 else other) for k in range(200)}
+    kept = sample_sequence(sorted(sequence), sequence.__getitem__, every=50, max_ssim=0.85)
+    assert kept == ["seq_0000", "seq_0100"]
+
+
+def test_group_split_keeps_sequences_together_and_is_seeded():
+    ids = [f"seq{s}_{k:03d}" for s in range(10) for k in range(7)] + [f"single{k}" for k in range(10)]
+    train, val, test = group_split(ids, seed=3)
+    assert sorted(train + val + test) == sorted(ids)
+    for part in (train, val, test):
+        for other in (train, val, test):
+            if part is not other:
+                assert not {sequence_of(i) for i in part if i.startswith("seq")} & {sequence_of(i) for i in other if i.startswith("seq")}
+    assert abs(len(train) / len(ids) - 0.6) < 0.12
+    assert (train, val, test) == group_split(ids, seed=3)
+    assert sequence_of("seq3_012") == "seq3" and sequence_of("Misc_12") == "Misc"
+
+
+def test_merge_writes_provenance_and_refuses_mixed_bit_depths(tmp_path):
+    a = make_demo_dataset(tmp_path / "a", frames=2, size=(48, 64), seed=1)
+    b = make_demo_dataset(tmp_path / "b", frames=2, size=(60, 60), seed=2)
+    sources = [("A", Dataset.open(a), Dataset.open(a).frame_ids), ("B", Dataset.open(b), Dataset.open(b).frame_ids)]
+    summary = merge_datasets(sources, tmp_path / "m", size=(64, 80), method="fill")
+    merged = Dataset.open(tmp_path / "m")
+    assert summary["frames"] == len(merged) == 4
+    assert {merged.read_frame(i).shape for i in merged.frame_ids} == {(64, 80)}
+    provenance = (tmp_path / "m" / "provenance.csv").read_text().splitlines()
+    assert provenance[0].startswith("frame,source,original_id") and len(provenance) == 5
+    c = make_demo_dataset(tmp_path / "c", frames=1, size=(48, 64), seed=3, bit_depth=16)
+    sources.append(("C", Dataset.open(c), Dataset.open(c).frame_ids))
+    with pytest.raises(IrstlabelError, match="frame_0001.png: frame is uint16 but earlier frames are uint8"):
+        merge_datasets(sources, tmp_path / "m2")
+    with pytest.raises(IrstlabelError, match="nothing to merge"):
+        merge_datasets([("A", Dataset.open(a), ())], tmp_path / "m3")
+
+
+def test_curate_commands(tmp_path, capsys):
+    root = make_demo_dataset(tmp_path / "d", frames=4, size=(48, 64), seed=5)
+    write_image(root / "images" / "frame_0005.png", Dataset.open(root).read_frame("frame_0001"))  # an exact copy
+    write_mask_file(root / "masks" / "frame_0005.png", Dataset.open(root).read_mask("frame_0001").mask)
+    assert main(["curate", "dedup", str(root), "--json", "--keep-list", str(tmp_path / "keep.txt")]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["dropped"] == 1 and out["duplicates"]["frame_0005"]["of"] == "frame_0001"
+    assert (tmp_path / "keep.txt").read_text().split() == [f"frame_000{k}" for k in range(1, 5)]
+    assert main(["curate", "unify", str(root), "--out", str(tmp_path / "u"), "--size", "64", "64"]) == 0
+    assert Dataset.open(tmp_path / "u").read_frame(Dataset.open(tmp_path / "u").frame_ids[0]).shape == (64, 64)
+    capsys.readouterr()
+    assert main(["curate", "split", str(root), "--out", str(tmp_path / "s")]) == 0
+    assert sum(json.loads(capsys.readouterr().out).values()) == 5
+    assert main(["curate", "stats", str(root), str(tmp_path / "u"), "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 2
+    assert main(["curate", "split", str(root), "--out", str(tmp_path / "s2"), "--ratios", "0.5", "0.5", "0.5"]) == 2
+    (root / "images" / "frame_0002.png").write_bytes(b"broken")
+    assert main(["curate", "dedup", str(root)]) == 2
+    assert "frame_0002.png: truncated or corrupt" in capsys.readouterr().err

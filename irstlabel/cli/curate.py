@@ -50,6 +50,7 @@ def register(commands) -> None:
     stats = sub.add_parser("stats", help="Table V for several datasets side by side")
     stats.add_argument("datasets", nargs="+")
     stats.add_argument("--json", action="store_true")
+    stats.add_argument("--plots", help="write SCR, size and share histograms (PNG) into this folder")
     stats.set_defaults(run=run_stats)
 
 
@@ -166,7 +167,14 @@ def run_stats(args) -> int:
     table = {}
     for folder in args.datasets:
         dataset = _open(folder)
-        table[str(folder)] = dataset_statistics(dataset, dataset.frame_ids)
+        table[str(folder)] = dataset_statistics(dataset, dataset.frame_ids, keep_records=bool(args.plots))
+    if args.plots:
+        from ..reports import statistics_plots
+
+        statistics_plots(table, args.plots)
+        for summary in table.values():
+            summary.pop("records", None)
+            summary.pop("frame_shares", None)
     if args.json:
         print(json.dumps(table))
         return 0

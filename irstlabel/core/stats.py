@@ -86,8 +86,13 @@ def summarize_targets(records: list[dict], frame_shares: list[float], frames: in
     return out
 
 
-def dataset_statistics(dataset, frame_ids, *, scr_margin: int = 20, progress: Callable[[int, int], None] | None = None) -> dict:
-    """Table V for the frames `frame_ids` of an opened dataset."""
+def dataset_statistics(dataset, frame_ids, *, scr_margin: int = 20, progress: Callable[[int, int], None] | None = None,
+                       keep_records: bool = False) -> dict:
+    """Table V for the frames `frame_ids` of an opened dataset.
+
+    With `keep_records`, the per-target records and per-frame shares are
+    returned too (``records``, ``frame_shares``), for histograms.
+    """
     records, shares = [], []
     for done, frame_id in enumerate(frame_ids, 1):
         image = dataset.read_frame(frame_id)
@@ -97,4 +102,7 @@ def dataset_statistics(dataset, frame_ids, *, scr_margin: int = 20, progress: Ca
         shares.append(sum(r["share"] for r in frame_records))
         if progress is not None:
             progress(done, len(frame_ids))
-    return summarize_targets(records, shares, len(frame_ids))
+    summary = summarize_targets(records, shares, len(frame_ids))
+    if keep_records:
+        summary["records"], summary["frame_shares"] = records, shares
+    return summary

@@ -109,8 +109,9 @@ def test_curate_commands(tmp_path, capsys):
     capsys.readouterr()
     assert main(["curate", "split", str(root), "--out", str(tmp_path / "s")]) == 0
     assert sum(json.loads(capsys.readouterr().out).values()) == 5
-    assert main(["curate", "stats", str(root), str(tmp_path / "u"), "--json"]) == 0
+    assert main(["curate", "stats", str(root), str(tmp_path / "u"), "--json", "--plots", str(tmp_path / "plots")]) == 0
     assert len(json.loads(capsys.readouterr().out)) == 2
+    assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == ["scr.png", "share.png", "size.png"]
     assert main(["curate", "split", str(root), "--out", str(tmp_path / "s2"), "--ratios", "0.5", "0.5", "0.5"]) == 2
     (root / "images" / "frame_0002.png").write_bytes(b"broken")
     assert main(["curate", "dedup", str(root)]) == 2

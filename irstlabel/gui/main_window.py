@@ -103,6 +103,8 @@ class MainWindow(EditingActions, ReviewActions, QMainWindow):
         self._fill_recent()
         menu.addSeparator()
         menu.addAction(self._action("Quit", "Ctrl+Q", self.close))
+        tools = self.menuBar().addMenu("&Tools")
+        tools.addAction(self._action("Curate dataset...", None, self.show_curation))
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("Keyboard shortcuts", None, self.show_help))
 
@@ -417,6 +419,15 @@ class MainWindow(EditingActions, ReviewActions, QMainWindow):
         col, row = int(round(x)), int(round(y))
         if 0 <= row < frame.image.shape[0] and 0 <= col < frame.image.shape[1]:
             self.pixel_label.setText(f"x={col} y={row} value={frame.image[row, col]:g}")
+
+    def show_curation(self) -> None:
+        from .curate_dialog import CurateDialog
+
+        if self.runner is None:
+            self.show_error("Read-only project", "This project is open read-only; jobs cannot run from here.")
+            return
+        self.curation = CurateDialog(self.project, self.runner, self)
+        self.curation.show()
 
     def show_help(self) -> None:
         HelpDialog(self).exec()

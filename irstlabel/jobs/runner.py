@@ -18,6 +18,10 @@ The worker process and the CLI both call :func:`run_job`. Settings per kind:
 ``import``
     ``folder`` of masks or probability maps from another method, ``set``:
     written to the cache so it can be reviewed beside ISPANet.
+``curate``
+    ``step``: ``unify`` (``out``, ``size``, ``method``), ``dedup``
+    (``threshold``, else the paper's rule), ``stats`` (``plots`` folder), on
+    the dataset (never modified: results go to new folders or the result).
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ Emit = Callable[[dict], None]
 def run_job(spec: JobSpec, emit: Emit, should_stop: Callable[[], bool]) -> dict:
     """Run `spec`; returns its result (a JSON-able dict). Progress goes to `emit`."""
     handler = {"train": _train, "predict": _predict, "evaluate": _evaluate, "propose": _propose,
-               "import": _import}[spec.kind]
+               "import": _import, "curate": _curate}[spec.kind]
     return handler(spec, emit, should_stop)
 
 
@@ -210,6 +214,48 @@ def _import(spec: JobSpec, emit: Emit, should_stop) -> dict:
             writer.write(frame_id, prediction.astype(np.uint8) * 255 if prediction.dtype == bool else prediction)
             _progress(emit, k, len(ids), frame_id)
     return {"status": "finished", "set": name, "frames": len(ids), "folder": str(folder)}
+
+
+def _curate(spec: JobSpec, emit: Emit, should_stop) -> dict:
+    from ..core.datasets import Dataset
+
+    settings = spec.settings
+    dataset = Dataset.open(spec.dataset)
+    step = settings.get("step")
+
+    def progress(done, total):
+        if should_stop():
+            raise _Cancelled()
+        _progress(emit, done, total, step)
+
+    if step == "unify":
+        from ..core.merge import merge_datasets
+
+        summary = merge_datasets([(dataset.root.name, dataset, dataset.frame_ids)], settings["out"],
+                                 size=tuple(settings.get("size", (1024, 1280))), method=settings.get("method", "fill"),
+                                 progress=progress)
+        return {"status": "finished", "step": step, **summary}
+    if step == "dedup":
+        from ..core.dedup import deduplicate, mean_pairwise_ssim, paper_threshold
+
+        threshold = settings.get("threshold") or paper_threshold
+        result = deduplicate(dataset.frame_ids, dataset.read_frame, threshold=threshold, progress=progress)
+        return {"status": "finished", "step": step, "frames": len(dataset), "kept": result.kept,
+                "dropped": {k: {"of": v[0], "ssim": v[1]} for k, v in result.dropped.items()},
+                "mean_ssim_before": mean_pairwise_ssim(dataset.frame_ids, dataset.read_frame),
+                "mean_ssim_after": mean_pairwise_ssim(result.kept, dataset.read_frame)}
+    if step == "stats":
+        from ..core.stats import dataset_statistics
+
+        summary = dataset_statistics(dataset, dataset.frame_ids, progress=progress, keep_records=bool(settings.get("plots")))
+        if settings.get("plots"):
+            from ..reports import statistics_plots
+
+            statistics_plots({dataset.root.name: summary}, settings["plots"])
+            summary.pop("records")
+            summary.pop("frame_shares")
+        return {"status": "finished", "step": step, **summary}
+    raise IrstlabelError(None, f"unknown curation step '{step}'; use unify, dedup or stats")
 
 
 class _Cancelled(Exception):

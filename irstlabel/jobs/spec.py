@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..core.errors import IrstlabelError
 
-JOB_KINDS = ("train", "predict", "evaluate", "propose", "import")
+JOB_KINDS = ("train", "predict", "evaluate", "propose", "import", "curate")
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class JobSpec:
 
     Attributes
     ----------
-    kind : {"train", "predict", "evaluate", "propose", "import"}
+    kind : {"train", "predict", "evaluate", "propose", "import", "curate"}
     dataset : str
         The dataset folder.
     project : str

@@ -110,3 +110,17 @@ def test_review_markers_agree_with_the_metrics(window, qtbot, tmp_path):
     levels = window.compare.canvas.layers["prediction"].image
     assert levels is not None and levels.shape == window.session.frame.mask.shape
     assert window.compare.canvas.view.linkedView(0) is window.canvas.view
+
+
+def test_curation_dialog_runs_dedup_as_a_job(window, qtbot):
+    window.show_curation()
+    dialog = window.curation
+    dialog.step.setCurrentIndex(dialog.step.findData("dedup"))
+    dialog.threshold.setValue(0.85)
+    dialog.run()
+    qtbot.waitUntil(lambda: dialog.job is None, timeout=60_000)
+    assert "6 frames: keep 6, drop 0" in dialog.report.toPlainText()
+    dialog.step.setCurrentIndex(dialog.step.findData("unify"))
+    dialog.run()  # no output folder chosen: said, nothing started
+    assert dialog.job is None and "Choose an output folder" in dialog.report.toPlainText()
+    dialog.close()

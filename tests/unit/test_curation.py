@@ -116,3 +116,25 @@ def test_curate_commands(tmp_path, capsys):
     (root / "images" / "frame_0002.png").write_bytes(b"broken")
     assert main(["curate", "dedup", str(root)]) == 2
     assert "frame_0002.png: truncated or corrupt" in capsys.readouterr().err
+
+
+def test_statistics_of_the_real_frames_match_an_independent_count(sirst_v1):
+    from skimage.measure import label, regionprops
+
+    from irstlabel.core.io import read_mask
+    from irstlabel.core.stats import dataset_statistics
+
+    areas, heights, widths = [], [], []
+    masks = sorted((sirst_v1 / "annotations" / "masks").glob("*_pixels0.png"))
+    for path in masks:
+        for region in regionprops(label(read_mask(path).mask, connectivity=2)):
+            areas.append(region.area)
+            heights.append(region.bbox[2] - region.bbox[0])
+            widths.append(region.bbox[3] - region.bbox[1])
+    dataset = Dataset.open(sirst_v1)
+    summary = dataset_statistics(dataset, dataset.frame_ids)
+    assert summary["frames"] == len(masks) == 427
+    assert summary["targets"] == len(areas)
+    assert summary["pixels"] == {"min": min(areas), "max": max(areas), "mean": pytest.approx(np.mean(areas))}
+    assert summary["size"]["max"] == [max(heights), max(widths)]
+    assert summary["size"]["mean"] == [pytest.approx(np.mean(heights)), pytest.approx(np.mean(widths))]

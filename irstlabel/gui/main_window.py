@@ -17,6 +17,7 @@ from .help import SHORTCUTS, HelpDialog
 from .overlays import COLOURS, heat_lut, mask_index, mask_lut, probability_levels, update_mask_index
 from .panels import FrameList, TargetTable, ToolPanel
 from .editing_actions import EditingActions
+from .resources import icon
 from .review import ReviewActions
 from .session import AnnotationSession, target_rows
 
@@ -156,6 +157,8 @@ class MainWindow(EditingActions, ReviewActions, QMainWindow):
         for tool, key in (("select", "S"), ("brush", "B"), ("eraser", "X"), ("polygon", "G"), ("wand", "W"),
                           ("merge", "J"), ("split", "L")):
             action = self._action(tool.capitalize(), key, lambda checked=False, t=tool: self.set_tool(t), checkable=True)
+            action.setIcon(icon(tool))
+            action.setToolTip(f"{tool.capitalize()} ({key})")
             group.addAction(action)
             bar.addAction(action)
             self.tool_actions[tool] = action

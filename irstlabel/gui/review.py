@@ -13,6 +13,7 @@ from ..core.metrics import MetricOptions, match_frame
 from ..jobs.spec import JobSpec
 from .jobs_bridge import JobRunner
 from .compare import ComparePanel
+from .resources import icon
 from .results import ResultsPanel
 from .retrain import RetrainController, RetrainDialog, cuda_available
 
@@ -46,6 +47,7 @@ class ReviewActions:
             self.retrainer.failed.connect(self._job_failed)
             self.cancel_button.clicked.connect(self.retrainer.cancel)
         self.retrain_action = self._action("Retrain", "Ctrl+R", self.start_retrain)
+        self.retrain_action.setIcon(icon("retrain"))
         self.evaluate_action = self._action("Evaluate", "Ctrl+E", self.start_evaluate)
         self.review_action = self._action("Review markers", "V", self._update_review, checkable=True)
         for action in (self.retrain_action, self.evaluate_action, self.review_action):

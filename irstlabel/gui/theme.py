@@ -28,4 +28,8 @@ def apply_dark_theme(app: QApplication) -> None:
     for role, colour in _COLOURS.items():
         palette.setColor(role, QColor(colour))
     app.setPalette(palette)
+    from .resources import icon, style_sheet
+
+    app.setStyleSheet(style_sheet())
+    app.setWindowIcon(icon("irstlabel"))
     pg.setConfigOptions(background="#17181a", foreground="#dcdcdc", imageAxisOrder="row-major")

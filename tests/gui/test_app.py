@@ -207,3 +207,12 @@ def test_lpd_is_shown_while_drawing(window):
     assert "LPD of the target under the brush" in window.statusBar().currentMessage()
     window._on_stroke("end", x + 1, y)
     assert window.undo_stack.count() == 1
+
+
+def test_bundled_icons_and_style_are_found(qapp):
+    from irstlabel.gui.resources import icon, resource_folder, style_sheet
+
+    assert resource_folder() is not None
+    for name in ("irstlabel", "brush", "eraser", "polygon", "wand", "merge", "split", "select", "retrain"):
+        assert not icon(name).isNull(), name
+    assert "QToolBar" in style_sheet()

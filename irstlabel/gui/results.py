@@ -40,8 +40,8 @@ def latest_evaluations(project) -> dict[str, dict]:
 class ResultsPanel(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.table = QTableWidget(0, len(COLUMNS) + 2)
-        self.table.setHorizontalHeaderLabels(["prediction set", "split"] + [c[2] for c in COLUMNS])
+        self.table = QTableWidget(0, len(COLUMNS) + 4)
+        self.table.setHorizontalHeaderLabels(["prediction set", "split"] + [c[2] for c in COLUMNS] + ["fps", "params (M)"])
         self.table.verticalHeader().setVisible(False)
         self.plots: dict[str, pg.PlotWidget] = {}
         tabs = QTabWidget()
@@ -71,6 +71,7 @@ class ResultsPanel(QWidget):
 
     def refresh(self, project) -> None:
         self.evaluations = latest_evaluations(project)
+        models = {c["name"]: c for c in project.checkpoints()}
         names = list(self.evaluations)
         self.table.setRowCount(len(names))
         for r, name in enumerate(names):
@@ -79,6 +80,9 @@ class ResultsPanel(QWidget):
             self.table.setItem(r, 1, QTableWidgetItem(self.evaluations[name]["split"]))
             for c, (group, key, _, _) in enumerate(COLUMNS, start=2):
                 self.table.setItem(r, c, QTableWidgetItem(f"{100 * result[group][key]:.2f}"))
+            fps, params = _speed_and_size(models.get(name))
+            self.table.setItem(r, len(COLUMNS) + 2, QTableWidgetItem(fps))
+            self.table.setItem(r, len(COLUMNS) + 3, QTableWidgetItem(params))
         self._bold_best(names)
         self.table.resizeColumnsToContents()
         self._curves(names)
@@ -138,6 +142,27 @@ class ResultsPanel(QWidget):
             exporter.parameters()["width"] = 800
             exporter.export(str(out / f"{key}.png"))
         return out
+
+
+def _speed_and_size(checkpoint: dict | None) -> tuple[str, str]:
+    """Frames per second of the last prediction run and parameters (millions), where known."""
+    if checkpoint is None:
+        return "-", "-"
+    fps = checkpoint["metrics"].get("fps")
+    params = "-"
+    if checkpoint.get("config"):
+        import torch
+
+        from ..model.config import ISPANetConfig
+        from ..model.info import count_parameters
+        from ..model.ispanet import ISPANet
+
+        try:
+            with torch.device("meta"):  # no weights allocated: counting is instant
+                params = f"{count_parameters(ISPANet(ISPANetConfig.from_dict(checkpoint['config']))) / 1e6:.2f}"
+        except (TypeError, ValueError):
+            params = "-"
+    return ("-" if fps is None else f"{fps:.1f}"), params
 
 
 def _plain(value):

@@ -176,7 +176,7 @@ class RetrainController(QObject):
             self._submit(self._chain["evaluate_spec"], "evaluating")
         elif stage == "evaluating":
             self._chain["evaluate"] = job.result
-            register_results(self.project, self._chain["train"], job.result)
+            register_results(self.project, self._chain["train"], job.result, self._chain.get("predict"))
             self._submit(review_spec(self._chain["train_spec"], self._chain["train"]), "reviewing")
         elif stage == "reviewing":
             self.project.add_evaluation(self._chain["train"]["name"], "all",

@@ -28,12 +28,18 @@ def follow_up_specs(train_spec: JobSpec, train_result: dict, *, split: str = "te
     return predict, evaluate
 
 
-def register_results(project, train_result: dict, evaluate_result: dict | None) -> None:
-    """Record a finished retraining in the project (the caller holds it open for writing)."""
+def register_results(project, train_result: dict, evaluate_result: dict | None, predict_result: dict | None = None) -> None:
+    """Record a finished retraining in the project (the caller holds it open for writing).
+
+    The checkpoint's metrics keep the test figures and, when known, the
+    prediction speed (frames per second over the dataset, on the job's device).
+    """
     name = train_result["name"]
     metrics = {} if evaluate_result is None else evaluate_result["metrics"]
-    project.register_checkpoint(name, train_result["checkpoint"], config=train_result.get("model"),
-                                metrics={"test": {k: metrics.get(k) for k in ("pixel", "target", "legacy")}})
+    recorded = {"test": {k: metrics.get(k) for k in ("pixel", "target", "legacy")}}
+    if predict_result is not None and "fps" in predict_result:
+        recorded["fps"] = predict_result["fps"]
+    project.register_checkpoint(name, train_result["checkpoint"], config=train_result.get("model"), metrics=recorded)
     project.register_prediction_set(name, "checkpoint", train_result["checkpoint"])
     if evaluate_result is not None:
         project.add_evaluation(name, evaluate_result["split"], {**metrics, "per_frame": evaluate_result["per_frame"]})
@@ -54,7 +60,7 @@ def run_retrain(project, train_settings: dict, run: Callable[[JobSpec], dict]) -
     predict, evaluate = follow_up_specs(train_spec, trained)
     predicted = run(predict)
     evaluated = run(evaluate)
-    register_results(project, trained, evaluated)
+    register_results(project, trained, evaluated, predicted)
     reviewed = run(review_spec(train_spec, trained))
     project.add_evaluation(trained["name"], "all", {**reviewed["metrics"], "per_frame": reviewed["per_frame"]})
     return {"train": trained, "predict": predicted, "evaluate": evaluated, "checkpoint": trained["checkpoint"],

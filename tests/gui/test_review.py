@@ -50,6 +50,9 @@ def test_retrain_runs_workers_to_completion_and_registers_everything(window, qtb
     assert len(project.predictions.frame_ids(summary["name"])) == 6
     assert window.set_combo.currentText() == summary["name"]
     assert window.results.table.rowCount() == 1
+    columns = [window.results.table.horizontalHeaderItem(c).text() for c in range(window.results.table.columnCount())]
+    assert float(window.results.table.item(0, columns.index("fps")).text()) > 0
+    assert 0 < float(window.results.table.item(0, columns.index("params (M)")).text()) < 20
     assert "F1-T" in window.statusBar().currentMessage()
     out = window.results.export(project.folder / "evaluation")
     assert {p.name for p in out.iterdir()} >= {"metrics.csv", "metrics.json", "pr.png", "pd.png"}

@@ -86,27 +86,20 @@ def _write_list(path, ids) -> None:
 def run_dedup(args) -> int:
     from functools import partial
 
-    from ..core.dedup import deduplicate, mean_pairwise_ssim, paper_threshold
+    from ..core.dedup import dedup_summary, paper_threshold
 
     dataset = _open(args.dataset)
     rule = args.threshold if args.threshold is not None else partial(paper_threshold, simple=args.simple,
                                                                      complex_=args.complex)
     with _bar(len(dataset), "dedup") as bar:
-        result = deduplicate(dataset.frame_ids, dataset.read_frame, threshold=rule,
-                             progress=lambda d, t: bar.update(1))
-    summary = {
-        "frames": len(dataset), "kept": len(result.kept), "dropped": len(result.dropped),
-        "mean_ssim_before": mean_pairwise_ssim(dataset.frame_ids, dataset.read_frame),
-        "mean_ssim_after": mean_pairwise_ssim(result.kept, dataset.read_frame),
-        "screened_pairs": result.screened, "confirmed_at_full_resolution": result.confirmed_at_full,
-        "duplicates": {k: {"of": v[0], "ssim": v[1]} for k, v in result.dropped.items()},
-    }
-    _write_list(args.keep_list, result.kept)
+        summary = dedup_summary(dataset.frame_ids, dataset.read_frame, threshold=rule,
+                                progress=lambda d, t: bar.update(1))
+    _write_list(args.keep_list, summary["kept"])
     if args.json:
-        print(json.dumps(summary))
+        print(json.dumps({**summary, "kept": len(summary["kept"]), "dropped": len(summary["duplicates"])}))
     else:
-        print(f"{summary['frames']} frames: keep {summary['kept']}, drop {summary['dropped']}; mean pairwise SSIM "
-              f"{summary['mean_ssim_before']:.4f} -> {summary['mean_ssim_after']:.4f}")
+        print(f"{summary['frames']} frames: keep {len(summary['kept'])}, drop {len(summary['duplicates'])}; "
+              f"mean pairwise SSIM {summary['mean_ssim_before']:.4f} -> {summary['mean_ssim_after']:.4f}")
         for frame_id, found in summary["duplicates"].items():
             print(f"  {frame_id} duplicates {found['of']} (SSIM {found['ssim']:.3f})")
     return 0

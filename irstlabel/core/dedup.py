@@ -187,3 +187,19 @@ def sample_sequence(frame_ids, read, *, every: int = 50, max_ssim: float = 0.85)
             kept.append(frame_id)
             last = frame
     return kept
+
+
+def dedup_summary(frame_ids, read, *, threshold=None, progress=None) -> dict:
+    """De-duplicate and report: kept ids, duplicates (of, SSIM), mean pairwise SSIM before and after.
+
+    `threshold` None applies :func:`paper_threshold`.
+    """
+    ids = list(frame_ids)
+    result = deduplicate(ids, read, threshold=threshold if threshold is not None else paper_threshold,
+                         progress=progress)
+    return {
+        "frames": len(ids), "kept": result.kept,
+        "duplicates": {k: {"of": v[0], "ssim": v[1]} for k, v in result.dropped.items()},
+        "mean_ssim_before": mean_pairwise_ssim(ids, read), "mean_ssim_after": mean_pairwise_ssim(result.kept, read),
+        "screened_pairs": result.screened, "confirmed_at_full_resolution": result.confirmed_at_full,
+    }

@@ -126,8 +126,8 @@ class CurateDialog(QDialog):
 
 def _describe(result: dict) -> str:
     if result.get("step") == "dedup":
-        lines = [f"{result['frames']} frames: keep {len(result['kept'])}, drop {len(result['dropped'])}",
+        lines = [f"{result['frames']} frames: keep {len(result['kept'])}, drop {len(result['duplicates'])}",
                  f"mean pairwise SSIM {result['mean_ssim_before']:.4f} -> {result['mean_ssim_after']:.4f}"]
-        lines += [f"{k} duplicates {v['of']} (SSIM {v['ssim']:.3f})" for k, v in result["dropped"].items()]
+        lines += [f"{k} duplicates {v['of']} (SSIM {v['ssim']:.3f})" for k, v in result["duplicates"].items()]
         return "\n".join(lines)
     return json.dumps(result, indent=2)

@@ -236,14 +236,11 @@ def _curate(spec: JobSpec, emit: Emit, should_stop) -> dict:
                                  progress=progress)
         return {"status": "finished", "step": step, **summary}
     if step == "dedup":
-        from ..core.dedup import deduplicate, mean_pairwise_ssim, paper_threshold
+        from ..core.dedup import dedup_summary
 
-        threshold = settings.get("threshold") or paper_threshold
-        result = deduplicate(dataset.frame_ids, dataset.read_frame, threshold=threshold, progress=progress)
-        return {"status": "finished", "step": step, "frames": len(dataset), "kept": result.kept,
-                "dropped": {k: {"of": v[0], "ssim": v[1]} for k, v in result.dropped.items()},
-                "mean_ssim_before": mean_pairwise_ssim(dataset.frame_ids, dataset.read_frame),
-                "mean_ssim_after": mean_pairwise_ssim(result.kept, dataset.read_frame)}
+        summary = dedup_summary(dataset.frame_ids, dataset.read_frame, threshold=settings.get("threshold"),
+                                progress=progress)
+        return {"status": "finished", "step": step, **summary}
     if step == "stats":
         from ..core.stats import dataset_statistics
 

@@ -147,17 +147,6 @@ class AnnotationSession:
         self.frame.selected = index
         self.selection_changed.emit(index)
 
-    def target_lpd(self, index: int) -> tuple[float | None, float]:
-        """(LPD of the original label there, LPD of the current label) for target `index`."""
-        targets = self.frame.targets
-        current = targets.mask_of(index)
-        r0, c0, r1, c1 = (int(v) for v in targets.bbox[index])
-        original = self.frame.original & _grow(current, r0, c0, r1, c1)
-        box = (max(r0 - 4, 0), max(c0 - 4, 0), r1 + 4, c1 + 4)
-        new = lpd(self.frame.image, current, mask_reference=original if original.any() else None, box=box)
-        old = lpd(self.frame.image, original, mask_reference=current, box=box) if original.any() else None
-        return old, new
-
     # --- saving ---------------------------------------------------------------------
 
     def save(self) -> bool:
@@ -180,13 +169,6 @@ class AnnotationSession:
     def set_state(self, state: str) -> None:
         self.save()
         self.project.set_frame_state(self.frame.frame_id, state)
-
-
-def _grow(mask, r0, c0, r1, c1, margin: int = 2) -> np.ndarray:
-    """A box around a target, as a mask (the neighbourhood its original label is looked for in)."""
-    out = np.zeros(mask.shape, bool)
-    out[max(r0 - margin, 0) : r1 + margin, max(c0 - margin, 0) : c1 + margin] = True
-    return out
 
 
 def target_rows(frame: FrameState, records: list[dict] | None = None, *, scr_margin: int = 20) -> list[dict]:

@@ -45,7 +45,7 @@ class MainWindow(EditingActions, ReviewActions, QMainWindow):
                       "edges": mask_lut(COLOURS["edges"], fill_alpha=255),
                       "proposal": np.array([(0, 0, 0, 0), (*COLOURS["proposal"], 40), (*COLOURS["proposal"], 255),
                                             (*COLOURS["edges"], 180)], np.uint8),
-                      "prediction": heat_lut()}
+                      "prediction": heat_lut(), "prediction_outline": mask_lut((255, 150, 0), fill_alpha=0)}
         self._edges_for: str | None = None
         self._shown_errors: set[str] = set()
         self.prediction_set: str | None = None
@@ -317,6 +317,9 @@ class MainWindow(EditingActions, ReviewActions, QMainWindow):
         probability = self.current_prediction() if visible else None
         if probability is None:
             self.canvas.set_layer("prediction", None)
+        elif self.tools.prediction_outline.isChecked():
+            self.canvas.set_layer("prediction", mask_index(probability > 0.5), self._luts["prediction_outline"],
+                                  opacity=self._opacity("prediction"))
         else:
             self.canvas.set_layer("prediction", probability_levels(probability), self._luts["prediction"],
                                   opacity=self._opacity("prediction"))

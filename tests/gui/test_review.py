@@ -109,6 +109,11 @@ def test_review_markers_agree_with_the_metrics(window, qtbot, tmp_path):
         shown = window.canvas.review_counts()
         assert shown == {"hit": counts.true_detections, "miss": counts.missed, "false_alarm": counts.false_alarms}
         assert shown["false_alarm"] >= 1
+    window.tools.visible["prediction"].setChecked(True)
+    heat = window.canvas.layers["prediction"].image.copy()
+    window.tools.prediction_outline.setChecked(True)  # the same prediction drawn as an outline
+    outline = window.canvas.layers["prediction"].image
+    assert set(np.unique(outline)) <= {0, 1, 2} and not np.array_equal(outline, heat)
     window.compare.set_combo.setCurrentText("other-method")  # the side-by-side view follows the frame
     levels = window.compare.canvas.layers["prediction"].image
     assert levels is not None and levels.shape == window.session.frame.mask.shape

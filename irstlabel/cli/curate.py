@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-import sys
+
+from ._progress import progress_bar
 
 
 def register(commands) -> None:
@@ -54,11 +55,6 @@ def register(commands) -> None:
     stats.set_defaults(run=run_stats)
 
 
-def _bar(total, desc):
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=desc, file=sys.stderr, disable=None, leave=False)
-
 
 def _open(path):
     from ..core.datasets import Dataset
@@ -70,7 +66,7 @@ def run_unify(args) -> int:
     from ..core.merge import merge_datasets
 
     dataset = _open(args.dataset)
-    with _bar(len(dataset), "unify") as bar:
+    with progress_bar(len(dataset), "unify") as bar:
         summary = merge_datasets([(dataset.root.name, dataset, dataset.frame_ids)], args.out, size=tuple(args.size),
                                  method=args.method, progress=lambda d, t: bar.update(1))
     print(json.dumps(summary))
@@ -91,7 +87,7 @@ def run_dedup(args) -> int:
     dataset = _open(args.dataset)
     rule = args.threshold if args.threshold is not None else partial(paper_threshold, simple=args.simple,
                                                                      complex_=args.complex)
-    with _bar(len(dataset), "dedup") as bar:
+    with progress_bar(len(dataset), "dedup") as bar:
         summary = dedup_summary(dataset.frame_ids, dataset.read_frame, threshold=rule,
                                 progress=lambda d, t: bar.update(1))
     _write_list(args.keep_list, summary["kept"])
@@ -128,7 +124,7 @@ def run_merge(args) -> int:
         name, _, folder = item.partition("=") if "=" in item else (Path(item).name, "", item)
         dataset = _open(folder)
         sources.append((name, dataset, dataset.frame_ids))
-    with _bar(sum(len(s[2]) for s in sources), "merge") as bar:
+    with progress_bar(sum(len(s[2]) for s in sources), "merge") as bar:
         summary = merge_datasets(sources, args.out, size=tuple(args.size) if args.size else None, method=args.method,
                                  progress=lambda d, t: bar.update(1))
     print(json.dumps(summary))

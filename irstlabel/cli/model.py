@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
+
+from ._progress import progress_bar
 
 
 def _model_options(parser) -> None:
@@ -66,11 +67,6 @@ def register(commands) -> None:
     ev.set_defaults(run=run_evaluate)
 
 
-def _bar(total, desc):
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=desc, file=sys.stderr, disable=None, leave=False, dynamic_ncols=True)
-
 
 def _config_from_args(args):
     from ..core.errors import IrstlabelError
@@ -115,7 +111,7 @@ def run_train(args: argparse.Namespace) -> int:
     from ..core.datasets import Dataset
 
     train_ids, val_ids = training_splits(Dataset.open(args.dataset), args.train_split, args.val_split, seed=config.seed)
-    bar = _bar(config.epochs, "train")
+    bar = progress_bar(config.epochs, "train")
 
     def on_event(event):
         if event["event"] == "step":
@@ -159,7 +155,7 @@ def run_predict(args: argparse.Namespace) -> int:
     dataset = Dataset.open(args.dataset)
     frame_ids = dataset.split(args.split)
     predictor = Predictor(model, device=args.device, size=_inference_size(args, checkpoint))
-    with _bar(len(frame_ids), "predict") as bar:
+    with progress_bar(len(frame_ids), "predict") as bar:
         n = write_predictions(predictor, dataset.read_frame, frame_ids, args.out, threshold=args.threshold,
                               probabilities=args.probabilities, progress=lambda done: bar.update(1))
     print(f"{n} frames written to {args.out}")
@@ -178,7 +174,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     frame_ids = dataset.split(args.split)
     predictor = Predictor(model, device=args.device, size=_inference_size(args, checkpoint))
     evaluator = Evaluator(MetricOptions(threshold=args.threshold, distance=args.distance), keep_frames=False)
-    with _bar(len(frame_ids), "evaluate") as bar:
+    with progress_bar(len(frame_ids), "evaluate") as bar:
         for frame_id in frame_ids:
             evaluator.add(dataset.read_mask(frame_id).mask, predictor(dataset.read_frame(frame_id)), frame_id=frame_id)
             bar.update(1)

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
+
+from ._progress import progress_bar
 
 
 def register(commands) -> None:
@@ -40,11 +41,6 @@ def register(commands) -> None:
     lp.set_defaults(run=run_lpd)
 
 
-def _bar(total: int, desc: str):
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=desc, unit="frame", file=sys.stderr, disable=None, leave=False)
-
 
 def _options(args):
     from ..core.errors import IrstlabelError
@@ -75,7 +71,7 @@ def run_eval(args: argparse.Namespace) -> int:
         raise IrstlabelError(args.gt, f"split '{args.split}' has no frames")
     pred_files = require_ids(index_folder(args.pred), frame_ids, args.pred, "prediction")
     evaluator = Evaluator(options, keep_frames=False)
-    with _bar(len(frame_ids), "eval") as bar:
+    with progress_bar(len(frame_ids), "eval") as bar:
         for frame_id, pred_path in zip(frame_ids, pred_files):
             mask_true = labels.read_mask(frame_id).mask
             pred = read_prediction(pred_path)
@@ -122,7 +118,7 @@ def run_stats(args: argparse.Namespace) -> int:
 
     dataset = Dataset.open(args.dataset)
     frame_ids = dataset.split(args.split)
-    with _bar(len(frame_ids), "stats") as bar:
+    with progress_bar(len(frame_ids), "stats") as bar:
         summary = dataset_statistics(
             dataset, frame_ids, scr_margin=args.scr_margin, progress=lambda done, total: bar.update(1)
         )
@@ -146,20 +142,20 @@ def run_stats(args: argparse.Namespace) -> int:
 def run_lpd(args: argparse.Namespace) -> int:
     from ..core.errors import IrstlabelError
     from ..core.label_compare import compare_labels, summarize_changes
-    from ..core.predictions import open_labels, require_ids
+    from ..core.predictions import FrameFolder, open_labels, require_ids
 
-    images = _frames_source(args.images)
+    images = FrameFolder(args.images)
     old, new = open_labels(args.old), open_labels(args.new)
-    frame_ids = list(images["ids"])
+    frame_ids = list(images.frame_ids)
     for labels, folder, what in ((old, args.old, "old mask"), (new, args.new, "new mask")):
         have = set(labels.frame_ids)
         missing = [i for i in frame_ids if i not in have]
         if missing:
             require_ids({}, missing, folder, what)
     changes = []
-    with _bar(len(frame_ids), "lpd") as bar:
+    with progress_bar(len(frame_ids), "lpd") as bar:
         for frame_id in frame_ids:
-            image = images["read"](frame_id)
+            image = images.read_frame(frame_id)
             mask_old = old.read_mask(frame_id).mask
             mask_new = new.read_mask(frame_id).mask
             if not (image.shape == mask_old.shape == mask_new.shape):
@@ -177,20 +173,3 @@ def run_lpd(args: argparse.Namespace) -> int:
         r = summary["table"][row]
         print(f"{row:8} {r['increase']:9d} {r['constant']:9d} {r['decrease']:9d}")
     return 0
-
-
-def _frames_source(path):
-    """Frames by id from a dataset folder or a plain folder of images."""
-    from ..core.datasets import Dataset
-    from ..core.errors import IrstlabelError
-    from ..core.io import read_frame
-    from ..core.predictions import index_folder
-
-    try:
-        dataset = Dataset.open(path)
-        return {"ids": dataset.frame_ids, "read": dataset.read_frame}
-    except IrstlabelError as exc:
-        if "not a dataset folder of a known layout" not in str(exc):
-            raise
-    files = index_folder(path)
-    return {"ids": tuple(sorted(files)), "read": lambda frame_id: read_frame(files[frame_id])}

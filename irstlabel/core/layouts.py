@@ -16,7 +16,7 @@ from typing import Callable
 from .errors import IrstlabelError, display_path
 from .io import FRAME_EXTENSIONS
 
-__all__ = ["FrameRecord", "Index", "LAYOUTS", "detect_layout", "index_dataset"]
+__all__ = ["FrameRecord", "Index", "LAYOUTS", "find_layout", "detect_layout", "index_dataset"]
 
 MASK_SUFFIXES = ("", "_pixels0")  # SIRST ships <id>_pixels0.png; most others <id>.png
 
@@ -232,21 +232,29 @@ LAYOUTS: dict[str, Layout] = {
 }
 
 
-def detect_layout(root: str | os.PathLike) -> str:
-    """Name the layout of a dataset folder, or raise :class:`IrstlabelError`."""
+def find_layout(root: str | os.PathLike) -> str | None:
+    """Name the layout of a folder, or None when it is a folder of no known layout.
+
+    Missing, unreadable or non-folder paths raise :class:`IrstlabelError`.
+    """
     root = Path(root)
     if not root.exists():
         raise IrstlabelError(root, "dataset folder not found")
     if not root.is_dir():
         raise IrstlabelError(root, "is a file, not a dataset folder")
     try:
-        for layout in LAYOUTS.values():
-            if layout.detect(root):
-                return layout.name
+        return next((layout.name for layout in LAYOUTS.values() if layout.detect(root)), None)
     except PermissionError as exc:
         raise IrstlabelError(root, f"folder cannot be read ({exc.strerror})") from None
+
+
+def detect_layout(root: str | os.PathLike) -> str:
+    """Name the layout of a dataset folder, or raise :class:`IrstlabelError`."""
+    found = find_layout(root)
+    if found is not None:
+        return found
     known = "; ".join(f"{l.name}: {l.description}" for l in LAYOUTS.values())
-    raise IrstlabelError(root, f"not a dataset folder of a known layout ({known})")
+    raise IrstlabelError(Path(root), f"not a dataset folder of a known layout ({known})")
 
 
 def index_dataset(root: str | os.PathLike, layout: str = "auto") -> Index:

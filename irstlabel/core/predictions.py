@@ -15,9 +15,9 @@ import numpy as np
 
 from .errors import IrstlabelError, display_path
 from .io import read_frame, read_mask
-from .layouts import list_image_files
+from .layouts import find_layout, list_image_files
 
-__all__ = ["normalize_id", "index_folder", "require_ids", "read_prediction", "MaskFolder"]
+__all__ = ["normalize_id", "index_folder", "require_ids", "read_prediction", "MaskFolder", "FrameFolder", "open_labels"]
 
 _SUFFIX = "_pixels0"
 
@@ -105,9 +105,19 @@ def open_labels(path: str | os.PathLike):
     """A dataset folder (any layout) or, failing that, a plain folder of masks."""
     from .datasets import Dataset
 
-    try:
-        return Dataset.open(path)
-    except IrstlabelError as exc:
-        if "not a dataset folder of a known layout" not in str(exc):
-            raise
-        return MaskFolder(path)
+    return Dataset.open(path) if find_layout(path) is not None else MaskFolder(path)
+
+
+class FrameFolder:
+    """Frames by id from a dataset folder or a plain folder of images (``frame_ids``, ``read_frame``)."""
+
+    def __init__(self, path: str | os.PathLike):
+        from .datasets import Dataset
+
+        if find_layout(path) is not None:
+            dataset = Dataset.open(path)
+            self.frame_ids, self.read_frame = dataset.frame_ids, dataset.read_frame
+        else:
+            files = index_folder(path)
+            self.frame_ids = tuple(sorted(files))
+            self.read_frame = lambda frame_id: read_frame(files[normalize_id(frame_id)])

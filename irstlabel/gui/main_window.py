@@ -228,9 +228,13 @@ class MainWindow(EditingActions, ReviewActions, QMainWindow):
         self.frame_list.select(frame_id)
         self._prefetch_neighbours(frame_id)
 
+    def _walk_order(self) -> list[str]:
+        """The frames in the order the list shows them (filtered and sorted), else the dataset's."""
+        return self.frame_list.visible_ids() or list(self.project.frame_ids)
+
     def _prefetch_neighbours(self, frame_id: str) -> None:
         """Decode the next and previous frames on a helper thread, so stepping finds them cached."""
-        ids = self.frame_list.visible_ids() or list(self.project.frame_ids)
+        ids = self._walk_order()
         if frame_id not in ids:
             return
         k = ids.index(frame_id)
@@ -239,7 +243,7 @@ class MainWindow(EditingActions, ReviewActions, QMainWindow):
                 self._prefetcher.submit(self.project.prefetch, neighbour)
 
     def step_frame(self, step: int) -> None:
-        ids = self.frame_list.visible_ids() or list(self.project.frame_ids)
+        ids = self._walk_order()
         current = self.session.frame.frame_id if self.session.frame else None
         k = ids.index(current) if current in ids else -1
         if 0 <= k + step < len(ids):
@@ -383,7 +387,7 @@ class MainWindow(EditingActions, ReviewActions, QMainWindow):
         if 0 <= index + step < len(frame.targets):
             self.select_target(index + step)
             return
-        ids = self.frame_list.visible_ids() or list(self.project.frame_ids)
+        ids = self._walk_order()
         k = ids.index(frame.frame_id) if frame.frame_id in ids else 0
         while 0 <= k + step < len(ids):
             k += step

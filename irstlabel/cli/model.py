@@ -94,8 +94,8 @@ def run_model_info(args: argparse.Namespace) -> int:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from ..model.data import DatasetPairs
-    from ..model.splits import training_splits
+    from ..core.pairs import DatasetPairs
+    from ..core.splits import training_splits
     from ..model.train import TrainConfig, train
 
     model_config = _config_from_args(args)
@@ -131,12 +131,12 @@ def run_train(args: argparse.Namespace) -> int:
     return 0 if summary["status"] == "finished" else 130
 
 
-def _inference_size(args, checkpoint: dict):
+def _size_option(args):
+    """--size: "checkpoint" (its recorded inference size) when absent, None for 'native', else (H, W)."""
     from ..core.errors import IrstlabelError
 
     if args.size is None:
-        size = checkpoint.get("train", {}).get("size")
-        return tuple(size) if size else None
+        return "checkpoint"
     if args.size == ["native"]:
         return None
     try:
@@ -148,13 +148,11 @@ def _inference_size(args, checkpoint: dict):
 
 def run_predict(args: argparse.Namespace) -> int:
     from ..core.datasets import Dataset
-    from ..model.checkpoint import model_from_checkpoint
     from ..model.predict import Predictor, write_predictions
 
-    model, checkpoint = model_from_checkpoint(args.checkpoint)
+    predictor = Predictor.from_checkpoint(args.checkpoint, device=args.device, size=_size_option(args))
     dataset = Dataset.open(args.dataset)
     frame_ids = dataset.split(args.split)
-    predictor = Predictor(model, device=args.device, size=_inference_size(args, checkpoint))
     with progress_bar(len(frame_ids), "predict") as bar:
         n = write_predictions(predictor, dataset.read_frame, frame_ids, args.out, threshold=args.threshold,
                               probabilities=args.probabilities, progress=lambda done: bar.update(1))
@@ -165,18 +163,17 @@ def run_predict(args: argparse.Namespace) -> int:
 def run_evaluate(args: argparse.Namespace) -> int:
     from ..core.datasets import Dataset
     from ..core.metrics import Evaluator, MetricOptions
-    from ..model.checkpoint import model_from_checkpoint
     from ..model.predict import Predictor
     from .quality import format_table
 
-    model, checkpoint = model_from_checkpoint(args.checkpoint)
+    predictor = Predictor.from_checkpoint(args.checkpoint, device=args.device, size=_size_option(args))
     dataset = Dataset.open(args.dataset)
     frame_ids = dataset.split(args.split)
-    predictor = Predictor(model, device=args.device, size=_inference_size(args, checkpoint))
     evaluator = Evaluator(MetricOptions(threshold=args.threshold, distance=args.distance), keep_frames=False)
     with progress_bar(len(frame_ids), "evaluate") as bar:
         for frame_id in frame_ids:
-            evaluator.add(dataset.read_mask(frame_id).mask, predictor(dataset.read_frame(frame_id)), frame_id=frame_id)
+            evaluator.add(dataset.read_mask(frame_id).mask, predictor.levels(dataset.read_frame(frame_id)),
+                          frame_id=frame_id)
             bar.update(1)
     result = evaluator.result()
     print(json.dumps(result.as_dict()) if args.json else format_table(result))

@@ -72,10 +72,12 @@ def run_retrain(args: argparse.Namespace) -> int:
             return run_job(spec, emit, lambda: False)
 
     with Project.open(args.dataset, args.project) as project:
-        results = retrain(project, settings, run)
-    print(json.dumps({k: results[k] for k in ("checkpoint", "run_dir") if k in results}
-                     | {"test": results.get("evaluate", {}).get("metrics", {}).get("target")}))
-    return 0 if "evaluate" in results else 130
+        summary = retrain(project, settings, run)
+    for line in summary.get("lines", []):
+        print(line, file=sys.stderr)
+    print(json.dumps({k: summary[k] for k in ("status", "name", "checkpoint", "run_dir", "split") if k in summary}
+                     | {"test": summary.get("test", {}).get("target")}))
+    return 0 if summary["status"] == "finished" else 130
 
 
 def run_worker(args: argparse.Namespace) -> int:

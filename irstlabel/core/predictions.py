@@ -17,9 +17,31 @@ from .errors import IrstlabelError, display_path
 from .io import read_frame, read_mask
 from .layouts import find_layout, list_image_files
 
-__all__ = ["normalize_id", "index_folder", "require_ids", "read_prediction", "MaskFolder", "FrameFolder", "open_labels"]
+__all__ = ["to_levels", "normalize_id", "index_folder", "require_ids", "read_prediction", "MaskFolder", "FrameFolder", "open_labels"]
 
 _SUFFIX = "_pixels0"
+
+
+def to_levels(probability: np.ndarray) -> np.ndarray:
+    """8-bit probability levels ``round(255 p)``, clipped to [0, 255].
+
+    The one quantisation of model output: the prediction cache stores these
+    levels, and every evaluation of a model (the GUI's, ``irstlabel evaluate``,
+    validation while training) scores them, so the same checkpoint gives the
+    same figures everywhere. Level k stands for probability k / 255; at the
+    default threshold 0.5 a pixel is a target when its level is >= 128.
+
+    Examples
+    --------
+    >>> to_levels(np.array([[0.0, 0.5, 0.502, 1.2]], np.float32))
+    array([[  0, 128, 128, 255]], dtype=uint8)
+    """
+    probability = np.asarray(probability)
+    if probability.dtype == np.uint8:
+        return probability
+    if probability.dtype == bool:
+        return probability.astype(np.uint8) * 255
+    return np.clip(np.rint(probability.astype(np.float32) * 255.0), 0, 255).astype(np.uint8)
 
 
 def normalize_id(frame_id: str) -> str:

@@ -8,10 +8,15 @@ The worker process and the CLI both call :func:`run_job`. Settings per kind:
     ``<project>/runs/<job_id>``), ``train_split`` and ``val_split``.
 ``predict``
     ``checkpoint``, ``set`` (cache name), ``frames`` (default all), ``first``
-    (a frame to do first: the one on screen), ``device``.
+    (a frame id or a list: the one on screen, then its neighbours, done
+    first and published to the cache before the rest: a ``frames_ready``
+    event says when), ``device``, ``size`` (default: the checkpoint's).
 ``evaluate``
-    ``set`` (a cached prediction set), ``split`` (default ``test``, else all),
-    ``options`` (MetricOptions fields).
+    ``set`` (a cached prediction set), ``splits`` (a list, default
+    ``["test"]``; ``split`` names one), ``options`` (MetricOptions fields).
+    One pass over the frames scores every split; the result holds one
+    ``evaluations`` entry per split, in order. A dataset without a test split
+    is scored on the test part of the seeded 6:2:2 split training used.
 ``propose``
     ``frames`` (default all), ``set`` (default ``canny``): a Canny proposal
     for every target of the current masks, written to the cache.
@@ -53,7 +58,7 @@ def _progress(emit: Emit, step: int, total: int, message: str = "", **metrics) -
 
 def _train(spec: JobSpec, emit: Emit, should_stop) -> dict:
     from ..model.factory import model_config
-    from ..model.splits import training_splits
+    from ..core.splits import training_splits
     from ..model.train import TrainConfig, train
 
     settings = spec.settings
@@ -86,42 +91,61 @@ def _train(spec: JobSpec, emit: Emit, should_stop) -> dict:
                         should_stop=should_stop, init_checkpoint=settings.get("init_checkpoint"))
     return {"status": summary["status"], "checkpoint": summary["best"], "last": summary["last"],
             "name": settings.get("name") or f"run-{spec.job_id}", "run_dir": str(run_dir),
-            "model": config.to_dict(), "train": train_config.to_dict(), "summary": summary}
+            "model": config.to_dict(), "train": train_config.to_dict(), "parameters": summary["parameters"],
+            "summary": summary}
 
 
-def _frames_in_order(all_ids, frames, first):
+def _frames_in_order(all_ids, frames, first) -> tuple[list[str], int]:
+    """(the frames to do, how many lead): `first` (an id or a list of ids) at the front, in its order."""
     ids = list(frames) if frames else list(all_ids)
-    if first is not None and first in ids:
-        ids.remove(first)
-        ids.insert(0, first)
-    return ids
+    known = set(ids)
+    front = [f for f in dict.fromkeys([first] if isinstance(first, str) else first or []) if f in known]
+    lead = set(front)
+    return front + [frame_id for frame_id in ids if frame_id not in lead], len(front)
 
 
 def _predict(spec: JobSpec, emit: Emit, should_stop) -> dict:
-    from ..model.checkpoint import model_from_checkpoint
     from ..model.predict import Predictor
+    from ..project.cache import PredictionCache
 
     settings = spec.settings
     checkpoint = settings["checkpoint"]
-    model, _ = model_from_checkpoint(checkpoint)
-    predictor = Predictor(model, device=settings.get("device", "auto"))
+    predictor = Predictor.from_checkpoint(checkpoint, device=settings.get("device", "auto"),
+                                          size=settings.get("size", "checkpoint"))
     source = ProjectPairs(spec.dataset, spec.project)
-    ids = _frames_in_order(source.frame_ids, settings.get("frames"), settings.get("first"))
+    ids, lead = _frames_in_order(source.frame_ids, settings.get("frames"), settings.get("first"))
+    publish_at = {1, lead} - {0, len(ids)}  # the frame on screen, then its neighbours, as soon as done
     name = settings.get("set") or Path(checkpoint).stem
-    from ..project.cache import PredictionCache
-
     cache = PredictionCache(Path(spec.project) / "predictions")
-    written = 0
     started = time.perf_counter()
     with cache.writer(name, checkpoint=str(checkpoint)) as writer:
         for k, frame_id in enumerate(ids, 1):
             if should_stop():
                 raise _Cancelled()
-            writer.write(frame_id, predictor(source.dataset.read_frame(frame_id)))
-            written += 1
+            writer.write(frame_id, predictor(source.read_frame(frame_id)))
+            if k in publish_at:
+                writer.publish()
+                emit({"event": "frames_ready", "set": name, "frames": ids[:k]})
             _progress(emit, k, len(ids), frame_id)
     seconds = time.perf_counter() - started
-    return {"status": "finished", "set": name, "frames": written, "fps": written / max(seconds, 1e-9)}
+    emit({"event": "frames_ready", "set": name, "frames": ids})
+    return {"status": "finished", "set": name, "frames": len(ids), "fps": len(ids) / max(seconds, 1e-9),
+            "device": str(predictor.device), "size": None if predictor.size is None else list(predictor.size)}
+
+
+def _evaluation_splits(dataset, names: list[str], seed: int) -> list[tuple[str, list[str]]]:
+    """(label, frame ids) per asked split; "test" falls back to the seeded split's test part."""
+    out = []
+    for name in names:
+        try:
+            out.append((name, list(dataset.split(name))))
+        except IrstlabelError:
+            if name != "test":
+                raise
+            from ..core.splits import seeded_split
+
+            out.append(("test (seeded 6:2:2)", list(seeded_split(dataset.frame_ids, seed=seed)[2])))
+    return out
 
 
 def _evaluate(spec: JobSpec, emit: Emit, should_stop) -> dict:
@@ -131,19 +155,13 @@ def _evaluate(spec: JobSpec, emit: Emit, should_stop) -> dict:
     settings = spec.settings
     name = settings["set"]
     source = ProjectPairs(spec.dataset, spec.project)
-    dataset = source.dataset
-    split = settings.get("split", "test")
-    try:
-        ids = list(dataset.split(split))
-    except IrstlabelError:
-        if split != "test":
-            raise
-        from ..model.splits import seeded_split
-
-        # no test split in the dataset: the test part of the seeded 6:2:2 split training used
-        ids, split = seeded_split(dataset.frame_ids, seed=settings.get("seed", 0))[2], "test (seeded 6:2:2)"
+    splits = _evaluation_splits(source.dataset, list(settings.get("splits") or [settings.get("split", "test")]),
+                                settings.get("seed", 0))
+    options = MetricOptions(**settings.get("options", {}))
+    evaluators = [Evaluator(options) for _ in splits]
+    members = [set(ids) for _, ids in splits]
+    ids = list(dict.fromkeys(frame_id for _, split_ids in splits for frame_id in split_ids))
     cache = PredictionCache(Path(spec.project) / "predictions")
-    evaluator = Evaluator(MetricOptions(**settings.get("options", {})))
     missing = []
     for k, frame_id in enumerate(ids, 1):
         if should_stop():
@@ -152,15 +170,21 @@ def _evaluate(spec: JobSpec, emit: Emit, should_stop) -> dict:
         if levels is None:
             missing.append(frame_id)
             continue
-        evaluator.add(source.read_mask(frame_id), levels, frame_id=frame_id)
+        mask = source.read_mask(frame_id)
+        for evaluator, member in zip(evaluators, members):
+            if frame_id in member:
+                evaluator.add(mask, levels, frame_id=frame_id)
         _progress(emit, k, len(ids), frame_id)
     if missing:
         raise IrstlabelError(cache.path_of(name), f"no cached prediction for {len(missing)} frame(s), e.g. '{missing[0]}'")
-    result = evaluator.result()
+    return {"status": "finished", "set": name,
+            "evaluations": [_evaluation(label, evaluator.result()) for (label, _), evaluator in zip(splits, evaluators)]}
+
+
+def _evaluation(split: str, result) -> dict:
     per_frame = [{"frame_id": c.frame_id, "targets": c.targets, "predicted": c.predicted, "hits": c.true_detections,
                   "misses": c.missed, "false_alarms": c.false_alarms} for c in result.per_frame]
-    return {"status": "finished", "set": name, "split": split, "metrics": result.as_dict(curves=True),
-            "per_frame": per_frame}
+    return {"split": split, "metrics": result.as_dict(curves=True), "per_frame": per_frame}
 
 
 def _propose(spec: JobSpec, emit: Emit, should_stop) -> dict:
@@ -170,7 +194,7 @@ def _propose(spec: JobSpec, emit: Emit, should_stop) -> dict:
 
     settings = spec.settings
     source = ProjectPairs(spec.dataset, spec.project)
-    ids = _frames_in_order(source.frame_ids, settings.get("frames"), settings.get("first"))
+    ids, _ = _frames_in_order(source.frame_ids, settings.get("frames"), settings.get("first"))
     name = settings.get("set", "canny")
     cache = PredictionCache(Path(spec.project) / "predictions")
     proposed = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..core.io import read_mask
-from ..model.data import PairSource
+from ..core.pairs import PairSource
 
 
 class ProjectPairs(PairSource):
@@ -30,6 +30,9 @@ class ProjectPairs(PairSource):
     def dataset(self):
         return self._open()
 
+    def read_frame(self, frame_id: str):
+        return self._open().read_frame(frame_id)
+
     @property
     def frame_ids(self):
         return self._open().frame_ids
@@ -40,9 +43,6 @@ class ProjectPairs(PairSource):
         if edited.exists():
             return read_mask(edited, shape=dataset.read_frame(frame_id).shape).mask
         return dataset.read_mask(frame_id).mask
-
-    def read(self, frame_id: str):
-        return self._open().read_frame(frame_id), self.read_mask(frame_id)
 
     def __getstate__(self):
         return {"dataset_dir": self.dataset_dir, "project_dir": self.project_dir, "_dataset": None}

@@ -26,11 +26,18 @@ __all__ = ["Job", "Supervisor", "worker_command"]
 LOG_LINES = 40
 
 
+# The worker imports the very irstlabel this process runs: its folder goes first on sys.path, and
+# the working directory (which `python -m` would put first) is dropped, so an `irstlabel/` folder
+# in the current directory (the parent of a clone, say) cannot shadow the package.
+_BOOT = ("import sys; sys.path[0:1] = [{root!r}]; from irstlabel.cli import main; sys.exit(main(sys.argv[1:]))")
+
+
 def worker_command(job_path) -> list[str]:
-    """How to start a worker: the frozen app itself, or this Python with the CLI module."""
+    """How to start a worker: the frozen app itself, or this Python running this package's CLI."""
     if getattr(sys, "frozen", False):
         return [sys.executable, "worker", str(job_path)]
-    return [sys.executable, "-m", "irstlabel.cli", "worker", str(job_path)]
+    root = str(Path(__file__).resolve().parents[2])
+    return [sys.executable, "-c", _BOOT.format(root=root), "worker", str(job_path)]
 
 
 class Job:

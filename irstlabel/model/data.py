@@ -19,8 +19,9 @@ import torch
 from torch.utils.data import Dataset as TorchDataset
 
 from ..core.curation import fill_resize, fill_resize_mask
+from ..core.pairs import DatasetPairs, PairSource
 
-__all__ = ["normalize_frame", "Augment", "PairSource", "DatasetPairs", "TrainingSamples", "InferenceSamples"]
+__all__ = ["normalize_frame", "Augment", "PairSource", "DatasetPairs", "TrainingSamples"]
 
 
 def normalize_frame(image: np.ndarray) -> np.ndarray:
@@ -42,41 +43,6 @@ class Augment:
     hflip: bool = True
     noise_std: tuple[float, float] = (0.0, 0.1)  # in standardised units
     noise_probability: float = 0.5
-
-
-class PairSource:
-    """Where frames and masks come from: ``frame_ids`` and ``read(frame_id) -> (image, mask)``."""
-
-    frame_ids: tuple[str, ...]
-
-    def read(self, frame_id: str) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - interface
-        raise NotImplementedError
-
-
-class DatasetPairs(PairSource):
-    """Pairs from a dataset folder; opens the folder lazily (safe to send to worker processes)."""
-
-    def __init__(self, root: str, *, layout: str = "auto"):
-        self.root, self.layout = str(root), layout
-        self._dataset = None
-
-    def _open(self):
-        if self._dataset is None:
-            from ..core.datasets import Dataset
-
-            self._dataset = Dataset.open(self.root, layout=self.layout, cache_size=0)
-        return self._dataset
-
-    @property
-    def frame_ids(self):
-        return self._open().frame_ids
-
-    def read(self, frame_id: str):
-        dataset = self._open()
-        return dataset.read_frame(frame_id), dataset.read_mask(frame_id).mask
-
-    def __getstate__(self):
-        return {"root": self.root, "layout": self.layout, "_dataset": None}
 
 
 def _random_scale(rng, image, mask, augment: Augment):
@@ -139,21 +105,3 @@ class TrainingSamples(TorchDataset):
         return torch.from_numpy(np.ascontiguousarray(x, np.float32))[None], torch.from_numpy(
             np.ascontiguousarray(m, np.float32)
         )[None]
-
-
-class InferenceSamples(TorchDataset):
-    """Normalised frames at their own size (or fill-resized to `size`), with their ids."""
-
-    def __init__(self, source: PairSource, frame_ids, *, size: tuple[int, int] | None = None, with_masks: bool = True):
-        self.source, self.frame_ids, self.size, self.with_masks = source, tuple(frame_ids), size, with_masks
-
-    def __len__(self) -> int:
-        return len(self.frame_ids)
-
-    def __getitem__(self, index: int):
-        image, mask = self.source.read(self.frame_ids[index])
-        x = normalize_frame(image)
-        if self.size is not None:
-            x, _ = fill_resize(x, self.size)
-            mask = fill_resize_mask(mask, self.size)
-        return index, torch.from_numpy(x)[None], torch.from_numpy(np.ascontiguousarray(mask))

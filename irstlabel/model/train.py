@@ -25,11 +25,13 @@ from torch.utils.data import DataLoader, DistributedSampler
 
 from ..core.errors import IrstlabelError
 from ..core.metrics import Evaluator, MetricOptions
+from ..core.predictions import to_levels
 from .checkpoint import load_checkpoint, save_checkpoint
 from .config import ISPANetConfig
-from .data import Augment, InferenceSamples, PairSource, TrainingSamples
+from .data import Augment, PairSource, TrainingSamples
 from .ispanet import ISPANet
 from .losses import make_loss
+from .predict import predict_probability
 from .runtime import autocast, barrier, dist_env, init_distributed, resolve_device
 
 __all__ = ["TrainConfig", "train", "lr_at", "weights_digest"]
@@ -113,17 +115,19 @@ def _metric(evaluation, name: str) -> float:
 
 
 def validate(model, source: PairSource, frame_ids, config: TrainConfig, device) -> dict:
-    """Core metrics of the model on validation frames (fill-resized to the training size)."""
-    samples = InferenceSamples(source, frame_ids, size=config.size)
-    loader = DataLoader(samples, batch_size=config.batch, num_workers=0)
+    """Core metrics of the model on validation frames.
+
+    Predicted exactly as ``irstlabel evaluate`` predicts (the training size,
+    mapped back to each frame) and scored against the frames' own masks, so a
+    validation figure means the same as a test figure.
+    """
     evaluator = Evaluator(MetricOptions(threshold=config.threshold, distance=config.distance, curve_bins=0),
                           keep_frames=False)
     model.eval()
-    with torch.no_grad(), autocast(device, config.amp):
-        for _, x, masks in loader:
-            probs = torch.sigmoid(model(x.to(device)).float()).cpu().numpy()[:, 0]
-            for prob, mask in zip(probs, masks.numpy()):
-                evaluator.add(mask, prob)
+    for frame_id in frame_ids:
+        image, mask = source.read(frame_id)
+        probability = predict_probability(model, image, size=config.size, device=device, amp=config.amp)
+        evaluator.add(mask, to_levels(probability))
     model.train()
     result = evaluator.result()
     return {"pixel": result.pixel, "target": result.target}
@@ -234,7 +238,8 @@ def train(
           "start_epoch": start_epoch, "world_size": env.world_size})
 
     def save(path, epoch, metrics, with_optimizer):
-        extra = {"epoch": epoch, "metrics": metrics, "train": config.to_dict(), "best_score": best_score}
+        extra = {"epoch": epoch, "metrics": metrics, "train": config.to_dict(), "best_score": best_score,
+                 "inference": {"size": list(config.size)}}
         if with_optimizer:
             extra["optimizer"] = optimizer.state_dict()
         save_checkpoint(path, model_config=model_config, state_dict=model.state_dict(), **extra)
@@ -296,7 +301,8 @@ def train(
         save(best_path, epoch + 1, {}, with_optimizer=False)  # no validation: best is the latest
     summary = {"status": status, "epochs_done": epoch + 1 if status == "finished" else epoch,
                "best_metric": config.best_metric, "best_score": best_score if best_score > -math.inf else None,
-               "best": str(best_path), "last": str(last_path), "weights_sha256": weights_digest(model), "rank": env.rank}
+               "best": str(best_path), "last": str(last_path), "weights_sha256": weights_digest(model), "rank": env.rank,
+               "parameters": sum(p.numel() for p in model.parameters())}
     if env.distributed:  # each rank records its own outcome, so runs can be compared across ranks
         (out_dir / f"rank{env.rank}.json").write_text(json.dumps(summary))
     emit({"event": "done", **summary})

@@ -12,6 +12,7 @@ made: a file that cannot be read, or whose format is not ours, is moved aside
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -21,6 +22,7 @@ import h5py
 import numpy as np
 
 from ..core.errors import IrstlabelError
+from ..core.predictions import to_levels
 
 __all__ = ["PredictionCache", "CacheWriter"]
 
@@ -61,15 +63,28 @@ class CacheWriter:
         probability = np.asarray(probability)
         if probability.ndim != 2:
             raise ValueError(f"a probability map must be 2-D, got {probability.shape}")
-        if probability.dtype == np.uint8:
-            levels = probability
-        else:
-            levels = np.clip(np.rint(probability.astype(np.float32) * 255.0), 0, 255).astype(np.uint8)
+        levels = to_levels(probability)
         key = _key(frame_id)
         if key in self.file:
             del self.file[key]
         self.file.create_dataset(key, data=levels, chunks=levels.shape, compression="lzf")
         self.count += 1
+
+    def publish(self) -> None:
+        """Make what is written so far readable under the set's name, and go on writing.
+
+        A consistent copy of the file (flushed, fsynced) replaces the set; used
+        for the first few frames of a long run (the frame on screen), so the
+        copy is small. Readers reopen the set when its file changes.
+        """
+        self.file.attrs["frames"] = self.count
+        self.file.flush()
+        staging = self.final.with_name(self.final.name + f".{os.getpid()}.publish")
+        shutil.copyfile(self.temp, staging)
+        with open(staging, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(staging, self.final)
+        self.cache.forget(self.name)
 
     def commit(self) -> None:
         self.file.attrs["frames"] = self.count
@@ -101,7 +116,7 @@ class PredictionCache:
     def __init__(self, folder):
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
-        self._open: dict[str, tuple[h5py.File, float]] = {}
+        self._open: dict[str, tuple[h5py.File, tuple]] = {}
         self._lock = threading.Lock()
 
     def path_of(self, name: str) -> Path:
@@ -120,7 +135,8 @@ class PredictionCache:
     def _file(self, name: str) -> h5py.File | None:
         path = self.path_of(name)
         try:
-            mtime = path.stat().st_mtime_ns
+            stat = path.stat()
+            mtime = (stat.st_ino, stat.st_mtime_ns)  # a published or committed set is a new file
         except FileNotFoundError:
             self.forget(name)
             return None

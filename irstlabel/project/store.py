@@ -373,7 +373,9 @@ class Project:
     def register_prediction_set(self, name: str, kind: str, source: str) -> None:
         self._check_writable()
         with transaction(self.db):
-            self.db.execute("INSERT OR REPLACE INTO prediction_sets VALUES (?, ?, ?, ?)", (name, kind, str(source), time.time()))
+            # a set registered again (a re-run, or early frames then the whole set) keeps its place in the order
+            self.db.execute("INSERT INTO prediction_sets VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
+                            "kind = excluded.kind, source = excluded.source", (name, kind, str(source), time.time()))
 
     def prediction_sets(self) -> list[dict]:
         keys = ("name", "kind", "source", "created")

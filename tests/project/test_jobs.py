@@ -52,7 +52,8 @@ def test_predict_job_fills_the_cache_frame_on_screen_first(setup):
     assert cache.read("tiny", "frame_0001").shape == (48, 64)
     evaluate = supervisor.submit(_spec(setup, "evaluate", set="tiny", split="all"))
     assert evaluate.wait(120) and evaluate.state == "finished", evaluate.log
-    assert evaluate.result["metrics"]["frames"] == 5 and len(evaluate.result["per_frame"]) == 5
+    [evaluation] = evaluate.result["evaluations"]
+    assert evaluation["metrics"]["frames"] == 5 and len(evaluation["per_frame"]) == 5
     supervisor.shutdown()
 
 
@@ -148,12 +149,16 @@ def test_retrain_command_trains_on_current_masks_and_registers_everything(tmp_pa
     assert main(["retrain", str(dataset), "--channels", "16", "--size", "48", "64", "--epochs", "1",
                  "--batch", "2", "--device", "cpu", "--workers", "0"]) == 0
     out = json.loads(capsys.readouterr().out)
+    assert out["status"] == "finished" and out["split"] == "test (seeded 6:2:2)"
     with Project.open(dataset, readonly=True) as project:
         [checkpoint] = project.checkpoints()
         assert checkpoint["path"] == out["checkpoint"]
         assert project.prediction_sets()[0]["name"] == checkpoint["name"]
-        evaluation = project.evaluations()[0]
-        assert evaluation["split"] == "test (seeded 6:2:2)" and evaluation["result"]["frames"] == 1
+        test, every = project.evaluations()  # one evaluation pass: the held-out split and every frame
+        assert test["split"] == "test (seeded 6:2:2)" and test["result"]["frames"] == 1
+        assert every["split"] == "all" and every["result"]["frames"] == 6
+        assert checkpoint["metrics"]["test"]["target"] == test["result"]["target"]
+        assert checkpoint["metrics"]["parameters"] > 0 and checkpoint["metrics"]["fps"] > 0
         assert len(project.predictions.frame_ids(checkpoint["name"])) == 6
         disagreement = project.frame_disagreement()  # from the evaluation over every frame
         assert set(disagreement) == set(project.frame_ids)

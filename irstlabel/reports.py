@@ -55,3 +55,57 @@ def statistics_plots(summaries: dict[str, dict], out) -> list[Path]:
         plt.close(figure)
         written.append(path)
     return written
+
+
+# (key, title, x curve, y curve, x label, y label) of the evaluation plots; every axis in percent
+# except the distance d, as the Results table shows its figures in percent.
+CURVE_PLOTS = (
+    ("pr", "PR", "recall", "precision", "recall (%)", "precision (%)"),
+    ("roc", "ROC", "fpr", "tpr", "false positive rate (%)", "true positive rate (%)"),
+    ("pd", "Pd(d)", "distance", "pd", "d (pixels)", "Pd (%)"),
+    ("pa", "Pa(d)", "distance", "pa", "d (pixels)", "Pa (%)"),
+)
+
+
+def curve_points(curves: dict, x: str, y: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """The (x, y) points of one curve of an evaluation, in display units (percent; d in pixels)."""
+    if x not in curves or y not in curves:
+        return None
+    xs, ys = np.asarray(curves[x], float), np.asarray(curves[y], float)
+    return (xs if x == "distance" else 100 * xs), 100 * ys
+
+
+def evaluation_plots(evaluations: dict[str, dict], out, *, size_inches=(3.5, 2.8), dpi: int = 300) -> list[Path]:
+    """PR, ROC, Pd(d) and Pa(d) of every prediction set as PNGs for a paper.
+
+    `evaluations` maps a set's name to its evaluation result (with
+    ``curves``). Plots are single-column size (3.5 in wide) at 300 dpi on a
+    white background, one line per set, axes in percent.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for key, title, x, y, x_label, y_label in CURVE_PLOTS:
+        figure, axes = plt.subplots(figsize=size_inches, dpi=dpi, facecolor="white")
+        for name, result in evaluations.items():
+            points = curve_points(result.get("curves", {}), x, y)
+            if points is not None:
+                axes.plot(*points, marker="o" if x == "distance" else None, markersize=3, linewidth=1.2, label=name)
+        axes.set_title(title, fontsize=9)
+        axes.set_xlabel(x_label, fontsize=8)
+        axes.set_ylabel(y_label, fontsize=8)
+        axes.tick_params(labelsize=7)
+        axes.grid(alpha=0.3)
+        if evaluations:
+            axes.legend(fontsize=6)
+        figure.tight_layout()
+        path = out / f"{key}.png"
+        figure.savefig(path, facecolor="white")
+        plt.close(figure)
+        written.append(path)
+    return written

@@ -27,17 +27,28 @@ def _first_split(dataset, names):
 
 
 def training_splits(dataset, train: str | None = None, val: str | None = None, *, seed: int = 0):
-    """(train ids, val ids): named splits, the dataset's train/val, or a seeded 6:2:2 split.
+    """(train ids, val ids): named splits, the dataset's train/val, or seeded splits that spare the test split.
 
-    The test split is never used for training or for choosing the best checkpoint.
+    The test split is never used for training or for choosing the best
+    checkpoint. Without a val split, a seeded quarter of the training frames
+    validates (6:2 of a 6:2:2 split); without a train split, the frames outside
+    the test split are cut 6:2; without either, a seeded 6:2:2 split of all
+    frames gives train and val (its test part is what evaluation then uses).
     """
     if train is not None:
         train_ids = list(dataset.split(train))
         val_ids = list(dataset.split(val)) if val is not None else []
         return train_ids, val_ids
-    train_ids = _first_split(dataset, ("train",))
-    val_ids = _first_split(dataset, ("val",))
+    train_ids = _first_split(dataset, ("train", "trainval"))
+    val_ids = list(dataset.split(val)) if val is not None else _first_split(dataset, ("val",))
     if train_ids and val_ids:
-        return train_ids, list(dataset.split(val)) if val is not None else val_ids
-    train_ids, val_ids, _ = seeded_split(dataset.frame_ids, seed=seed)
-    return train_ids, val_ids
+        return train_ids, val_ids
+    if train_ids is None:
+        test_ids = _first_split(dataset, ("test",))
+        if test_ids is None:
+            train_ids, val_ids, _ = seeded_split(dataset.frame_ids, seed=seed)
+            return train_ids, val_ids
+        held_out = set(test_ids)
+        train_ids = [frame_id for frame_id in dataset.frame_ids if frame_id not in held_out]
+    base, carved, _ = seeded_split(train_ids, seed=seed, ratios=(0.75, 0.25, 0.0))
+    return base, carved

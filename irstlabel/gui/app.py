@@ -90,7 +90,7 @@ def _save_screenshot(app, window, path: str) -> int:
     from ..core.errors import IrstlabelError
 
     frame = window.session.frame
-    if window.project.predictions.sets():  # a reviewed project: show the review layout
+    if window.project.prediction_sets():  # a reviewed project: show the review layout
         window.tools.visible["prediction"].setChecked(True)
         window.review_action.setChecked(True)
         window._update_review()

@@ -77,7 +77,6 @@ class CurateDialog(QDialog):
         layout.addWidget(self.report, 1)
         layout.addLayout(buttons)
         self.resize(640, 520)
-        runner.events.event.connect(self._on_event)
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Output folder")
@@ -104,24 +103,24 @@ class CurateDialog(QDialog):
         spec = JobSpec(kind="curate", dataset=str(self.project.dataset.root), project=str(self.project.folder),
                        settings=settings)
         self.job = self.runner.submit(spec, priority=5)
+        self.job.progress.connect(self._progress)
+        self.job.finished.connect(self._finished)
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.report.setPlainText(f"{STEPS[settings['step']]}...")
 
-    def _on_event(self, event: dict) -> None:
-        if self.job is None or event.get("job") != self.job.spec.job_id:
-            return
-        if event["event"] == "progress":
-            self.progress.setMaximum(max(event["total"], 1))
-            self.progress.setValue(event["step"])
-        elif event["event"] == "finished":
-            job, self.job = self.job, None
-            self.run_button.setEnabled(True)
-            self.cancel_button.setEnabled(False)
-            if event["state"] == "finished":
-                self.report.setPlainText(_describe(job.result))
-            else:
-                self.report.setPlainText(f"{event['state']}: {event.get('error') or ''}\n" + "\n".join(job.log))
+    def _progress(self, step: int, total: int, message: str) -> None:
+        self.progress.setMaximum(max(total, 1))
+        self.progress.setValue(step)
+
+    def _finished(self, state: str, result, error: str, log: list) -> None:
+        self.job = None
+        self.run_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        if state == "finished":
+            self.report.setPlainText(_describe(result))
+        else:
+            self.report.setPlainText(f"{state}: {error}\n" + "\n".join(log))
 
 
 def _describe(result: dict) -> str:

@@ -142,14 +142,13 @@ class EditingActions:
     def accept_prediction_frame(self) -> None:
         probability = self.current_prediction()
         if probability is None:
-            self.statusBar().showMessage("No prediction for this frame in the cache", 3000)
+            self.statusBar().showMessage(self.no_prediction_reason(), 5000)
             return
         self._edit(lambda m: _replace(m, m.copy(), probability > 0.5), "accept prediction (frame)",
                    source=self._prediction_source())
 
     def _prediction_source(self) -> str:
-        sets = self.project.predictions.sets()
-        return f"prediction:{self.prediction_set or (sets[-1] if sets else 'cache')}"
+        return f"prediction:{self.prediction_set or 'cache'}"
 
     def reject_target(self) -> None:
         frame = self.session.frame

@@ -92,14 +92,15 @@ class MainWindow(EditingActions, ReviewActions, QMainWindow):
         if shortcut:
             action.setShortcuts([QKeySequence(s) for s in ([shortcut] if isinstance(shortcut, str) else shortcut)])
         action.setCheckable(checkable)
-        action.triggered.connect(slot)
+        # triggered(bool) would pass `checked` as the slot's first argument: slots take none
+        action.triggered.connect(lambda checked=False, slot=slot: slot())
         self.addAction(action)
         return action
 
     def _menus(self) -> None:
         menu = self.menuBar().addMenu("&File")
         menu.addAction(self._action("Open dataset...", "Ctrl+O", self.choose_dataset))
-        menu.addAction(self._action("Import predictions folder...", None, lambda: self.import_predictions()))
+        menu.addAction(self._action("Import predictions folder...", None, self.import_predictions))
         self.recent_menu = menu.addMenu("Recent datasets")
         self._fill_recent()
         menu.addSeparator()
@@ -127,15 +128,22 @@ class MainWindow(EditingActions, ReviewActions, QMainWindow):
     def choose_dataset(self) -> None:
         from PySide6.QtWidgets import QFileDialog
 
-        folder = QFileDialog.getExistingDirectory(self, "Open a dataset folder")
-        if folder:
-            self.open_dataset(folder)
+        dialog = QFileDialog(self, "Open a dataset folder")
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+        dialog.fileSelected.connect(self.open_dataset)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
 
     def open_dataset(self, folder: str) -> None:
-        """Open another dataset in a new window and close this one (after saving)."""
+        """Open another dataset in a new window and close this one (after saving; asks if a job runs)."""
         from pathlib import Path
 
         from .app import open_project
+
+        if not self.confirm_leaving("Open another dataset", lambda: self.open_dataset(folder)):
+            return
 
         try:
             project, note = open_project(Path(folder), None)
@@ -197,7 +205,7 @@ class MainWindow(EditingActions, ReviewActions, QMainWindow):
         ):
             self._action(text, key, slot)
         for key, _, shortcut in ToolPanel.OVERLAYS:
-            self._action(f"Toggle {key}", shortcut, lambda checked=False, k=key: self.tools.toggle(k))
+            self._action(f"Toggle {key}", shortcut, lambda k=key: self.toggle_overlay(k))
         self._setup_review(bar)
 
     def _connect(self) -> None:
@@ -328,11 +336,17 @@ class MainWindow(EditingActions, ReviewActions, QMainWindow):
             self.canvas.set_layer("prediction", probability_levels(probability), self._luts["prediction"],
                                   opacity=self._opacity("prediction"))
 
+    def toggle_overlay(self, key: str) -> None:
+        self.tools.toggle(key)
+        if key == "prediction" and self.tools.visible[key].isChecked() and self.current_prediction() is None:
+            self.statusBar().showMessage(self.no_prediction_reason(), 5000)
+
     def current_prediction(self) -> np.ndarray | None:
+        """The chosen prediction set's map of the frame on screen, or None."""
         frame = self.session.frame
-        sets = self.project.predictions.sets()
-        name = self.prediction_set if self.prediction_set in sets else (sets[-1] if sets else None)
-        return None if name is None or frame is None else self.project.predictions.read(name, frame.frame_id)
+        if self.prediction_set is None or frame is None:
+            return None
+        return self.project.predictions.read(self.prediction_set, frame.frame_id)
 
     def current_proposal(self):
         frame = self.session.frame
@@ -453,6 +467,9 @@ class MainWindow(EditingActions, ReviewActions, QMainWindow):
         self.tools.tolerance.setValue(int(self.settings.value("tools/tolerance", 20)))
 
     def closeEvent(self, event) -> None:
+        if not self.confirm_leaving("Quit", self.close):
+            event.ignore()
+            return
         if not self.session.save():
             if _headless():
                 event.ignore()  # keep the unsaved edit rather than ask nobody

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -19,6 +20,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from ..reports import CURVE_PLOTS, curve_points, evaluation_plots
 
 # Table VII's columns: (group, key, label, higher is better)
 COLUMNS = (("target", "pd", "Pd", True), ("target", "md", "Md", False), ("target", "pa", "Pa", True),
@@ -45,20 +48,30 @@ class ResultsPanel(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.plots: dict[str, pg.PlotWidget] = {}
         tabs = QTabWidget()
-        for key, title, x, y in (("pr", "PR", "recall", "precision"), ("roc", "ROC", "false positive rate", "true positive rate"),
-                                 ("pd", "Pd(d)", "d (pixels)", "Pd"), ("pa", "Pa(d)", "d (pixels)", "Pa"),
-                                 ("training", "Training", "epoch", "loss / val F1-T")):
+        plots = [(key, title, x_label, y_label) for key, title, _, _, x_label, y_label in CURVE_PLOTS]
+        for key, title, x, y in plots + [("loss", None, "epoch", "training loss"),
+                                         ("val", None, "epoch", "val F1-T (%)")]:
             plot = pg.PlotWidget()
             plot.setLabel("bottom", x)
             plot.setLabel("left", y)
+            for side in ("bottom", "left"):  # one unit everywhere: no "x0.001" SI prefixes on the axes
+                plot.getAxis(side).enableAutoSIPrefix(False)
             plot.addLegend(offset=(-10, 10))
             plot.showGrid(x=True, y=True, alpha=0.2)
             self.plots[key] = plot
-            tabs.addTab(plot, title)
+            if title is not None:
+                tabs.addTab(plot, title)
+        training = QWidget()  # loss and validation F1-T, each on its own axis, epochs linked
+        column = QVBoxLayout(training)
+        column.setContentsMargins(0, 0, 0, 0)
+        self.plots["val"].setXLink(self.plots["loss"])
+        column.addWidget(self.plots["loss"])
+        column.addWidget(self.plots["val"])
+        tabs.addTab(training, "Training")
         self.export_button = QPushButton("Export evaluation")
-        self.loss_curve = self.plots["training"].plot([], [], pen=pg.mkPen(PENS[0], width=2), name="loss")
-        self.f1_curve = self.plots["training"].plot([], [], pen=pg.mkPen(PENS[1], width=2), symbol="o", symbolSize=5,
-                                                    name="val F1-T")
+        self.loss_curve = self.plots["loss"].plot([], [], pen=pg.mkPen(PENS[0], width=2), name="loss")
+        self.f1_curve = self.plots["val"].plot([], [], pen=pg.mkPen(PENS[1], width=2), symbol="o", symbolSize=5,
+                                               name="val F1-T")
         self._epochs: list[dict] = []
         self.evaluations: dict[str, dict] = {}
         layout = QVBoxLayout(self)
@@ -76,11 +89,19 @@ class ResultsPanel(QWidget):
         self.table.setRowCount(len(names))
         for r, name in enumerate(names):
             result = self.evaluations[name]["result"]
-            self.table.setItem(r, 0, QTableWidgetItem(name))
+            name_item = QTableWidgetItem(name)
+            model = models.get(name)
+            if model is not None:
+                name_item.setToolTip(model["path"])
+                name_item.setData(Qt.ItemDataRole.UserRole, model["path"])
+            self.table.setItem(r, 0, name_item)
             self.table.setItem(r, 1, QTableWidgetItem(self.evaluations[name]["split"]))
             for c, (group, key, _, _) in enumerate(COLUMNS, start=2):
-                self.table.setItem(r, c, QTableWidgetItem(f"{100 * result[group][key]:.2f}"))
-            fps, params = _speed_and_size(models.get(name))
+                item = QTableWidgetItem(f"{100 * result[group][key]:.2f}")
+                item.setData(Qt.ItemDataRole.UserRole, result[group][key])  # the exact fraction behind the text
+                item.setToolTip(repr(result[group][key]))
+                self.table.setItem(r, c, item)
+            fps, params = _speed_and_size(model)
             self.table.setItem(r, len(COLUMNS) + 2, QTableWidgetItem(fps))
             self.table.setItem(r, len(COLUMNS) + 3, QTableWidgetItem(params))
         self._bold_best(names)
@@ -105,12 +126,12 @@ class ResultsPanel(QWidget):
         for k, name in enumerate(names):
             curves = self.evaluations[name]["result"].get("curves", {})
             pen = pg.mkPen(PENS[k % len(PENS)], width=2)
-            if "recall" in curves:
-                self.plots["pr"].plot(curves["recall"], curves["precision"], pen=pen, name=name)
-                self.plots["roc"].plot(curves["fpr"], curves["tpr"], pen=pen, name=name)
-            if "distance" in curves:
-                self.plots["pd"].plot(curves["distance"], curves["pd"], pen=pen, symbol="o", symbolSize=4, name=name)
-                self.plots["pa"].plot(curves["distance"], curves["pa"], pen=pen, symbol="o", symbolSize=4, name=name)
+            for key, _, x, y, _, _ in CURVE_PLOTS:
+                points = curve_points(curves, x, y)
+                if points is None:
+                    continue
+                symbols = {"symbol": "o", "symbolSize": 4} if x == "distance" else {}
+                self.plots[key].plot(*points, pen=pen, name=name, **symbols)
 
     def reset_training(self) -> None:
         self._epochs = []
@@ -122,12 +143,11 @@ class ResultsPanel(QWidget):
         epochs = [e["epoch"] for e in self._epochs]
         self.loss_curve.setData(epochs, [e["metrics"]["loss"] for e in self._epochs])
         with_val = [e for e in self._epochs if "val" in e["metrics"]]
-        self.f1_curve.setData([e["epoch"] for e in with_val], [e["metrics"]["val"]["target"]["f1"] for e in with_val])
+        self.f1_curve.setData([e["epoch"] for e in with_val],
+                              [100 * e["metrics"]["val"]["target"]["f1"] for e in with_val])
 
     def export(self, folder) -> Path:
-        """metrics.csv, metrics.json and one PNG per plot into a new folder under `folder`."""
-        from pyqtgraph.exporters import ImageExporter
-
+        """metrics.csv, metrics.json and the curves as publication PNGs (white, 300 dpi) in a new folder."""
         out = Path(folder) / time.strftime("%Y%m%d-%H%M%S")
         out.mkdir(parents=True, exist_ok=True)
         (out / "metrics.json").write_text(json.dumps(self.evaluations, indent=2, default=_plain))
@@ -137,32 +157,16 @@ class ResultsPanel(QWidget):
             for name, evaluation in self.evaluations.items():
                 result = evaluation["result"]
                 writer.writerow([name, evaluation["split"]] + [result[g][k] for g, k, _, _ in COLUMNS])
-        for key, plot in self.plots.items():
-            exporter = ImageExporter(plot.plotItem)
-            exporter.parameters()["width"] = 800
-            exporter.export(str(out / f"{key}.png"))
+        evaluation_plots({name: e["result"] for name, e in self.evaluations.items()}, out)
         return out
 
 
 def _speed_and_size(checkpoint: dict | None) -> tuple[str, str]:
-    """Frames per second of the last prediction run and parameters (millions), where known."""
+    """Frames per second of the prediction run and parameters (millions), as the jobs reported them."""
     if checkpoint is None:
         return "-", "-"
-    fps = checkpoint["metrics"].get("fps")
-    params = "-"
-    if checkpoint.get("config"):
-        import torch
-
-        from ..model.config import ISPANetConfig
-        from ..model.info import count_parameters
-        from ..model.ispanet import ISPANet
-
-        try:
-            with torch.device("meta"):  # no weights allocated: counting is instant
-                params = f"{count_parameters(ISPANet(ISPANetConfig.from_dict(checkpoint['config']))) / 1e6:.2f}"
-        except (TypeError, ValueError):
-            params = "-"
-    return ("-" if fps is None else f"{fps:.1f}"), params
+    fps, params = checkpoint["metrics"].get("fps"), checkpoint["metrics"].get("parameters")
+    return ("-" if fps is None else f"{fps:.1f}"), ("-" if params is None else f"{params / 1e6:.2f}")
 
 
 def _plain(value):

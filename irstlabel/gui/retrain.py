@@ -1,10 +1,11 @@
-"""One-click retraining: the settings dialog and the controller that chains the jobs.
+"""One-click retraining: the settings dialog, and the controller that drives the retrain pipeline.
 
-Retrain = train (fine-tune the newest checkpoint, or from scratch) on the
-project's current masks -> predict every frame into the cache (the frame on
-screen first) -> evaluate on the test split -> evaluate every frame (per-frame
-misses and false alarms for the frame list). Each step is a worker process;
-the controller only relays their events and registers the results.
+The steps (train -> predict, the frame on screen first -> one evaluation pass
+over the test split and every frame -> register) are declared once in
+:class:`irstlabel.jobs.pipeline.RetrainPipeline`; this controller only starts
+each step's worker when the previous one finishes and relays its signals.
+The GUI process never imports torch: the train job reports the parameter
+count, the predict job the speed and the device.
 """
 
 from __future__ import annotations
@@ -22,25 +23,20 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from ..jobs.pipeline import follow_up_specs, register_results, review_spec, train_spec_for
+from ..jobs.pipeline import RetrainPipeline, latest_test_metrics
 
 GPU_DEFAULTS = {"epochs": 200, "height": 1024, "width": 1280, "batch": 8}
 CPU_DEFAULTS = {"epochs": 5, "height": 256, "width": 256, "batch": 4}
 
 
-def cuda_available() -> bool:
-    import torch
-
-    return torch.cuda.is_available()
-
-
 class RetrainDialog(QDialog):
     """Settings of a retraining run, remembered between runs (QSettings)."""
 
-    def __init__(self, settings: QSettings, *, has_checkpoint: bool, cuda: bool, parent=None):
+    def __init__(self, settings: QSettings, *, checkpoint: dict | None, cuda: bool, parent=None):
         super().__init__(parent)
         self.setWindowTitle("Retrain ISPANet")
-        self.settings = settings
+        self.settings, self.checkpoint = settings, checkpoint
+        has_checkpoint = checkpoint is not None
         defaults = GPU_DEFAULTS if cuda else CPU_DEFAULTS
         value = lambda key: int(settings.value(f"retrain/{key}", defaults[key]))  # noqa: E731
         self.epochs, self.height, self.width, self.batch = (QSpinBox() for _ in range(4))
@@ -57,9 +53,16 @@ class RetrainDialog(QDialog):
         self.channels = QComboBox()
         self.channels.addItems(["16", "32", "64", "128"])
         self.channels.setCurrentText(str(settings.value("retrain/channels", "64")))
-        self.scratch = QCheckBox("train from scratch")
+        for name in ("epochs", "height", "width", "batch", "loss", "variant", "channels"):
+            getattr(self, name).setObjectName(name)  # found by name in journeys and by accessibility tools
+        self.scratch = QCheckBox("train from scratch" + ("" if has_checkpoint else " (no model yet)"))
+        self.scratch.setObjectName("scratch")
         self.scratch.setChecked(not has_checkpoint)
         self.scratch.setEnabled(has_checkpoint)
+        self.scratch.setToolTip(f"unchecked: fine-tune {checkpoint['name']}" if has_checkpoint else "")
+        self.scratch.toggled.connect(self._shape_follows_checkpoint)
+        self._chosen_shape = (self.variant.currentText(), self.channels.currentText())
+        self._shape_follows_checkpoint(self.scratch.isChecked())
         size = QHBoxLayout()
         size.addWidget(self.height)
         size.addWidget(QLabel("x"))
@@ -78,12 +81,25 @@ class RetrainDialog(QDialog):
         self.note = QLabel(note)
         self.note.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Retrain")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.note)
         layout.addLayout(form)
         layout.addWidget(buttons)
+
+    def _shape_follows_checkpoint(self, scratch: bool) -> None:
+        """Fine-tuning keeps the checkpoint's variant and channels; from scratch they are free."""
+        if not scratch and self.checkpoint is not None:
+            config = self.checkpoint.get("config") or {}
+            self.variant.setCurrentText(str(config.get("variant", "B")))
+            self.channels.setCurrentText(str(config.get("channels", 64)))
+        elif scratch:
+            self.variant.setCurrentText(self._chosen_shape[0])
+            self.channels.setCurrentText(self._chosen_shape[1])
+        self.variant.setEnabled(scratch)
+        self.channels.setEnabled(scratch)
 
     def values(self) -> dict:
         values = {"epochs": self.epochs.value(), "height": self.height.value(), "width": self.width.value(),
@@ -94,113 +110,78 @@ class RetrainDialog(QDialog):
         return values
 
 
-def job_settings(values: dict, init_checkpoint: str | None) -> dict:
-    """The train job's settings from the dialog's values."""
+def job_settings(values: dict, checkpoint: dict | None) -> dict:
+    """The train job's settings from the dialog's values; fine-tuning keeps `checkpoint`'s model shape."""
+    fine_tune = checkpoint is not None and not values.get("scratch")
+    model = {"name": "ispanet", **checkpoint["config"]} if fine_tune and checkpoint.get("config") else \
+        {"name": "ispanet", "variant": values["variant"], "channels": values["channels"]}
     return {
-        "model": {"name": "ispanet", "variant": values["variant"], "channels": values["channels"]},
+        "model": model,
         "train": {"epochs": values["epochs"], "size": [values["height"], values["width"]], "batch": values["batch"],
                   "loss": values["loss"], "warmup_epochs": min(5, max(values["epochs"] // 4, 1))},
-        "init_checkpoint": None if values.get("scratch") else init_checkpoint,
+        "init_checkpoint": checkpoint["path"] if fine_tune else None,
     }
 
 
 class RetrainController(QObject):
-    """Chains train -> predict -> evaluate (test) -> evaluate (all) and registers the results."""
+    """Runs a :class:`RetrainPipeline` step by step as worker jobs, and relays what they report."""
 
     stage = Signal(str)
     progress = Signal(int, int, str)
     epoch = Signal(dict)
-    finished = Signal(dict)
-    failed = Signal(str, list)
+    frames_ready = Signal(str, list)  # the new prediction set, the frames it holds so far
+    finished = Signal(dict)  # the pipeline's summary (status finished or cancelled)
+    failed = Signal(str, list)  # error, last log lines
 
     def __init__(self, project, runner, parent=None):
         super().__init__(parent)
         self.project, self.runner = project, runner
         self.job = None
-        self._chain: dict = {}
-        runner.events.event.connect(self._on_event)
+        self.pipeline: RetrainPipeline | None = None
+        self._step = None
 
     @property
     def running(self) -> bool:
-        return self.job is not None
+        return self.pipeline is not None
 
-    def newest_checkpoint(self) -> str | None:
+    def newest_checkpoint(self) -> dict | None:
         checkpoints = self.project.checkpoints()
-        return checkpoints[-1]["path"] if checkpoints else None
+        return checkpoints[-1] if checkpoints else None
 
-    def start(self, values: dict, *, first_frame: str | None = None) -> None:
+    def start(self, values: dict, *, first=()) -> None:
+        """Start retraining with the dialog's `values`; `first`: frames to predict first."""
         if self.running:
             return
         settings = job_settings(values, self.newest_checkpoint())
-        spec = train_spec_for(str(self.project.dataset.root), str(self.project.folder), settings)
-        previous = self._latest_test_metrics()
-        self._chain = {"train_spec": spec, "first": first_frame, "previous": previous}
-        self._submit(spec, "training")
+        self.pipeline = RetrainPipeline(str(self.project.dataset.root), str(self.project.folder), settings,
+                                        first=first, previous=latest_test_metrics(self.project))
+        self._next()
 
     def cancel(self) -> None:
         if self.job is not None:
             self.job.cancel()
 
-    def _submit(self, spec, stage: str, priority: int = 10) -> None:
-        self._chain["stage"] = stage
-        self.job = self.runner.submit(spec, priority=priority)
-        self.stage.emit(stage)
-
-    def _on_event(self, event: dict) -> None:
-        if self.job is None or event.get("job") != self.job.spec.job_id:
+    def _next(self) -> None:
+        self._step = self.pipeline.next_step()
+        if self._step is None:
+            pipeline, self.pipeline, self.job = self.pipeline, None, None
+            self.finished.emit(pipeline.summary())
             return
-        kind = event.get("event")
-        if kind == "progress":
-            self.progress.emit(event["step"], event["total"], event.get("message", ""))
-        elif kind == "epoch":
-            self.epoch.emit(event)
-        elif kind == "finished":
-            self._job_finished(event)
+        self.job = self.runner.submit(self._step.spec, priority=self._step.priority)
+        self.job.progress.connect(self.progress)
+        self.job.epoch.connect(self.epoch)
+        self.job.frames_ready.connect(self._frames_ready)
+        self.job.finished.connect(self._job_finished)
+        self.stage.emit(self._step.stage)
 
-    def _job_finished(self, event: dict) -> None:
-        job, self.job = self.job, None
-        if event["state"] == "cancelled" or (job.result or {}).get("status") == "cancelled":
-            self.finished.emit({"status": "cancelled", "stage": self._chain["stage"]})
+    def _frames_ready(self, name: str, frames: list) -> None:
+        self.pipeline.frames_ready(self.project)
+        self.frames_ready.emit(name, frames)
+
+    def _job_finished(self, state: str, result, error: str, log: list) -> None:
+        if state == "finished" or state == "cancelled":
+            self.pipeline.record(self._step, result if state == "finished" else {"status": "cancelled"}, self.project)
+            self._next()
             return
-        if event["state"] != "finished":
-            self.failed.emit(event.get("error") or "the job failed", list(job.log))
-            return
-        stage = self._chain["stage"]
-        if stage == "training":
-            self._chain["train"] = job.result
-            predict, evaluate = follow_up_specs(self._chain["train_spec"], job.result, first=self._chain["first"])
-            self._chain["evaluate_spec"] = evaluate
-            self._submit(predict, "predicting", priority=0)
-        elif stage == "predicting":
-            self._chain["predict"] = job.result
-            self._submit(self._chain["evaluate_spec"], "evaluating")
-        elif stage == "evaluating":
-            self._chain["evaluate"] = job.result
-            register_results(self.project, self._chain["train"], job.result, self._chain.get("predict"))
-            self._submit(review_spec(self._chain["train_spec"], self._chain["train"]), "reviewing")
-        elif stage == "reviewing":
-            self.project.add_evaluation(self._chain["train"]["name"], "all",
-                                        {**job.result["metrics"], "per_frame": job.result["per_frame"]})
-            self.finished.emit(self._summary())
-
-    def _latest_test_metrics(self) -> dict | None:
-        for evaluation in reversed(self.project.evaluations()):
-            if evaluation["split"] != "all":
-                return evaluation["result"]
-        return None
-
-    def _summary(self) -> dict:
-        now = self._chain["evaluate"]["metrics"]
-        before = self._chain["previous"]
-        lines = []
-        for group, key, label in (("target", "f1", "F1-T"), ("target", "pd", "Pd"), ("target", "pa", "Pa"),
-                                  ("pixel", "iou", "IoU"), ("pixel", "niou", "nIoU")):
-            value = now[group][key]
-            if before:
-                delta = value - before[group][key]
-                word = "better" if delta > 0 else "worse" if delta < 0 else "same"
-                lines.append(f"{label} {100 * before[group][key]:.2f} -> {100 * value:.2f} ({word})")
-            else:
-                lines.append(f"{label} {100 * value:.2f}")
-        return {"status": "finished", "name": self._chain["train"]["name"], "checkpoint": self._chain["train"]["checkpoint"],
-                "split": self._chain["evaluate"]["split"], "lines": lines}
+        self.pipeline, self.job = None, None
+        self.failed.emit(error or "the job failed", log)

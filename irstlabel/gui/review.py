@@ -1,21 +1,29 @@
 """Review and retraining in the workspace: prediction sets, review markers, Retrain, Evaluate, import.
 
-A mixin of :class:`irstlabel.gui.main_window.MainWindow`.
+A mixin of :class:`irstlabel.gui.main_window.MainWindow`. Every job is a
+:class:`~irstlabel.gui.jobs_bridge.QtJob` whose own signals drive the status
+bar's progress; the retrain steps come from the retrain pipeline. Prediction
+sets and their order come from the project's registry (SQLite), never from
+the cache folder's listing.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QComboBox, QFileDialog, QProgressBar, QPushButton
+from PySide6.QtWidgets import QComboBox, QFileDialog, QMessageBox, QProgressBar, QPushButton
 
 from ..core.metrics import MetricOptions, match_frame
+from ..jobs.devices import cuda_likely
+from ..jobs.pipeline import register_evaluation
 from ..jobs.spec import JobSpec
-from .jobs_bridge import JobRunner
 from .compare import ComparePanel
+from .jobs_bridge import JobRunner
 from .resources import icon
 from .results import ResultsPanel
-from .retrain import RetrainController, RetrainDialog, cuda_available
+from .retrain import RetrainController, RetrainDialog
+
+STAGE_WORDS = {"training": "training", "predicting": "predicting every frame", "evaluating": "evaluating"}
 
 
 class ReviewActions:
@@ -34,21 +42,25 @@ class ReviewActions:
         self.progress.setVisible(False)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setVisible(False)
+        self.cancel_button.clicked.connect(self.cancel_jobs)
         self.statusBar().addPermanentWidget(self.progress)
         self.statusBar().addPermanentWidget(self.cancel_button)
-        self.runner = None if self.project.readonly else JobRunner(self.project.folder)
+        self.runner = None if self.project.readonly else JobRunner(self.project.folder, self)
         self.retrainer = None
         if self.runner is not None:
+            self.runner.active_changed.connect(self._jobs_active)
             self.retrainer = RetrainController(self.project, self.runner, self)
             self.retrainer.stage.connect(self._retrain_stage)
             self.retrainer.progress.connect(self._job_progress)
             self.retrainer.epoch.connect(self.results.add_epoch)
+            self.retrainer.frames_ready.connect(self._frames_ready)
             self.retrainer.finished.connect(self._retrain_finished)
             self.retrainer.failed.connect(self._job_failed)
-            self.cancel_button.clicked.connect(self.retrainer.cancel)
         self.retrain_action = self._action("Retrain", "Ctrl+R", self.start_retrain)
         self.retrain_action.setIcon(icon("retrain"))
+        self.retrain_action.setToolTip("Retrain ISPANet on the current labels (Ctrl+R)")
         self.evaluate_action = self._action("Evaluate", "Ctrl+E", self.start_evaluate)
+        self.evaluate_action.setToolTip("Score the chosen prediction set on the test split (Ctrl+E)")
         self.review_action = self._action("Review markers", "V", self._update_review, checkable=True)
         for action in (self.retrain_action, self.evaluate_action, self.review_action):
             bar.addAction(action)
@@ -67,9 +79,13 @@ class ReviewActions:
 
     # --- prediction sets and review markers ---------------------------------------------
 
-    def _refresh_sets(self) -> None:
-        sets = self.project.predictions.sets()
-        current = self.set_combo.currentText()
+    def prediction_sets(self) -> list[str]:
+        """Registered prediction sets, oldest first (the registry is the one source of the order)."""
+        return [s["name"] for s in self.project.prediction_sets()]
+
+    def _refresh_sets(self, choose: str | None = None) -> None:
+        sets = self.prediction_sets()
+        current = choose or self.set_combo.currentText()
         self.set_combo.blockSignals(True)
         self.set_combo.clear()
         self.set_combo.addItems(sets)
@@ -102,113 +118,207 @@ class ReviewActions:
         return {"hit": true[match.hits], "miss": true[match.misses], "false_alarm": pred[match.false_alarms]}
 
     def _update_review(self) -> None:
-        self.canvas.set_review(self.review_points() if self.review_action.isChecked() else None)
+        shown = self.review_action.isChecked()
+        points = self.review_points() if shown else None
+        self.canvas.set_review(points)
+        if shown and points is None and self.session.frame is not None:
+            self.statusBar().showMessage(self.no_prediction_reason(), 5000)
         self._update_compare()
+
+    def no_prediction_reason(self) -> str:
+        if self.prediction_set is None:
+            return "No prediction yet: retrain (Ctrl+R) or import a predictions folder (File menu)"
+        if self.retrainer is not None and self.retrainer.running:
+            return f"No prediction of '{self.prediction_set}' for this frame yet: the retraining is running"
+        return f"The prediction set '{self.prediction_set}' has no map for this frame"
 
     # --- jobs ---------------------------------------------------------------------------
 
-    def _busy(self) -> bool:
+    def _cannot_start(self, what: str) -> bool:
+        """True (and says why in the status bar) when a job cannot start now."""
         if self.runner is None:
-            self.show_error("Read-only project", "This project is open read-only; jobs cannot run from here.")
+            self.statusBar().showMessage(f"{what}: the project is open read-only; jobs cannot run from here", 5000)
             return True
-        if self.retrainer.running:
-            self.statusBar().showMessage("A retraining is already running", 3000)
+        if self.runner.active:
+            kinds = ", ".join(sorted({job.kind for job in self.runner.running()}))
+            self.statusBar().showMessage(f"{what}: wait, a job is running ({kinds}); Cancel stops it", 5000)
             return True
         return False
 
-    def start_retrain(self, values: dict | None = None) -> None:
-        if self._busy():
+    def start_retrain(self) -> None:
+        """Ctrl+R / the Retrain button: the settings dialog, then the retraining in the background."""
+        if self._cannot_start("Retrain"):
             return
-        if values is None:
-            dialog = RetrainDialog(self.settings, has_checkpoint=bool(self.project.checkpoints()), cuda=cuda_available(),
-                                   parent=self)
-            if not dialog.exec():
-                return
-            values = dialog.values()
+        dialog = RetrainDialog(self.settings, checkpoint=self.retrainer.newest_checkpoint(), cuda=cuda_likely(),
+                               parent=self)
+        dialog.accepted.connect(lambda: self._retrain_with(dialog.values()))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def _retrain_with(self, values: dict) -> None:
+        if self._cannot_start("Retrain"):
+            return
         self.session.save()
         self.results.reset_training()
+        self.retrainer.start(values, first=self._frames_to_predict_first())
+
+    def _frames_to_predict_first(self, neighbours: int = 2) -> list[str]:
+        """The frame on screen, then the ones PgDown / PgUp reach next."""
         frame = self.session.frame
-        self.retrainer.start(values, first_frame=frame.frame_id if frame else None)
+        if frame is None:
+            return []
+        ids = self._walk_order()
+        if frame.frame_id not in ids:
+            return [frame.frame_id]
+        k = ids.index(frame.frame_id)
+        order = [frame.frame_id]
+        for step in range(1, neighbours + 1):
+            order += [ids[j] for j in (k + step, k - step) if 0 <= j < len(ids)]
+        return order
 
     def start_evaluate(self) -> None:
         name = self.prediction_set
-        if name is None or self._busy():
-            self.statusBar().showMessage("No prediction set to evaluate", 3000)
+        if self._cannot_start("Evaluate"):
+            return
+        if name is None:
+            self.statusBar().showMessage("Evaluate: no prediction set yet; retrain (Ctrl+R) or import one first", 5000)
             return
         self.session.save()
         spec = JobSpec(kind="evaluate", dataset=str(self.project.dataset.root), project=str(self.project.folder),
-                       settings={"set": name, "split": "test"})
-        job = self.runner.submit(spec, priority=5)
-        self._watch(job, lambda result: self._evaluated(name, result))
+                       settings={"set": name, "splits": ["test"]})
+        self._run_job(spec, f"Evaluating {name}", lambda result: self._evaluated(name, result))
 
-    def import_predictions(self, folder: str | None = None) -> None:
-        if self._busy():
+    def import_predictions(self) -> None:
+        """File > Import predictions folder: choose the folder, then import it as a background job."""
+        if self._cannot_start("Import"):
             return
-        folder = folder or QFileDialog.getExistingDirectory(self, "Folder of masks or probability maps")
-        if not folder:
+        dialog = QFileDialog(self, "Folder of masks or probability maps")
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+        dialog.fileSelected.connect(self._import_folder)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def _import_folder(self, folder: str) -> None:
+        if not folder or self._cannot_start("Import"):
             return
         name = Path(folder).name
         spec = JobSpec(kind="import", dataset=str(self.project.dataset.root), project=str(self.project.folder),
                        settings={"folder": folder, "set": name})
-        self._watch(self.runner.submit(spec, priority=5), lambda result: self._imported(name, folder))
+        self._run_job(spec, f"Importing {name}", lambda result: self._imported(name, folder))
 
-    def _watch(self, job, on_done) -> None:
-        def relay(event):
-            if event.get("job") != job.spec.job_id:
-                return
-            if event["event"] == "progress":
-                self._job_progress(event["step"], event["total"], event.get("message", ""))
-            elif event["event"] == "finished":
-                self.runner.events.event.disconnect(relay)
-                self.progress.setVisible(False)
-                if event["state"] == "finished":
-                    on_done(job.result)
-                else:
-                    self._job_failed(event.get("error") or "the job failed", list(job.log))
+    def _run_job(self, spec: JobSpec, what: str, on_done) -> None:
+        job = self.runner.submit(spec, priority=5)
+        self._begin_progress(what)
+        job.progress.connect(self._job_progress)
 
-        self.runner.events.event.connect(relay)
+        def done(state: str, result, error: str, log: list) -> None:
+            if state == "finished":
+                on_done(result)
+            elif state == "cancelled":
+                self.statusBar().showMessage(f"{what}: cancelled", 5000)
+            else:
+                self._job_failed(error or "the job failed", log)
+
+        job.finished.connect(done)
 
     def _evaluated(self, name: str, result: dict) -> None:
-        self.project.add_evaluation(name, result["split"], {**result["metrics"], "per_frame": result["per_frame"]})
+        for evaluation in result["evaluations"]:
+            register_evaluation(self.project, name, evaluation)
         self.results.refresh(self.project)
-        self.statusBar().showMessage(f"{name} evaluated on {result['split']}", 5000)
+        self.statusBar().showMessage(f"{name} evaluated on {result['evaluations'][0]['split']}", 5000)
 
     def _imported(self, name: str, folder: str) -> None:
         self.project.register_prediction_set(name, "folder", folder)
         self._refresh_sets()
-        self.statusBar().showMessage(f"predictions from {folder} imported as '{name}'", 5000)
+        self.statusBar().showMessage(f"Predictions from {folder} imported as '{name}'", 5000)
 
-    def _retrain_stage(self, stage: str) -> None:
+    # --- progress in the status bar -----------------------------------------------------
+
+    def _begin_progress(self, what: str) -> None:
+        """A new job: the bar starts empty (busy until the first progress), Cancel shown."""
+        self.progress.setRange(0, 0)
+        self.progress.setValue(0)
+        self.progress.setFormat(f"{what} %p%")
+        self.progress.setToolTip(what)
         self.progress.setVisible(True)
         self.cancel_button.setVisible(True)
-        self.progress.setFormat(f"{stage} %p%")
-        self.statusBar().showMessage(f"Retrain: {stage}...")
+        self.statusBar().showMessage(f"{what}...")
+
+    def _jobs_active(self, active: bool) -> None:
+        if not active:
+            self.progress.setVisible(False)
+            self.cancel_button.setVisible(False)
+
+    def cancel_jobs(self) -> None:
+        if self.runner is not None:
+            self.runner.cancel_all()
+            self.statusBar().showMessage("Cancelling...", 3000)
+
+    def _retrain_stage(self, stage: str) -> None:
+        self._begin_progress(f"Retrain: {STAGE_WORDS.get(stage, stage)}")
 
     def _job_progress(self, step: int, total: int, message: str) -> None:
-        self.progress.setVisible(True)
-        self.progress.setMaximum(max(total, 1))
+        self.progress.setRange(0, max(total, 1))
         self.progress.setValue(step)
         self.progress.setToolTip(message)
 
+    def _frames_ready(self, name: str, frames: list) -> None:
+        """The new model's first predictions: show them on the frame on screen at once."""
+        first = self.prediction_set != name
+        self._refresh_sets(choose=name)
+        if first:
+            self.tools.visible["prediction"].setChecked(True)
+        frame = self.session.frame
+        if frame is not None and frame.frame_id in frames:
+            self._overlays_changed()
+
     def _retrain_finished(self, summary: dict) -> None:
-        self.progress.setVisible(False)
-        self.cancel_button.setVisible(False)
         if summary["status"] == "cancelled":
-            self.statusBar().showMessage(f"Retrain cancelled while {summary['stage']}", 5000)
+            self.statusBar().showMessage(f"Retrain cancelled while {summary['stage'] or 'finishing'}", 8000)
+            self._refresh_sets()
             return
-        self._refresh_sets()
-        self.set_combo.setCurrentText(summary["name"])
+        self._refresh_sets(choose=summary["name"])
         self.results.refresh(self.project)
         self.frame_list.set_rows(self.project.frame_summary(), self.session.frame.frame_id if self.session.frame else None)
         self._overlays_changed()
-        self.statusBar().showMessage(f"Retrained ({summary['split']}): " + ";  ".join(summary["lines"]))
+        self.statusBar().showMessage(f"Retrained {summary['name']} ({summary['split']}): " + ";  ".join(summary["lines"]))
 
     def _job_failed(self, message: str, log: list) -> None:
         self.progress.setVisible(False)
         self.cancel_button.setVisible(False)
+        self.statusBar().showMessage(f"A background job failed: {message.splitlines()[0] if message else ''}")
         tail = "\n".join(log[-10:])
         self.show_error("A background job failed", f"{message}\n\nLast lines of its log:\n{tail}" if tail else message)
 
     def export_evaluation(self) -> None:
         out = self.results.export(self.project.folder / "evaluation")
         self.statusBar().showMessage(f"Evaluation exported to {out}", 5000)
+
+    # --- leaving while jobs run ---------------------------------------------------------
+
+    def confirm_leaving(self, action: str, proceed) -> bool:
+        """True when no job runs; else asks (without blocking) and calls `proceed()` after a yes.
+
+        A yes cancels the jobs first and waits for them to stop.
+        """
+        if self.runner is None or not self.runner.active:
+            return True
+        kinds = ", ".join(sorted({job.kind for job in self.runner.running()}))
+        box = QMessageBox(QMessageBox.Icon.Question, f"{action} while a job runs?",
+                          f"A background job is running ({kinds}). {action} anyway and cancel it?",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.button(QMessageBox.StandardButton.Yes).setText(f"Cancel the job and {action.lower()}")
+        box.button(QMessageBox.StandardButton.No).setText("Keep working")
+
+        def answered(button) -> None:
+            if box.standardButton(button) == QMessageBox.StandardButton.Yes:
+                self.runner.shutdown()
+                proceed()
+
+        box.buttonClicked.connect(answered)
+        box.finished.connect(box.deleteLater)
+        box.open()
+        return False

@@ -101,14 +101,18 @@ class Job:
             if self.error is None:
                 how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit status {code}"
                 self.error = f"the worker stopped unexpectedly ({how})"
+        self._announce_end()
+
+    def _announce_end(self) -> None:
         self._done.set()
         if self._on_event is not None:
             self._on_event({"event": "finished", "job": self.spec.job_id, "state": self.state, "error": self.error,
                             "log": list(self.log)[-10:]})
 
-    def _mark_cancelled(self) -> None:
-        self.state = "cancelled"
-        self._done.set()
+    def _end_unstarted(self, state: str, error: str | None = None) -> None:
+        """A job that never ran (cancelled while queued, or its worker could not start)."""
+        self.state, self.error = state, error
+        self._announce_end()
 
     # public -------------------------------------------------------------------------------
     @property
@@ -172,14 +176,13 @@ class Supervisor:
                         self._wake.wait(0.5)
                 self._running[self._slot(job)] = job
             if job._cancel_asked:
-                job._mark_cancelled()
+                job._end_unstarted("cancelled")
                 self._release(job)
                 continue
             try:
                 job._start()
             except OSError as exc:
-                job.state, job.error = "failed", f"could not start the worker ({exc})"
-                job._done.set()
+                job._end_unstarted("failed", f"could not start the worker ({exc})")
                 self._release(job)
                 continue
             threading.Thread(target=self._watch, args=(job,), daemon=True).start()
@@ -211,7 +214,7 @@ class Supervisor:
             running = list(self._running.values())
             self._wake.notify()
         for job in queued:
-            job._mark_cancelled()
+            job._end_unstarted("cancelled")
         for job in running:
             if cancel:
                 job.cancel()

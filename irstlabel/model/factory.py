@@ -24,7 +24,7 @@ def model_config(name: str = "ispanet", **overrides) -> ISPANetConfig:
     if name not in MODEL_NAMES:
         raise ValueError(f"unknown model '{name}'; valid names: {', '.join(MODEL_NAMES)}")
     settings = {"variant": MODEL_NAMES[name], **{k: v for k, v in overrides.items() if v is not None}}
-    return ISPANetConfig(**settings)
+    return ISPANetConfig.from_dict(settings)  # lists (from JSON) become tuples, unknown keys are refused
 
 
 def create_model(name: str = "ispanet", **overrides) -> ISPANet:

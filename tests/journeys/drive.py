@@ -1,0 +1,132 @@
+"""Driving the main window the way a person does: keys, toolbar buttons, clicks, dialog widgets.
+
+Nothing here calls a private method of the app or replaces any of its code:
+it finds what is on screen (actions by their text, buttons by their label,
+the dialog that is open) and sends it real input events.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QDialog, QSpinBox, QToolBar, QWidget
+
+
+def wait_for(predicate, *, timeout: float = 60.0, what: str = "the condition") -> None:
+    """Process events until `predicate()` is true; raise AssertionError naming `what` after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        QApplication.processEvents()
+        if predicate():
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        QTest.qWait(20)
+
+
+def press(window: QWidget, keys: str) -> None:
+    """Type a key sequence such as "Ctrl+R" or "H" on the window."""
+    sequence = QKeySequence(keys)
+    combination = sequence[0]
+    QTest.keyClick(window, combination.key(), combination.keyboardModifiers())
+    QApplication.processEvents()
+
+
+def toolbar_button(window: QWidget, text: str) -> QWidget:
+    """The toolbar button a person would click for the action labelled `text`."""
+    for bar in window.findChildren(QToolBar):
+        for action in bar.actions():
+            if action.text() == text:
+                return bar.widgetForAction(action)
+    raise AssertionError(f"no toolbar button '{text}'")
+
+
+def menu_action(window: QWidget, menu_title: str, text: str):
+    """A menu entry by the menu's title (without '&') and the entry's text."""
+    for menu_action_ in window.menuBar().actions():
+        if menu_action_.text().replace("&", "") == menu_title:
+            for action in menu_action_.menu().actions():
+                if action.text() == text:
+                    return action
+    raise AssertionError(f"no '{text}' in the {menu_title} menu")
+
+
+def click(widget: QWidget) -> None:
+    QTest.mouseClick(widget, Qt.MouseButton.LeftButton)
+    QApplication.processEvents()
+
+
+def open_dialog(kind=QDialog, *, timeout: float = 10.0) -> QDialog:
+    """The modal dialog now on screen (waits for it)."""
+    found = []
+
+    def shown():
+        widget = QApplication.activeModalWidget()
+        if isinstance(widget, kind) and widget.isVisible():
+            found.append(widget)
+            return True
+        return False
+
+    wait_for(shown, timeout=timeout, what=f"a {kind.__name__} to open")
+    return found[0]
+
+
+def button(dialog: QWidget, text: str) -> QAbstractButton:
+    """A push button of a dialog by its label (without '&')."""
+    for candidate in dialog.findChildren(QAbstractButton):
+        if candidate.text().replace("&", "") == text and candidate.isVisible():
+            return candidate
+    labels = [b.text() for b in dialog.findChildren(QAbstractButton) if b.isVisible()]
+    raise AssertionError(f"no button '{text}' in {dialog.windowTitle()!r}; buttons: {labels}")
+
+
+def type_number(dialog: QWidget, name: str, value: int) -> None:
+    """Select the spin box named `name` and type `value` into it, as with the keyboard."""
+    box = dialog.findChild(QSpinBox, name)
+    assert box is not None, f"no field '{name}' in {dialog.windowTitle()!r}"
+    box.setFocus()
+    QTest.keySequence(box, QKeySequence.StandardKey.SelectAll)
+    QTest.keyClicks(box, str(value))
+    QTest.keyClick(box, Qt.Key.Key_Tab)
+    assert box.value() == value, f"typed {value} into '{name}' but it shows {box.value()}"
+
+
+def choose(dialog: QWidget, name: str, text: str) -> None:
+    """Pick `text` in the drop-down named `name` with the keyboard."""
+    combo = dialog.findChild(QComboBox, name)
+    assert combo is not None, f"no drop-down '{name}' in {dialog.windowTitle()!r}"
+    index = combo.findText(text)
+    assert index >= 0, f"'{text}' is not offered in '{name}': {[combo.itemText(i) for i in range(combo.count())]}"
+    combo.setFocus()
+    QTest.keyClick(combo, Qt.Key.Key_Home)
+    for _ in range(index):
+        QTest.keyClick(combo, Qt.Key.Key_Down)
+    assert combo.currentText() == text
+
+
+def type_path(file_dialog: QWidget, path: str) -> None:
+    """Type a path into a (Qt, non-native) file dialog and press Enter."""
+    from PySide6.QtWidgets import QLineEdit
+
+    edit = file_dialog.findChild(QLineEdit, "fileNameEdit")
+    assert edit is not None, "the file dialog has no file name field"
+    edit.setFocus()
+    QTest.keySequence(edit, QKeySequence.StandardKey.SelectAll)
+    QTest.keyClicks(edit, path)
+    QTest.keyClick(edit, Qt.Key.Key_Return)
+    QApplication.processEvents()
+
+
+def click_image(canvas, x: float, y: float, *, modifiers=Qt.KeyboardModifier.NoModifier) -> None:
+    """A left click at the screen position of image pixel (x, y) on a canvas."""
+    scene = canvas.view.mapViewToScene(QPointF(x + 0.5, y + 0.5))
+    point = canvas.mapFromScene(scene)
+    QTest.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, modifiers, point)
+    QApplication.processEvents()
+
+
+def status_text(window) -> str:
+    return window.statusBar().currentMessage()

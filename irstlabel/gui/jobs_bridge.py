@@ -99,7 +99,7 @@ class JobRunner(QObject):
 
     def _dispatch(self, event: dict) -> None:
         job = self._jobs.get(event.get("job"))
-        if job is None:
+        if job is None or self._closed:  # after shutdown the window is going: nobody listens
             return
         if event.get("event") == "finished":
             del self._jobs[event["job"]]

@@ -231,7 +231,8 @@ class ReviewActions:
 
     def _imported(self, name: str, folder: str) -> None:
         self.project.register_prediction_set(name, "folder", folder)
-        self._refresh_sets()
+        self._refresh_sets(choose=name)  # show what was just imported
+        self._overlays_changed()
         self.statusBar().showMessage(f"Predictions from {folder} imported as '{name}'", 5000)
 
     # --- progress in the status bar -----------------------------------------------------

@@ -28,7 +28,16 @@ def wait_for(predicate, *, timeout: float = 60.0, what: str = "the condition") -
 
 
 def press(window: QWidget, keys: str) -> None:
-    """Type a key sequence such as "Ctrl+R" or "H" on the window."""
+    """Type a key sequence such as "Ctrl+R" or "H" on the window.
+
+    Shortcuts reach only the active window. A window manager gives activation
+    back to the main window when a dialog closes; the offscreen platform does
+    not, so the window is activated first, as a person's click on it would.
+    """
+    top = window.window()
+    if QApplication.activeWindow() is not top:
+        top.activateWindow()
+        wait_for(lambda: QApplication.activeWindow() is top, timeout=5, what="the window to become active")
     sequence = QKeySequence(keys)
     combination = sequence[0]
     QTest.keyClick(window, combination.key(), combination.keyboardModifiers())

@@ -1,0 +1,127 @@
+"""Cancel, evaluate, import and compare, quit while a job runs: through keys, buttons and dialogs only."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+
+from irstlabel.core.io import read_mask
+from irstlabel.core.metrics import count_frame
+from irstlabel.gui.retrain import RetrainDialog
+from tests.helpers import write_mask_file
+from tests.journeys.drive import (
+    button,
+    click,
+    click_image,
+    menu_action,
+    open_dialog,
+    press,
+    status_text,
+    type_path,
+    wait_for,
+)
+from tests.journeys.test_retrain import assert_row_equals_cli, fill_small_cpu_settings, results_row
+
+
+def start_long_retrain(window) -> None:
+    press(window, "Ctrl+R")
+    dialog = open_dialog(RetrainDialog)
+    fill_small_cpu_settings(dialog, epochs=500)
+    click(button(dialog, "Retrain"))
+    wait_for(lambda: window.progress.maximum() > 1 and window.progress.value() > 0, timeout=120,
+             what="training progress")
+
+
+def other_method(dataset, folder, *, shift: int, false_blob: bool):
+    """Another method's binary predictions: each label shifted, maybe with a false blob."""
+    for path in sorted((dataset / "masks").glob("*.png")):
+        mask = read_mask(path).mask
+        pred = np.roll(mask, shift, axis=1)
+        if false_blob:
+            pred[1:3, 1:3] = True
+        write_mask_file(folder / path.name, pred)
+    return folder
+
+
+def import_folder(window, folder) -> None:
+    menu_action(window, "File", "Import predictions folder...").trigger()
+    type_path(open_dialog(QFileDialog), str(folder))
+    wait_for(lambda: window.set_combo.findText(folder.name) >= 0, timeout=120, what=f"'{folder.name}' to be imported")
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_cancel_stops_a_retraining_and_registers_nothing(window):
+    start_long_retrain(window)
+    assert "Retrain: training" in status_text(window)
+    click(window.cancel_button)
+    wait_for(lambda: "Retrain cancelled" in status_text(window), timeout=60, what="the cancel to be reported")
+    assert not window.progress.isVisible() and not window.cancel_button.isVisible()
+    assert window.results.table.rowCount() == 0 and window.set_combo.count() == 0
+    press(window, "Ctrl+E")  # nothing to evaluate, and the status bar says why, not that a job runs
+    assert "no prediction set yet" in status_text(window)
+
+
+def test_evaluate_an_imported_set_equals_the_eval_command(window, dataset, tmp_path):
+    folder = other_method(dataset, tmp_path / "shifted", shift=1, false_blob=True)
+    import_folder(window, folder)
+    press(window, "Ctrl+E")
+    wait_for(lambda: window.results.table.rowCount() == 1, timeout=120, what="the Results row")
+    row = results_row(window, "shifted")
+    out = subprocess.run([sys.executable, "-m", "irstlabel.cli", "eval", "--gt", str(dataset), "--pred", str(folder),
+                          "--split", "test", "--json"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert_row_equals_cli(row, json.loads(out.stdout))
+    out_dir = None
+    click(window.results.export_button)
+    wait_for(lambda: "exported to" in status_text(window), timeout=30, what="the export")
+    out_dir = status_text(window).split("exported to ", 1)[1]
+    assert {p for p in os.listdir(out_dir)} >= {"metrics.csv", "metrics.json", "pr.png", "roc.png", "pd.png", "pa.png"}
+
+
+def test_import_two_sets_review_markers_and_compare_them(window, dataset, tmp_path):
+    import_folder(window, other_method(dataset, tmp_path / "shifted", shift=1, false_blob=True))
+    import_folder(window, other_method(dataset, tmp_path / "exact", shift=0, false_blob=False))
+    assert window.set_combo.currentText() == "exact"  # the newest set is shown
+    press(window, "H")
+    assert window.canvas.layers["prediction"].image is not None
+    window.set_combo.setCurrentText("shifted")
+    press(window, "V")  # review markers: hits, misses, false alarms of the shown set
+    frame_id = window.session.frame.frame_id
+    counts = count_frame(window.session.frame.mask, window.project.predictions.read("shifted", frame_id))
+    assert window.canvas.review_counts() == {"hit": counts.true_detections, "miss": counts.missed,
+                                             "false_alarm": counts.false_alarms}
+    assert counts.false_alarms >= 1
+    window.compare.set_combo.setCurrentText("exact")  # the Compare dock's drop-down
+    shown = window.compare.canvas.layers["prediction"].image
+    assert shown is not None and shown.shape == window.session.frame.mask.shape
+    press(window, "PgDown")  # the comparison follows the frame
+    assert window.session.frame.frame_id != frame_id
+    assert window.compare.canvas.view.linkedView(0) is window.canvas.view
+    click_image(window.canvas, 2, 2)  # a click on the frame still works with both sets shown
+
+
+def test_quitting_while_a_job_runs_asks_and_cancels_cleanly(window, qtbot):
+    start_long_retrain(window)
+    pids = [job.pid for job in window.runner.running()]
+    press(window, "Ctrl+Q")
+    box = open_dialog(QMessageBox)
+    click(button(box, "Keep working"))
+    QApplication.processEvents()
+    assert window.isVisible() and all(alive(pid) for pid in pids)
+    press(window, "Ctrl+Q")
+    box = open_dialog(QMessageBox)
+    click(button(box, "Cancel the job and quit"))
+    wait_for(lambda: not window.isVisible(), timeout=30, what="the window to close")
+    wait_for(lambda: not any(alive(pid) for pid in pids), timeout=30, what="the worker to stop")

@@ -149,7 +149,7 @@ def _evaluation_splits(dataset, names: list[str], seed: int) -> list[tuple[str, 
 
 
 def _evaluate(spec: JobSpec, emit: Emit, should_stop) -> dict:
-    from ..core.metrics import Evaluator, MetricOptions
+    from ..core.metrics import Evaluator, MetricOptions, count_frame
     from ..project.cache import PredictionCache
 
     settings = spec.settings
@@ -158,27 +158,27 @@ def _evaluate(spec: JobSpec, emit: Emit, should_stop) -> dict:
     splits = _evaluation_splits(source.dataset, list(settings.get("splits") or [settings.get("split", "test")]),
                                 settings.get("seed", 0))
     options = MetricOptions(**settings.get("options", {}))
-    evaluators = [Evaluator(options) for _ in splits]
-    members = [set(ids) for _, ids in splits]
     ids = list(dict.fromkeys(frame_id for _, split_ids in splits for frame_id in split_ids))
     cache = PredictionCache(Path(spec.project) / "predictions")
-    missing = []
-    for k, frame_id in enumerate(ids, 1):
+    counts, missing = {}, []
+    for k, frame_id in enumerate(ids, 1):  # each frame is read and counted once, whatever the splits
         if should_stop():
             raise _Cancelled()
         levels = cache.read_levels(name, frame_id)
         if levels is None:
             missing.append(frame_id)
             continue
-        mask = source.read_mask(frame_id)
-        for evaluator, member in zip(evaluators, members):
-            if frame_id in member:
-                evaluator.add(mask, levels, frame_id=frame_id)
+        counts[frame_id] = count_frame(source.read_mask(frame_id), levels, options, frame_id=frame_id)
         _progress(emit, k, len(ids), frame_id)
     if missing:
         raise IrstlabelError(cache.path_of(name), f"no cached prediction for {len(missing)} frame(s), e.g. '{missing[0]}'")
-    return {"status": "finished", "set": name,
-            "evaluations": [_evaluation(label, evaluator.result()) for (label, _), evaluator in zip(splits, evaluators)]}
+    evaluations = []
+    for label, split_ids in splits:
+        evaluator = Evaluator(options)
+        for frame_id in split_ids:  # in the split's own order: per-frame lists read as a separate pass's
+            evaluator.add_counts(counts[frame_id])
+        evaluations.append(_evaluation(label, evaluator.result()))
+    return {"status": "finished", "set": name, "evaluations": evaluations}
 
 
 def _evaluation(split: str, result) -> dict:

@@ -129,11 +129,26 @@ def type_path(file_dialog: QWidget, path: str) -> None:
     QApplication.processEvents()
 
 
+def screen_point(canvas, x: float, y: float):
+    """Where image pixel (x, y)'s centre is on the canvas's viewport."""
+    return canvas.mapFromScene(canvas.view.mapViewToScene(QPointF(x + 0.5, y + 0.5)))
+
+
 def click_image(canvas, x: float, y: float, *, modifiers=Qt.KeyboardModifier.NoModifier) -> None:
     """A left click at the screen position of image pixel (x, y) on a canvas."""
-    scene = canvas.view.mapViewToScene(QPointF(x + 0.5, y + 0.5))
-    point = canvas.mapFromScene(scene)
-    QTest.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, modifiers, point)
+    QTest.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, modifiers, screen_point(canvas, x, y))
+    QApplication.processEvents()
+
+
+def drag_image(canvas, points) -> None:
+    """Press the left button at the first image point, move through the others, release at the last."""
+    viewport = canvas.viewport()
+    QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, screen_point(canvas, *points[0]))
+    for x, y in points[1:]:
+        QTest.mouseMove(viewport, screen_point(canvas, x, y))
+        QApplication.processEvents()
+    QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                       screen_point(canvas, *points[-1]))
     QApplication.processEvents()
 
 

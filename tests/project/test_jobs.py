@@ -177,3 +177,71 @@ def test_jobs_read_the_current_masks_while_another_process_holds_the_project(set
         pairs = ProjectPairs(str(dataset), str(project_dir))
         np.testing.assert_array_equal(pairs.read("frame_0003")[1], mask)
         np.testing.assert_array_equal(pairs.read("frame_0001")[1], project.original_mask("frame_0001"))
+
+
+def test_predict_job_publishes_the_frame_on_screen_and_its_neighbours_before_the_rest(setup):
+    dataset, project_dir, checkpoint = setup
+    seen = []
+
+    def on_event(event):  # read the cache the moment the worker says frames are ready, as the GUI does
+        if event["event"] == "frames_ready":
+            cache = PredictionCache(project_dir / "predictions")
+            seen.append((event["frames"], sorted(cache.frame_ids("early"))))
+            cache.close()
+
+    supervisor = Supervisor(project_dir, on_event=on_event)
+    first = ["frame_0003", "frame_0004", "frame_0002"]
+    job = supervisor.submit(_spec(setup, "predict", checkpoint=str(checkpoint), set="early", first=first))
+    assert job.wait(120) and job.state == "finished", job.log
+    supervisor.shutdown()
+    assert [frames for frames, _ in seen] == [first[:1], first, first + ["frame_0001", "frame_0005"]]
+    for frames, readable in seen:
+        assert set(frames) <= set(readable)
+
+
+def test_one_evaluation_pass_scores_several_splits_like_separate_passes(setup, tmp_path):
+    from irstlabel.jobs.runner import run_job
+
+    dataset, project_dir, _ = setup
+    cache = PredictionCache(project_dir / "predictions")
+    rng = np.random.default_rng(0)
+    with cache.writer("noise") as writer:
+        for k in range(1, 6):
+            writer.write(f"frame_000{k}", rng.random((48, 64)) ** 8)
+    both = run_job(_spec(setup, "evaluate", set="noise", splits=["test", "all"]), lambda e: None, lambda: False)
+    alone = [run_job(_spec(setup, "evaluate", set="noise", split=s), lambda e: None, lambda: False)["evaluations"][0]
+             for s in ("test", "all")]
+    assert [e["split"] for e in both["evaluations"]] == ["test (seeded 6:2:2)", "all"]
+    assert both["evaluations"] == alone
+
+
+def test_a_shadowing_irstlabel_folder_in_the_working_directory_does_not_break_workers(setup, tmp_path, monkeypatch):
+    trap = tmp_path / "cwd" / "irstlabel"
+    trap.mkdir(parents=True)
+    (trap / "__init__.py").write_text("raise ImportError('the folder in the working directory was imported')\n")
+    monkeypatch.chdir(trap.parent)  # e.g. the parent folder of a clone
+    supervisor = Supervisor(setup[1])
+    job = supervisor.submit(_spec(setup, "propose"))
+    assert job.wait(120) and job.state == "finished", (job.error, list(job.log))
+    supervisor.shutdown()
+
+
+def test_training_never_sees_the_test_split():
+    from irstlabel.core.splits import training_splits
+
+    class Layout:
+        def __init__(self, splits, ids):
+            self.splits, self.frame_ids = splits, ids
+
+        def split(self, name):
+            from irstlabel.core.errors import IrstlabelError
+
+            if name not in self.splits:
+                raise IrstlabelError(None, f"split '{name}' not found")
+            return self.splits[name]
+
+    ids = [f"f{k}" for k in range(20)]
+    for splits in ({"train": ids[:16], "test": ids[16:]}, {"test": ids[16:]}, {"trainval": ids[:16], "test": ids[16:]}):
+        train, val = training_splits(Layout(splits, ids))
+        assert not set(train + val) & set(ids[16:]) and not set(train) & set(val)
+        assert len(train) == 12 and len(val) == 4

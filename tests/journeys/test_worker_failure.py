@@ -1,0 +1,32 @@
+"""A worker killed mid-training: the user is told, and the window goes on working."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+from tests.journeys.drive import drag_image, press, status_text, wait_for
+from tests.journeys.test_jobs_and_review import start_long_retrain
+
+
+def test_a_killed_worker_is_reported_and_editing_goes_on(window):
+    start_long_retrain(window)
+    [job] = window.runner.running()
+    os.kill(job.pid, signal.SIGKILL)
+    wait_for(lambda: "A background job failed" in status_text(window), timeout=60, what="the failure message")
+    assert "killed by signal 9" in status_text(window)
+    assert not window.progress.isVisible() and not window.cancel_button.isVisible()
+    first = window.session.frame.frame_id
+    press(window, "PgDown")
+    assert window.session.frame.frame_id != first
+    press(window, "B")  # the brush paints, and the frame can be saved
+    before = int(window.session.frame.mask.sum())
+    drag_image(window.canvas, [(2, 2), (4, 2), (6, 2), (8, 2)])
+    assert int(window.session.frame.mask.sum()) > before
+    press(window, "Ctrl+S")
+    assert window.save_label.text() == "saved"
+    press(window, "Ctrl+R")  # and a new retraining can start
+    from irstlabel.gui.retrain import RetrainDialog
+    from tests.journeys.drive import button, click, open_dialog
+
+    click(button(open_dialog(RetrainDialog), "Cancel"))

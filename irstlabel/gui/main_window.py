@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox
 from ..core.errors import IrstlabelError, display_path
 from ..core.proposals import edge_map, propose_target
 from .canvas import ImageCanvas
+from .dialogs import choose_folder
 from .help import SHORTCUTS, HelpDialog
 from .overlays import COLOURS, heat_lut, mask_index, mask_lut, probability_levels, update_mask_index
 from .panels import FrameList, TargetTable, ToolPanel
@@ -126,15 +127,7 @@ class MainWindow(EditingActions, ReviewActions, QMainWindow):
             action.triggered.connect(lambda checked=False, p=path: self.open_dataset(p))
 
     def choose_dataset(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
-
-        dialog = QFileDialog(self, "Open a dataset folder")
-        dialog.setFileMode(QFileDialog.FileMode.Directory)
-        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
-        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
-        dialog.fileSelected.connect(self.open_dataset)
-        dialog.finished.connect(dialog.deleteLater)
-        dialog.open()
+        choose_folder(self, "Open a dataset folder", self.open_dataset)
 
     def open_dataset(self, folder: str) -> None:
         """Open another dataset in a new window and close this one (after saving; asks if a job runs)."""

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QComboBox, QFileDialog, QMessageBox, QProgressBar, QPushButton
+from PySide6.QtWidgets import QComboBox, QMessageBox, QProgressBar, QPushButton
 
 from ..core.metrics import MetricOptions, match_frame
 from ..jobs.devices import cuda_likely
 from ..jobs.pipeline import register_evaluation
 from ..jobs.spec import JobSpec
 from .compare import ComparePanel
+from .dialogs import choose_folder
 from .jobs_bridge import JobRunner
 from .resources import icon
 from .results import ResultsPanel
@@ -192,13 +193,7 @@ class ReviewActions:
         """File > Import predictions folder: choose the folder, then import it as a background job."""
         if self._cannot_start("Import"):
             return
-        dialog = QFileDialog(self, "Folder of masks or probability maps")
-        dialog.setFileMode(QFileDialog.FileMode.Directory)
-        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
-        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
-        dialog.fileSelected.connect(self._import_folder)
-        dialog.finished.connect(dialog.deleteLater)
-        dialog.open()
+        choose_folder(self, "Folder of masks or probability maps", self._import_folder)
 
     def _import_folder(self, folder: str) -> None:
         if not folder or self._cannot_start("Import"):

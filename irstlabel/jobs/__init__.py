@@ -1,1 +1,4 @@
-"""irstlabel.jobs (see ../shared/DESIGN.md for this layer's role)."""
+"""irstlabel.jobs: long work as jobs in worker processes: specs, runner, supervisor, the retrain pipeline; no Qt.
+
+Layers, storage and who owns which fact: docs/architecture.md.
+"""

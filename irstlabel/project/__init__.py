@@ -1,1 +1,4 @@
-"""irstlabel.project (see ../shared/DESIGN.md for this layer's role)."""
+"""irstlabel.project: the annotation store beside a dataset: masks, review state, registries, prediction cache, export.
+
+Layers, storage and who owns which fact: docs/architecture.md.
+"""

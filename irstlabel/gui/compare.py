@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from ..core.predictions import to_levels
 from .canvas import ImageCanvas
-from .overlays import COLOURS, heat_lut, mask_index, mask_lut, probability_levels
+from .overlays import COLOURS, heat_lut, mask_index, mask_lut
 
 
 class ComparePanel(QWidget):
@@ -37,4 +38,4 @@ class ComparePanel(QWidget):
         if probability is None:
             self.canvas.set_layer("prediction", None)
         else:
-            self.canvas.set_layer("prediction", probability_levels(probability), self._heat_lut)
+            self.canvas.set_layer("prediction", to_levels(probability), self._heat_lut)

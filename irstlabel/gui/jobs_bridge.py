@@ -19,11 +19,9 @@ __all__ = ["QtJob", "JobRunner"]
 class QtJob(QObject):
     """A submitted job as Qt signals. `finished(state, result, error, log)` fires exactly once."""
 
-    started = Signal()
     progress = Signal(int, int, str)  # step, total, message
     epoch = Signal(dict)
     frames_ready = Signal(str, list)  # prediction set, frames published so far
-    log = Signal(str)
     finished = Signal(str, object, str, list)  # state, result (dict or None), error, last log lines
 
     def __init__(self, job: Job, parent=None):
@@ -54,15 +52,12 @@ class QtJob(QObject):
         kind = event.get("event")
         if kind == "started":
             self.state = "running"
-            self.started.emit()
         elif kind == "progress":
             self.progress.emit(int(event["step"]), int(event["total"]), str(event.get("message", "")))
         elif kind == "epoch":
             self.epoch.emit(event)
         elif kind == "frames_ready":
             self.frames_ready.emit(event["set"], list(event["frames"]))
-        elif kind == "log":
-            self.log.emit(str(event.get("message", "")))
         elif kind == "finished" and not self.done:
             self.state = event["state"]
             self.finished.emit(event["state"], self.job.result, event.get("error") or "", list(self.job.log))

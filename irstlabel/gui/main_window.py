@@ -11,11 +11,12 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox
 
 from ..core.errors import IrstlabelError, display_path
+from ..core.predictions import to_levels
 from ..core.proposals import edge_map, propose_target
 from .canvas import ImageCanvas
 from .dialogs import choose_folder
 from .help import SHORTCUTS, HelpDialog
-from .overlays import COLOURS, heat_lut, mask_index, mask_lut, probability_levels, update_mask_index
+from .overlays import COLOURS, heat_lut, mask_index, mask_lut, update_mask_index
 from .panels import FrameList, TargetTable, ToolPanel
 from .editing_actions import EditingActions
 from .resources import icon
@@ -326,7 +327,7 @@ class MainWindow(EditingActions, ReviewActions, QMainWindow):
             self.canvas.set_layer("prediction", mask_index(probability > 0.5), self._luts["prediction_outline"],
                                   opacity=self._opacity("prediction"))
         else:
-            self.canvas.set_layer("prediction", probability_levels(probability), self._luts["prediction"],
+            self.canvas.set_layer("prediction", to_levels(probability), self._luts["prediction"],
                                   opacity=self._opacity("prediction"))
 
     def toggle_overlay(self, key: str) -> None:

@@ -57,5 +57,3 @@ def heat_lut(alpha: int = 200) -> np.ndarray:
     return lut
 
 
-def probability_levels(probability: np.ndarray) -> np.ndarray:
-    return np.clip(np.rint(probability * 255.0), 0, 255).astype(np.uint8)

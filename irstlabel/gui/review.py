@@ -27,6 +27,18 @@ from .retrain import RetrainController, RetrainDialog
 STAGE_WORDS = {"training": "training", "predicting": "predicting every frame", "evaluating": "evaluating"}
 
 
+def _refill(combo, items: list[str], keep: str, *, newest_otherwise: bool) -> None:
+    """Replace a drop-down's items without emitting; keep `keep` chosen if still there."""
+    combo.blockSignals(True)
+    combo.clear()
+    combo.addItems(items)
+    if keep in items:
+        combo.setCurrentText(keep)
+    elif items and newest_otherwise:
+        combo.setCurrentIndex(len(items) - 1)
+    combo.blockSignals(False)
+
+
 class ReviewActions:
     def _setup_review(self, _main_bar) -> None:
         self.addToolBarBreak()
@@ -85,24 +97,11 @@ class ReviewActions:
         return [s["name"] for s in self.project.prediction_sets()]
 
     def _refresh_sets(self, choose: str | None = None) -> None:
+        """Refill both set drop-downs from the registry; the shown set falls back to the newest."""
         sets = self.prediction_sets()
-        current = choose or self.set_combo.currentText()
-        self.set_combo.blockSignals(True)
-        self.set_combo.clear()
-        self.set_combo.addItems(sets)
-        if current in sets:
-            self.set_combo.setCurrentText(current)
-        elif sets:
-            self.set_combo.setCurrentIndex(len(sets) - 1)
-        self.set_combo.blockSignals(False)
+        _refill(self.set_combo, sets, choose or self.set_combo.currentText(), newest_otherwise=True)
         self.prediction_set = self.set_combo.currentText() or None
-        other = self.compare.set_combo.currentText()
-        self.compare.set_combo.blockSignals(True)
-        self.compare.set_combo.clear()
-        self.compare.set_combo.addItems(sets)
-        if other in sets:
-            self.compare.set_combo.setCurrentText(other)
-        self.compare.set_combo.blockSignals(False)
+        _refill(self.compare.set_combo, sets, self.compare.set_combo.currentText(), newest_otherwise=False)
 
     def _set_chosen(self, name: str) -> None:
         self.prediction_set = name or None

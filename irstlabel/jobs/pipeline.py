@@ -118,7 +118,6 @@ class RetrainPipeline:
                     "parameters": trained.get("parameters"), "fps": predicted.get("fps"),
                     "device": predicted.get("device")}
         project.register_checkpoint(self.name, trained["checkpoint"], config=trained.get("model"), metrics=recorded)
-        project.register_prediction_set(self.name, "checkpoint", trained["checkpoint"])
         for evaluation in evaluated["evaluations"]:
             register_evaluation(project, self.name, evaluation)
 

@@ -29,6 +29,7 @@ from ..core.predictions import to_levels
 from .checkpoint import load_checkpoint, save_checkpoint
 from .config import ISPANetConfig
 from .data import Augment, PairSource, TrainingSamples
+from .info import count_parameters
 from .ispanet import ISPANet
 from .losses import make_loss
 from .predict import predict_probability
@@ -302,7 +303,7 @@ def train(
     summary = {"status": status, "epochs_done": epoch + 1 if status == "finished" else epoch,
                "best_metric": config.best_metric, "best_score": best_score if best_score > -math.inf else None,
                "best": str(best_path), "last": str(last_path), "weights_sha256": weights_digest(model), "rank": env.rank,
-               "parameters": sum(p.numel() for p in model.parameters())}
+               "parameters": count_parameters(model)}
     if env.distributed:  # each rank records its own outcome, so runs can be compared across ranks
         (out_dir / f"rank{env.rank}.json").write_text(json.dumps(summary))
     emit({"event": "done", **summary})

@@ -81,17 +81,18 @@ class CacheWriter:
         self.file.flush()
         staging = self.final.with_name(self.final.name + f".{os.getpid()}.publish")
         shutil.copyfile(self.temp, staging)
-        with open(staging, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(staging, self.final)
-        self.cache.forget(self.name)
+        self._move_into_place(staging)
 
     def commit(self) -> None:
         self.file.attrs["frames"] = self.count
         self.file.close()
-        with open(self.temp, "rb+") as handle:
+        self._move_into_place(self.temp)
+
+    def _move_into_place(self, complete: Path) -> None:
+        """fsync a complete set file and rename it over the set's name; readers reopen it."""
+        with open(complete, "rb+") as handle:
             os.fsync(handle.fileno())
-        os.replace(self.temp, self.final)
+        os.replace(complete, self.final)
         self.cache.forget(self.name)
 
     def abort(self) -> None:

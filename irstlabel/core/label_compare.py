@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .quality import grown_box, lpd
-from .targets import find_targets, occupied_boxes
+from .targets import find_targets, occupied_regions
 
 __all__ = ["LpdChange", "compare_labels", "summarize_changes", "CHANGE_KINDS"]
 
@@ -160,14 +160,13 @@ def compare_labels(
         raise ValueError("image, mask_old and mask_new must have the same size")
     image = np.asarray(image)
     changes = []
-    # Targets never span two occupied boxes, and boxes lie more than a tile apart: each box
-    # is compared on its own, which spares labelling whole 1280x1024 frames.
-    for box in occupied_boxes(mask_old, mask_new):
-        b0, bc0, b1, bc1 = box
-        old = find_targets(mask_old[b0:b1, bc0:bc1], connectivity=connectivity)
-        new = find_targets(mask_new[b0:b1, bc0:bc1], connectivity=connectivity)
+    # Targets never span two occupied regions: each region is compared on its own, which
+    # spares labelling whole 1280x1024 frames.
+    for region in occupied_regions(mask_old, mask_new):
+        old = find_targets(region.crop(mask_old), connectivity=connectivity)
+        new = find_targets(region.crop(mask_new), connectivity=connectivity)
         for old_ids, new_ids in _groups(old, new):
-            changes.append(_compare_group(image, box, old, new, old_ids, new_ids, margin, tolerance, frame_id))
+            changes.append(_compare_group(image, region.box, old, new, old_ids, new_ids, margin, tolerance, frame_id))
     changes.sort(key=lambda c: (c.bbox[0], c.bbox[1]))
     return changes
 

@@ -32,7 +32,7 @@ import cv2
 import numpy as np
 
 from .matching import MATCHING_METHODS, centroid_distances, match_first_found, match_targets
-from .targets import Targets, find_targets, first_pixels, occupied_boxes
+from .targets import Targets, find_targets, first_pixels, occupied_regions
 
 __all__ = [
     "MetricOptions",
@@ -232,11 +232,11 @@ def _collect(found: list[tuple[Targets, tuple[int, int]]]) -> tuple[TargetList, 
 
 
 def _scan(mask_true: np.ndarray, mask_pred: np.ndarray, connectivity: int) -> _Scan:
-    """Targets and pixel counts, box by box over the occupied parts of the frame."""
+    """Targets and pixel counts, region by region over the occupied parts of the frame."""
     tp = n_true = n_pred = 0
     true_found, pred_found, ious = [], [], []
-    for r0, c0, r1, c1 in occupied_boxes(mask_true, mask_pred):
-        t, p = mask_true[r0:r1, c0:c1], mask_pred[r0:r1, c0:c1]
+    for region in occupied_regions(mask_true, mask_pred):
+        t, p = region.crop(mask_true), region.crop(mask_pred)
         both = t & p
         tp += int(np.count_nonzero(both))
         n_true += int(np.count_nonzero(t))
@@ -244,8 +244,8 @@ def _scan(mask_true: np.ndarray, mask_pred: np.ndarray, connectivity: int) -> _S
         true_targets = find_targets(t, connectivity=connectivity)
         pred_targets = find_targets(p, connectivity=connectivity)
         ious.append(_per_target_ious(true_targets, pred_targets, both))
-        true_found.append((true_targets, (r0, c0)))
-        pred_found.append((pred_targets, (r0, c0)))
+        true_found.append((true_targets, region.offset))
+        pred_found.append((pred_targets, region.offset))
     true, order = _collect([f for f in true_found if len(f[0])])
     pred, _ = _collect([f for f in pred_found if len(f[0])])
     target_ious = np.concatenate(ious)[order] if ious else np.zeros(0)
@@ -364,12 +364,24 @@ def _per_target_ious(true: Targets, pred: Targets, both: np.ndarray) -> np.ndarr
     return tp / (true.area + pred_area[1:] - tp)
 
 
+def _levels_256(pred: np.ndarray) -> np.ndarray:
+    """``round(255 p)`` as uint8, rounded in float64.
+
+    float32 times 255 is exact in float64; OpenCV's ``convertScaleAbs`` scales in
+    float32 and moves about 1 in 100,000 values next to ``k + 0.5`` one level.
+    """
+    scaled = np.multiply(pred, np.float64(255.0))
+    np.rint(scaled, out=scaled)
+    np.clip(scaled, 0, 255, out=scaled)
+    return scaled.astype(np.uint8)
+
+
 def _histograms(mask_true: np.ndarray, pred: np.ndarray, bins: int, counts: FrameCounts):
     """Probability histograms of target and background pixels.
 
     Levels are ``round(p * (bins - 1))``. A binary prediction needs no pass over
     the frame: its two levels are the pixel counts. With 256 levels, 8-bit maps
-    are counted as they are and float maps through OpenCV's rounding to 8 bits.
+    are counted as they are and float maps after rounding to 8 bits.
     """
     hist_true = np.zeros(bins, np.int64)
     hist_false = np.zeros(bins, np.int64)
@@ -379,11 +391,11 @@ def _histograms(mask_true: np.ndarray, pred: np.ndarray, bins: int, counts: Fram
         hist_false[[0, bins - 1]] = negatives - counts.fp, counts.fp
         return hist_true, hist_false
     if bins == 256 and pred.dtype in (np.uint8, np.float32, np.float64):
-        levels = pred if pred.dtype == np.uint8 else cv2.convertScaleAbs(pred, alpha=255.0)
+        levels = pred if pred.dtype == np.uint8 else _levels_256(pred)
         hist_all = cv2.calcHist([levels], [0], None, [256], [0, 256]).ravel().astype(np.int64)
         # target pixels are few: count them inside their boxes rather than over the frame
-        for r0, c0, r1, c1 in occupied_boxes(mask_true):
-            hist_true += np.bincount(levels[r0:r1, c0:c1][mask_true[r0:r1, c0:c1]], minlength=256)
+        for region in occupied_regions(mask_true):
+            hist_true += np.bincount(region.crop(levels)[region.crop(mask_true)], minlength=256)
         return hist_true, hist_all - hist_true
     index = _probability_bins(pred, bins)
     hist_true = np.bincount(index[mask_true], minlength=bins)

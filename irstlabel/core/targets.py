@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-__all__ = ["Targets", "find_targets", "targets_table", "occupied_boxes", "first_pixels"]
+__all__ = ["Targets", "find_targets", "targets_table", "Region", "occupied_regions", "first_pixels"]
 
 
 def _as_mask(mask: np.ndarray, name: str = "mask") -> np.ndarray:
@@ -115,16 +115,57 @@ def targets_table(mask: np.ndarray, *, connectivity: int = 8) -> dict[str, np.nd
     return table
 
 
-def occupied_boxes(mask_a: np.ndarray, mask_b: np.ndarray | None = None, *, tile: int = 32) -> list[tuple[int, int, int, int]]:
-    """Boxes that together hold every non-zero pixel of two masks, each component whole.
+@dataclass(frozen=True)
+class Region:
+    """One cluster of occupied tiles: its bounding box and which of the box's pixels it owns.
+
+    Two clusters' bounding boxes may overlap (an L-shaped cluster's box can hold
+    another cluster), so a box alone is not a partition of the frame. ``own`` is
+    ``None`` when every occupied tile inside the box belongs to this cluster;
+    otherwise it is a boolean mask of the box's shape, true on this cluster's
+    tiles. :meth:`crop` applies it, so every non-zero pixel of the frame lies in
+    exactly one region's crop.
+    """
+
+    r0: int
+    c0: int
+    r1: int
+    c1: int
+    own: np.ndarray | None = None
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        return self.r0, self.c0, self.r1, self.c1
+
+    @property
+    def offset(self) -> tuple[int, int]:
+        return self.r0, self.c0
+
+    def crop(self, array: np.ndarray) -> np.ndarray:
+        """The region's part of a frame-sized array; pixels of other regions set to zero."""
+        part = array[self.r0 : self.r1, self.c0 : self.c1]
+        return part if self.own is None else np.where(self.own, part, np.zeros((), part.dtype))
+
+
+def occupied_regions(mask_a: np.ndarray, mask_b: np.ndarray | None = None, *, tile: int = 32) -> list[Region]:
+    """Regions that partition every non-zero pixel of two masks, each component whole.
 
     The frame is cut into ``tile x tile`` tiles; tiles holding a pixel of
-    either mask are grouped into 8-connected clusters, and each cluster's
-    bounding box (in pixels, ``(r0, c0, r1, c1)``) is returned. A connected
-    component never spans two boxes, so targets can be found box by box, which
-    for the sparse masks of small-target data is much faster than scanning a
-    whole 1280x1024 frame. Components in different boxes are more than `tile`
-    pixels apart.
+    either mask are grouped into 8-connected clusters, one :class:`Region` per
+    cluster. A connected component never spans two clusters (its pixels lie in
+    tiles that touch), so targets can be found region by region, which for the
+    sparse masks of small-target data is much faster than labelling a whole
+    1280x1024 frame. Every non-zero pixel is in exactly one region's
+    :meth:`Region.crop`, even where bounding boxes overlap.
+
+    Examples
+    --------
+    >>> m = np.zeros((96, 96), bool); m[0, :] = True; m[:, 0] = True  # an L over 3x3 tiles
+    >>> m[80, 80] = True  # a pixel inside the L's bounding box, in a tile of its own
+    >>> [(r.box, r.own is None) for r in occupied_regions(m)]
+    [((0, 0, 96, 96), False), ((64, 64, 96, 96), True)]
+    >>> sum(int(r.crop(m).sum()) for r in occupied_regions(m)) == int(m.sum())
+    True
     """
     h, w = mask_a.shape
     if tile % 8:
@@ -140,11 +181,18 @@ def occupied_boxes(mask_a: np.ndarray, mask_b: np.ndarray | None = None, *, tile
     occupied = (np.bitwise_or.reduce(words, axis=1).reshape(rows, cols, tile // 8) != 0).any(axis=2)
     if not occupied.any():
         return []
-    count, _, stats, _ = cv2.connectedComponentsWithStats(occupied.view(np.uint8), connectivity=8)
-    boxes = []
-    for x, y, bw, bh, _ in stats[1:]:
-        boxes.append((int(y * tile), int(x * tile), int(min((y + bh) * tile, h)), int(min((x + bw) * tile, w))))
-    return boxes
+    count, tile_labels, stats, _ = cv2.connectedComponentsWithStats(occupied.view(np.uint8), connectivity=8)
+    regions = []
+    for k, (x, y, bw, bh, area) in enumerate(stats[1:], start=1):
+        r0, c0 = int(y * tile), int(x * tile)
+        r1, c1 = int(min((y + bh) * tile, h)), int(min((x + bw) * tile, w))
+        own = None
+        if area < bw * bh:  # the box has tiles of other clusters or empty ones
+            tiles = tile_labels[y : y + bh, x : x + bw]
+            if np.any((tiles != 0) & (tiles != k)):
+                own = np.repeat(np.repeat(tiles == k, tile, axis=0), tile, axis=1)[: r1 - r0, : c1 - c0]
+        regions.append(Region(r0, c0, r1, c1, own))
+    return regions
 
 
 def first_pixels(targets: Targets) -> np.ndarray:

@@ -52,22 +52,22 @@ def test_rejects_3d_input():
 
 
 @pytest.mark.parametrize("shape", [(100, 130), (1024, 1280), (33, 8), (7, 300)])
-def test_occupied_boxes_hold_every_component_whole(shape):
-    from irstlabel.core.targets import occupied_boxes
+def test_occupied_regions_hold_every_pixel_once_and_every_component_whole(shape):
+    from irstlabel.core.targets import occupied_regions
 
     rng = np.random.default_rng(3)
     a = rng.random(shape) > 0.995
     b = np.zeros(shape, bool)
     b[: shape[0] // 2, shape[1] // 3] = True  # a long thin component across many tiles
-    boxes = occupied_boxes(a, b)
+    b[0, : shape[1] // 2] = True  # ... joined into an L whose box holds other clusters
+    regions = occupied_regions(a, b)
     covered = np.zeros(shape, int)
-    for r0, c0, r1, c1 in boxes:
-        covered[r0:r1, c0:c1] += 1
-    assert covered.max() <= 1  # boxes do not overlap
-    assert covered[a | b].min() == 1  # every pixel is in a box
+    for r in regions:
+        covered[r.r0 : r.r1, r.c0 : r.c1] += r.crop(a | b)
+    assert np.array_equal(covered, (a | b).astype(int))  # every pixel in exactly one region
     labels = label(a | b, connectivity=2)
-    for r0, c0, r1, c1 in boxes:
-        inside = np.unique(labels[r0:r1, c0:c1])
+    for r in regions:
+        inside = np.unique(r.crop(labels))
         for k in inside[inside > 0]:
-            assert (labels == k)[r0:r1, c0:c1].sum() == (labels == k).sum()
-    assert occupied_boxes(np.zeros(shape, bool)) == []
+            assert (r.crop(labels) == k).sum() == (labels == k).sum()
+    assert occupied_regions(np.zeros(shape, bool)) == []

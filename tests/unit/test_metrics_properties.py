@@ -1,0 +1,277 @@
+"""The tiled fast path of `core.metrics` against a plain full-frame reference, on hostile data.
+
+Masks are drawn by hypothesis from shapes that break box-based shortcuts:
+L-shapes and rings whose bounding boxes hold other targets, nested blobs,
+isolated pixels inside other blobs' boxes, shapes on tile borders (multiples
+of 32), frames from 1x1 up; predictions are bool, float or 8-bit maps. Every
+figure an `Evaluator` reports is compared with `tests/reference_metrics.py`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from irstlabel.core.metrics import Evaluator, MetricOptions, count_frame, match_frame
+from irstlabel.core.targets import occupied_regions
+from tests import reference_metrics as ref
+
+EXAMPLES = int(os.environ.get("IRSTLABEL_PROPERTY_EXAMPLES", "1000"))
+CURVE = (0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
+FAST = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def coordinate(draw, size):
+    """Anywhere, or right at a tile border (31, 32, 33, 63, ...)."""
+    near_border = [b + k for b in range(32, size, 32) for k in (-1, 0, 1) if 0 <= b + k < size]
+    if near_border and draw(st.booleans()):
+        return draw(st.sampled_from(near_border))
+    return draw(st.integers(0, size - 1))
+
+
+def _paint(mask, r0, c0, r1, c1):
+    h, w = mask.shape
+    mask[max(r0, 0) : min(r1, h), max(c0, 0) : min(c1, w)] = True
+
+
+@st.composite
+def cluttered_mask(draw, shape, max_shapes=7):
+    """A mask of hostile shapes, each drawn from its own (kind, position, size)."""
+    h, w = shape
+    mask = np.zeros(shape, bool)
+    last_box = None
+    for _ in range(draw(st.integers(0, max_shapes))):
+        kind = draw(st.sampled_from(["rect", "L", "ring", "pixel", "nested", "inside", "line", "trap"]))
+        r, c = draw(coordinate(h)), draw(coordinate(w))
+        hh, ww = draw(st.one_of(st.integers(1, 12), st.integers(1, 160))), draw(st.one_of(st.integers(1, 12),
+                                                                                      st.integers(1, 160)))
+        t = draw(st.integers(1, 3))
+        if kind == "inside" and last_box is not None:
+            # a pixel inside the previous shape's bounding box: anywhere, or in the far corner,
+            # which an L's or a ring's tiles do not touch
+            r0, c0, r1, c1 = last_box
+            if draw(st.booleans()):
+                r, c = draw(st.integers(r0, max(r0, r1 - 1))), draw(st.integers(c0, max(c0, c1 - 1)))
+            else:
+                r, c = max(r0, r1 - 1 - draw(st.integers(0, 8))), max(c0, c1 - 1 - draw(st.integers(0, 8)))
+            mask[r, c] = True
+            continue
+        if kind == "trap":  # an L spanning 3+ tiles with a blob in its box's far corner, on tiles of its own
+            hh, ww = draw(st.integers(65, 170)), draw(st.integers(65, 170))
+            _paint(mask, r, c, r + t, c + ww)
+            _paint(mask, r, c, r + hh, c + t)
+            fr, fc = r + hh - draw(st.integers(1, 12)), c + ww - draw(st.integers(1, 12))
+            _paint(mask, fr, fc, fr + draw(st.integers(1, 3)), fc + draw(st.integers(1, 3)))
+        elif kind == "rect":
+            _paint(mask, r, c, r + hh, c + ww)
+        elif kind == "L":
+            _paint(mask, r, c, r + t, c + ww)
+            _paint(mask, r, c, r + hh, c + t)
+        elif kind in ("ring", "nested"):
+            for box in ((r, c, r + t, c + ww), (r + hh - t, c, r + hh, c + ww), (r, c, r + hh, c + t),
+                        (r, c + ww - t, r + hh, c + ww)):
+                _paint(mask, *box)
+            if kind == "nested" and hh > 2 * t + 2 and ww > 2 * t + 2:
+                mask[min(r + hh // 2, h - 1), min(c + ww // 2, w - 1)] = True
+        elif kind == "line":
+            _paint(mask, r, c, r + 1, c + ww) if draw(st.booleans()) else _paint(mask, r, c, r + hh, c + 1)
+        else:
+            mask[r, c] = True
+        last_box = (min(r, h - 1), min(c, w - 1), min(r + hh, h), min(c + ww, w))
+    return mask
+
+
+@st.composite
+def frame_pair(draw, max_side=200):
+    """(label, prediction map): the prediction is the label moved a little, cut, plus clutter."""
+    sizes = st.one_of(st.integers(1, 12), st.integers(1, max_side), st.integers(max_side // 2, max_side))
+    h, w = draw(sizes), draw(sizes)
+    mask_true = draw(cluttered_mask((h, w)))
+    dr, dc = draw(st.integers(-2, 2)), draw(st.integers(-2, 2))
+    mask_pred = np.roll(mask_true, (dr, dc), axis=(0, 1)) if draw(st.booleans()) else np.zeros((h, w), bool)
+    mask_pred |= draw(cluttered_mask((h, w)))
+    kind = draw(st.sampled_from(["bool", "float32", "float64", "uint8"]))
+    return mask_true, _as_map(mask_pred, kind, draw(st.integers(0, 2**31)))
+
+
+def _as_map(mask_pred, kind, seed):
+    """A probability map thresholding (> 0.5) to `mask_pred`, with levels spread over [0, 1]."""
+    if kind == "bool":
+        return mask_pred
+    rng = np.random.default_rng(seed)
+    if kind == "uint8":
+        return np.where(mask_pred, rng.integers(128, 256, mask_pred.shape), rng.integers(0, 128, mask_pred.shape))\
+            .astype(np.uint8)
+    low = rng.uniform(0.0, 0.5, mask_pred.shape)
+    high = rng.uniform(np.nextafter(0.5, 1), 1.0, mask_pred.shape)
+    out = np.where(mask_pred, high, low).astype(kind)
+    out[mask_pred & (out <= 0.5)] = np.nextafter(np.asarray(0.5, kind), np.asarray(1, kind))
+    return out
+
+
+def assert_counts_equal(counts, expected):
+    for key in ("pixels", "tp", "fp", "fn", "targets", "predicted", "true_detections", "legacy_detections",
+                "legacy_false_pixels"):
+        assert getattr(counts, key) == expected[key], key
+    np.testing.assert_allclose(counts.target_ious, expected["target_ious"], rtol=0, atol=1e-12)
+    if expected["image_iou"] is None:
+        assert counts.image_iou is None
+    else:
+        assert counts.image_iou == pytest.approx(expected["image_iou"], abs=1e-12)
+    assert counts.curve_detections.tolist() == expected["curve_detections"]
+    np.testing.assert_array_equal(counts.hist_true, expected["hist_true"])
+    np.testing.assert_array_equal(counts.hist_false, expected["hist_false"])
+
+
+@FAST
+@given(pair=frame_pair(), matching=st.sampled_from(["hungarian", "greedy"]), inclusive=st.booleans(),
+       connectivity=st.sampled_from([8, 4]), distance=st.sampled_from([1.0, 2.0, 3.5]))
+def test_every_frame_count_equals_the_full_frame_reference(pair, matching, inclusive, connectivity, distance):
+    mask_true, pred = pair
+    options = MetricOptions(matching=matching, inclusive=inclusive, connectivity=connectivity, distance=distance,
+                            curve_distances=CURVE)
+    expected = ref.frame_figures(mask_true, pred, matching=matching, inclusive=inclusive, connectivity=connectivity,
+                                 distance=distance, curve_distances=CURVE)
+    assert_counts_equal(count_frame(mask_true, pred, options), expected)
+
+
+@FAST
+@given(pair=frame_pair())
+def test_targets_and_order_equal_skimage_on_the_whole_frame(pair):
+    mask_true, pred = pair
+    match = match_frame(mask_true, pred)
+    for found, mask in ((match.true, mask_true), (match.pred, ref.predicted_mask(pred, 0.5))):
+        _, props, centroids = ref.components(mask)
+        assert found.area.tolist() == [p.area for p in props]
+        assert found.bbox.tolist() == [list(p.bbox) for p in props]
+        np.testing.assert_allclose(found.centroid.reshape(-1, 2), centroids, atol=1e-9)
+
+
+@settings(max_examples=max(EXAMPLES // 5, 20), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pairs=st.lists(frame_pair(max_side=90), min_size=1, max_size=5))
+def test_dataset_figures_equal_the_reference_reduced_by_hand(pairs):
+    evaluator = Evaluator(curve_distances=CURVE)
+    frames = []
+    for mask_true, pred in pairs:
+        evaluator.add(mask_true, pred)
+        frames.append(ref.frame_figures(mask_true, pred, curve_distances=CURVE))
+    result = evaluator.result()
+    total = {key: sum(f[key] for f in frames) for key in ("pixels", "tp", "fp", "fn", "targets", "predicted",
+                                                           "true_detections", "legacy_detections",
+                                                           "legacy_false_pixels")}
+
+    def ratio(a, b):
+        return a / b if b else 0.0
+
+    ious = [v for f in frames for v in f["target_ious"]]
+    image_ious = [f["image_iou"] for f in frames if f["image_iou"] is not None]
+    precision, recall = ratio(total["tp"], total["tp"] + total["fp"]), ratio(total["tp"], total["tp"] + total["fn"])
+    pd, pa = ratio(total["true_detections"], total["targets"]), ratio(total["true_detections"], total["predicted"])
+    expected = {
+        ("pixel", "iou"): ratio(total["tp"], total["tp"] + total["fp"] + total["fn"]),
+        ("pixel", "niou_target"): ratio(math.fsum(ious), len(ious)),
+        ("pixel", "niou_image"): ratio(math.fsum(image_ious), len(image_ious)),
+        ("pixel", "precision"): precision,
+        ("pixel", "recall"): recall,
+        ("pixel", "f1"): ratio(2 * precision * recall, precision + recall),
+        ("target", "pd"): pd,
+        ("target", "pa"): pa,
+        ("target", "md"): ratio(total["targets"] - total["true_detections"], total["targets"]),
+        ("target", "fa"): ratio(total["predicted"] - total["true_detections"], total["predicted"]),
+        ("target", "f1"): ratio(2 * pd * pa, pd + pa),
+        ("legacy", "pd"): ratio(total["legacy_detections"], total["targets"]),
+        ("legacy", "fa_pixel"): ratio(total["legacy_false_pixels"], total["pixels"]),
+    }
+    for (group, key), value in expected.items():
+        assert getattr(result, group)[key] == pytest.approx(value, abs=1e-12), (group, key)
+    curve = np.sum([f["curve_detections"] for f in frames], axis=0)
+    np.testing.assert_allclose(result.curves["pd"], [ratio(v, total["targets"]) for v in curve])
+    np.testing.assert_allclose(result.curves["pa"], [ratio(v, total["predicted"]) for v in curve])
+    hist_true = np.sum([f["hist_true"] for f in frames], axis=0)
+    hist_false = np.sum([f["hist_false"] for f in frames], axis=0)
+    if hist_true.sum():
+        np.testing.assert_allclose(result.curves["tpr"], np.cumsum(hist_true[::-1])[::-1] / hist_true.sum())
+    if hist_false.sum():
+        np.testing.assert_allclose(result.curves["fpr"], np.cumsum(hist_false[::-1])[::-1] / hist_false.sum())
+
+
+@FAST
+@given(mask=frame_pair().map(lambda pair: pair[0] | ref.predicted_mask(pair[1], 0.5)))
+def test_regions_partition_the_pixels_and_hold_components_whole(mask):
+    regions = occupied_regions(mask)
+    owner = np.zeros(mask.shape, int)
+    for k, region in enumerate(regions, start=1):
+        part = np.zeros(mask.shape, bool)
+        part[region.r0 : region.r1, region.c0 : region.c1] = region.crop(mask)
+        assert not np.any(owner[part]), "a pixel belongs to two regions"
+        owner[part] = k
+    assert np.array_equal(owner > 0, mask)
+    labels, _, _ = ref.components(mask)
+    for k in range(1, labels.max() + 1):
+        assert len(np.unique(owner[labels == k])) == 1, "a component spans two regions"
+
+
+def test_l_shape_with_a_pixel_inside_its_box_is_counted_once():
+    """The reproduction from the bug report: fp 321 and 3 predicted targets before the fix."""
+    truth = np.zeros((128, 128), bool)
+    truth[100, 100] = True
+    pred = np.zeros((128, 128), bool)
+    pred[0, :] = True
+    pred[:, 0] = True  # an L of 255 pixels across 4x4 tiles
+    pred[70:78, 70:78] = True  # a 64-pixel blob inside its bounding box, in tiles of its own
+    pred[100, 100] = True
+    counts = count_frame(truth, pred)
+    assert (counts.fp, counts.predicted, counts.targets) == (255 + 64, 3, 1)
+    assert counts.true_detections == 1
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_cluttered_1280x1024_frames_equal_the_reference(seed):
+    """Real-sized predictions: big false blobs and rings with small blobs and pixels inside their boxes."""
+    mask_true, pred = cluttered_large_pair(seed)
+    expected = ref.frame_figures(mask_true, pred, curve_distances=CURVE)
+    assert_counts_equal(count_frame(mask_true, pred, MetricOptions(curve_distances=CURVE)), expected)
+
+
+def cluttered_large_pair(seed, shape=(1024, 1280)):
+    rng = np.random.default_rng(seed)
+    mask_true = np.zeros(shape, bool)
+    for _ in range(rng.integers(3, 12)):
+        r, c = rng.integers(0, shape[0] - 8), rng.integers(0, shape[1] - 8)
+        mask_true[r : r + rng.integers(1, 8), c : c + rng.integers(1, 8)] = True
+    mask_pred = np.roll(mask_true, tuple(rng.integers(-1, 2, 2)), axis=(0, 1))
+    for _ in range(rng.integers(2, 6)):  # rings and L-shapes of a few hundred pixels
+        r, c = rng.integers(0, shape[0] - 200), rng.integers(0, shape[1] - 200)
+        hh, ww = rng.integers(40, 200, 2)
+        mask_pred[r, c : c + ww] = mask_pred[r : r + hh, c] = True
+        if rng.random() < 0.5:
+            mask_pred[r + hh - 1, c : c + ww] = mask_pred[r : r + hh, c + ww - 1] = True
+        for _ in range(rng.integers(1, 5)):  # pixels and small blobs inside its box
+            pr, pc = r + rng.integers(3, hh - 3), c + rng.integers(3, ww - 3)
+            mask_pred[pr : pr + rng.integers(1, 4), pc : pc + rng.integers(1, 4)] = True
+    mask_pred |= rng.random(shape) > 0.9999
+    return mask_true, _as_map(mask_pred, ["bool", "float32", "uint8", "float64"][seed % 4], seed)
+
+
+def test_parity_with_pyirstdmetrics_on_cluttered_frames():
+    irstd = pytest.importorskip("py_irstd_metrics", reason="pyirstdmetrics not installed (test-only cross-check)")
+    pd_fa = irstd.ProbabilityDetectionAndFalseAlarmRate(num_bins=1, distance_threshold=3)
+    iou = irstd.CMMetrics(num_bins=1, threshold=0.5, metric_handlers={
+        "iou": irstd.IoUHandler(with_dynamic=False, with_binary=True, sample_based=False)})
+    evaluator = Evaluator(curve_bins=0)
+    for seed in range(6):
+        mask_true, pred = cluttered_large_pair(seed, shape=(256, 320 + seed))
+        prob = pred.astype(np.float64) / 255 if pred.dtype == np.uint8 else pred.astype(np.float64)
+        pd_fa.update(prob, mask_true)
+        iou.update(prob, mask_true)
+        evaluator.add(mask_true, pred)
+    theirs, result = pd_fa.get(), evaluator.result()
+    assert result.legacy["pd"] == pytest.approx(float(theirs["probability_detection"][0]), abs=1e-12)
+    assert result.legacy["fa_pixel"] == pytest.approx(float(theirs["false_alarm"][0]), abs=1e-15)
+    assert result.pixel["iou"] == pytest.approx(float(iou.get()["iou"]["binary"]), abs=1e-12)

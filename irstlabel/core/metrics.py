@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -186,12 +187,16 @@ def binarize(pred: np.ndarray, threshold: float = 0.5) -> np.ndarray:
     if pred.dtype == bool:
         return pred
     if pred.dtype in (np.uint8, np.uint16):
-        top = np.iinfo(pred.dtype).max
-        table = np.arange(top + 1, dtype=np.float64) / top > threshold
-        return table[pred]
+        return pred >= pred.dtype.type(_lowest_level(int(np.iinfo(pred.dtype).max), float(threshold)))
     if np.issubdtype(pred.dtype, np.floating):
         return pred > threshold
     raise ValueError(f"predictions must be bool, uint8, uint16 or float, got {pred.dtype}")
+
+
+@lru_cache(maxsize=16)
+def _lowest_level(top: int, threshold: float) -> int:
+    """The lowest integer level whose probability ``level / top`` exceeds the threshold (exactly)."""
+    return int(np.argmax(np.arange(top + 1, dtype=np.float64) / top > threshold))
 
 
 def _probability_bins(pred: np.ndarray, bins: int) -> np.ndarray:
@@ -217,17 +222,32 @@ class _Scan:
     n_true: int
     n_pred: int
     target_ious: np.ndarray  # aligned with `true`
+    regions: list  # the occupied regions of label and prediction together
 
 
-def _collect(found: list[tuple[Targets, tuple[int, int]]]) -> tuple[TargetList, np.ndarray]:
-    """Merge per-box targets into one list in global raster order; returns the order too."""
+_NO_TARGETS = TargetList(np.zeros(0, np.int64), np.zeros((0, 4), np.int64), np.zeros((0, 2)))
+
+
+def _collect(found: list[tuple[Targets, tuple[int, int]]]) -> tuple[TargetList, np.ndarray | None]:
+    """Merge per-region targets into one list in global raster order; returns the order too.
+
+    Within one region the order is already the global one (offsets are constant),
+    so a single region needs no sorting (``order`` is then ``None``).
+    """
     if not found:
-        return TargetList(np.zeros(0, np.int64), np.zeros((0, 4), np.int64), np.zeros((0, 2))), np.zeros(0, np.int64)
+        return _NO_TARGETS, None
+    if len(found) == 1:
+        t, (r, c) = found[0]
+        return TargetList(t.area, t.bbox + np.array([r, c, r, c]), t.centroid + np.array([c, r], float)), None
     area = np.concatenate([t.area for t, _ in found])
     bbox = np.concatenate([t.bbox + np.array([r, c, r, c]) for t, (r, c) in found])
     centroid = np.concatenate([t.centroid + np.array([c, r], float) for t, (r, c) in found])
-    first = np.concatenate([first_pixels(t) + np.array([r, c]) for t, (r, c) in found])
-    order = np.lexsort((first[:, 1], first[:, 0]))
+    first_row = bbox[:, 0]  # a target's first pixel lies on its top row
+    if np.unique(first_row).size == first_row.size:
+        order = np.argsort(first_row)
+    else:
+        first_col = np.concatenate([first_pixels(t)[:, 1] + c for t, (_, c) in found])
+        order = np.lexsort((first_col, first_row))
     return TargetList(area[order], bbox[order], centroid[order].reshape(-1, 2)), order
 
 
@@ -235,21 +255,27 @@ def _scan(mask_true: np.ndarray, mask_pred: np.ndarray, connectivity: int) -> _S
     """Targets and pixel counts, region by region over the occupied parts of the frame."""
     tp = n_true = n_pred = 0
     true_found, pred_found, ious = [], [], []
-    for region in occupied_regions(mask_true, mask_pred):
+    regions = occupied_regions(mask_true, mask_pred)
+    for region in regions:
         t, p = region.crop(mask_true), region.crop(mask_pred)
         both = t & p
+        t_count, p_count = int(np.count_nonzero(t)), int(np.count_nonzero(p))
         tp += int(np.count_nonzero(both))
-        n_true += int(np.count_nonzero(t))
-        n_pred += int(np.count_nonzero(p))
-        true_targets = find_targets(t, connectivity=connectivity)
-        pred_targets = find_targets(p, connectivity=connectivity)
-        ious.append(_per_target_ious(true_targets, pred_targets, both))
-        true_found.append((true_targets, region.offset))
-        pred_found.append((pred_targets, region.offset))
-    true, order = _collect([f for f in true_found if len(f[0])])
-    pred, _ = _collect([f for f in pred_found if len(f[0])])
-    target_ious = np.concatenate(ious)[order] if ious else np.zeros(0)
-    return _Scan(true, pred, tp, n_true, n_pred, target_ious)
+        n_true += t_count
+        n_pred += p_count
+        pred_targets = find_targets(p, connectivity=connectivity) if p_count else None
+        if t_count:
+            true_targets = find_targets(t, connectivity=connectivity)
+            ious.append(_per_target_ious(true_targets, pred_targets, both))
+            true_found.append((true_targets, region.offset))
+        if p_count:
+            pred_found.append((pred_targets, region.offset))
+    true, order = _collect(true_found)
+    pred, _ = _collect(pred_found)
+    target_ious = np.concatenate(ious) if ious else np.zeros(0)
+    if order is not None:
+        target_ious = target_ious[order]
+    return _Scan(true, pred, tp, n_true, n_pred, target_ious, regions)
 
 
 def match_frame(mask_true: np.ndarray, mask_pred: np.ndarray, options: MetricOptions = MetricOptions()) -> TargetMatch:
@@ -276,19 +302,45 @@ def _check_pair(mask_true, pred):
 
 
 def _curve_detections(distances: np.ndarray, options: MetricOptions) -> np.ndarray:
-    """True detections at each curve distance, matching again only where the pairs change."""
+    """True detections at each curve distance, matching again only where the allowed pairs change."""
     out = np.zeros(len(options.curve_distances), np.int64)
-    if distances.size == 0:
+    if distances.size == 0 or not options.curve_distances:
         return out
     flat = np.sort(distances.ravel())
-    previous_allowed, previous = -1, 0
+    allowed = np.searchsorted(flat, options.curve_distances, side="right" if options.inclusive else "left")
+    farthest = max(options.curve_distances)
+    widest = distances <= farthest if options.inclusive else distances < farthest
+    if widest.sum(axis=0).max() <= 1 and widest.sum(axis=1).max() <= 1:
+        return allowed  # no target competes for a partner at any distance: every allowed pair matches
+    previous_allowed, previous = 0, 0
     for k, d in enumerate(options.curve_distances):
-        allowed = int(np.searchsorted(flat, d, side="right" if options.inclusive else "left"))
-        if allowed != previous_allowed:
+        if allowed[k] != previous_allowed:
             previous = len(match_targets(distances, distance=d, inclusive=options.inclusive, method=options.matching))
-            previous_allowed = allowed
+            previous_allowed = allowed[k]
         out[k] = previous
     return out
+
+
+def _detections(distances: np.ndarray, options: MetricOptions) -> tuple[int, np.ndarray, np.ndarray]:
+    """True detections at ``d``, BasicIRSTD's pairs, and detections at each curve distance.
+
+    Most frames have no competition: no target has two candidates within the
+    largest distance asked for, and no candidate two targets. Then every pair
+    within a distance is a match under every rule, and no matching is run.
+    """
+    if distances.size:
+        farthest = max(options.distance, options.legacy_distance, *options.curve_distances)
+        near = distances <= farthest
+        if near.sum(axis=0).max() <= 1 and near.sum(axis=1).max() <= 1:
+            rows, cols = np.nonzero(near)
+            d = distances[rows, cols]
+            within = d <= options.distance if options.inclusive else d < options.distance
+            legacy = d < options.legacy_distance
+            curve = np.searchsorted(np.sort(d), options.curve_distances, side="right" if options.inclusive else "left")
+            return int(within.sum()), np.stack([rows[legacy], cols[legacy]], axis=1), curve.astype(np.int64)
+    pairs = match_targets(distances, distance=options.distance, inclusive=options.inclusive, method=options.matching)
+    legacy = match_first_found(distances, distance=options.legacy_distance)
+    return len(pairs), legacy, _curve_detections(distances, options)
 
 
 def count_frame(
@@ -323,8 +375,7 @@ def count_frame(
     mask_pred = np.ascontiguousarray(binarize(pred, options.threshold))
     scan = _scan(mask_true, mask_pred, options.connectivity)
     distances = centroid_distances(scan.true.centroid, scan.pred.centroid)
-    pairs = match_targets(distances, distance=options.distance, inclusive=options.inclusive, method=options.matching)
-    legacy = match_first_found(distances, distance=options.legacy_distance)
+    detections, legacy, curve = _detections(distances, options)
     unmatched = np.ones(len(scan.pred), bool)
     unmatched[legacy[:, 1]] = False
     union = scan.n_true + scan.n_pred - scan.tp
@@ -338,30 +389,37 @@ def count_frame(
         image_iou=(scan.tp / union) if union else None,
         targets=len(scan.true),
         predicted=len(scan.pred),
-        true_detections=len(pairs),
+        true_detections=detections,
         legacy_detections=len(legacy),
         legacy_false_pixels=int(scan.pred.area[unmatched].sum()),
-        curve_detections=_curve_detections(distances, options),
+        curve_detections=curve,
     )
     if options.curve_bins:
-        counts.hist_true, counts.hist_false = _histograms(mask_true, pred, options.curve_bins, counts)
+        counts.hist_true, counts.hist_false = _histograms(mask_true, pred, options.curve_bins, counts, scan.regions)
     return counts
 
 
-def _per_target_ious(true: Targets, pred: Targets, both: np.ndarray) -> np.ndarray:
+def _per_target_ious(true: Targets, pred: Targets | None, both: np.ndarray) -> np.ndarray:
     """IoU of each true target with the predicted targets that overlap it.
 
     ``TP[i]`` is the predicted pixels inside true target ``i``; ``P[i]`` is the
     area of every predicted target overlapping it. A missed target scores 0.
     """
     n = len(true)
-    if n == 0:
-        return np.zeros(0)
-    tp = np.bincount(true.labels[both], minlength=n + 1)[1:]
-    pairs = np.unique(true.labels[both].astype(np.int64) * (len(pred) + 1) + pred.labels[both])
-    pred_area = np.zeros(n + 1, np.int64)
-    np.add.at(pred_area, pairs // (len(pred) + 1), pred.area[pairs % (len(pred) + 1) - 1])
-    return tp / (true.area + pred_area[1:] - tp)
+    if pred is None:
+        return np.zeros(n)
+    true_at, pred_at = true.labels[both], pred.labels[both]
+    tp = np.bincount(true_at, minlength=n + 1)[1:]
+    m = len(pred) + 1
+    if (n + 1) * m <= 1 << 16:
+        touches = np.bincount(true_at * m + pred_at, minlength=(n + 1) * m).reshape(n + 1, m)[1:, 1:] > 0
+        pred_area = touches @ pred.area
+    else:  # many targets on both sides: only the pairs that occur
+        pairs = np.unique(true_at.astype(np.int64) * m + pred_at)
+        pred_area = np.zeros(n + 1, np.int64)
+        np.add.at(pred_area, pairs // m, pred.area[pairs % m - 1])
+        pred_area = pred_area[1:]
+    return tp / (true.area + pred_area - tp)
 
 
 def _levels_256(pred: np.ndarray) -> np.ndarray:
@@ -376,7 +434,7 @@ def _levels_256(pred: np.ndarray) -> np.ndarray:
     return scaled.astype(np.uint8)
 
 
-def _histograms(mask_true: np.ndarray, pred: np.ndarray, bins: int, counts: FrameCounts):
+def _histograms(mask_true: np.ndarray, pred: np.ndarray, bins: int, counts: FrameCounts, regions):
     """Probability histograms of target and background pixels.
 
     Levels are ``round(p * (bins - 1))``. A binary prediction needs no pass over
@@ -393,8 +451,8 @@ def _histograms(mask_true: np.ndarray, pred: np.ndarray, bins: int, counts: Fram
     if bins == 256 and pred.dtype in (np.uint8, np.float32, np.float64):
         levels = pred if pred.dtype == np.uint8 else _levels_256(pred)
         hist_all = cv2.calcHist([levels], [0], None, [256], [0, 256]).ravel().astype(np.int64)
-        # target pixels are few: count them inside their boxes rather than over the frame
-        for region in occupied_regions(mask_true):
+        # target pixels are few: count them inside the occupied regions rather than over the frame
+        for region in regions:
             hist_true += np.bincount(region.crop(levels)[region.crop(mask_true)], minlength=256)
         return hist_true, hist_all - hist_true
     index = _probability_bins(pred, bins)

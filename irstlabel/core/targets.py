@@ -90,14 +90,10 @@ def find_targets(mask: np.ndarray, *, connectivity: int = 8) -> Targets:
         mask.view(np.uint8), connectivity, cv2.CV_32S, cv2.CCL_WU
     )
     stats = stats[1:].astype(np.int64)
-    x, y, w, h = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
-    bbox = np.stack([y, x, y + h, x + w], axis=1) if count > 1 else np.zeros((0, 4), np.int64)
-    return Targets(
-        labels=labels,
-        area=stats[:, cv2.CC_STAT_AREA].copy(),
-        bbox=bbox,
-        centroid=np.ascontiguousarray(centroids[1:], dtype=np.float64).reshape(-1, 2),
-    )
+    # (x, y, w, h) -> (min_row, min_col, max_row, max_col)
+    bbox = stats[:, [1, 0, 1, 0]]
+    bbox[:, 2:] += stats[:, [3, 2]]
+    return Targets(labels=labels, area=stats[:, 4], bbox=bbox, centroid=centroids[1:])
 
 
 def targets_table(mask: np.ndarray, *, connectivity: int = 8) -> dict[str, np.ndarray]:
@@ -196,9 +192,29 @@ def occupied_regions(mask_a: np.ndarray, mask_b: np.ndarray | None = None, *, ti
 
 
 def first_pixels(targets: Targets) -> np.ndarray:
-    """``(row, col)`` of each target's first pixel in raster order, shape (n, 2)."""
-    out = np.zeros((len(targets), 2), np.int64)
-    for k in range(len(targets)):
-        r0, c0, _, c1 = targets.bbox[k]
-        out[k] = r0, c0 + int(np.argmax(targets.labels[r0, c0:c1] == k + 1))
-    return out
+    """``(row, col)`` of each target's first pixel in raster order, shape (n, 2).
+
+    The first pixel lies on the target's top box row: for all targets at once,
+    gather each top row's span ``[min_col, max_col)`` and find the first pixel
+    carrying the target's label.
+
+    Examples
+    --------
+    >>> m = np.zeros((4, 5), bool); m[1, 3] = m[2, 1:4] = True; m[0, 0] = True
+    >>> first_pixels(find_targets(m)).tolist()
+    [[0, 0], [1, 3]]
+    """
+    n = len(targets)
+    if n == 0:
+        return np.zeros((0, 2), np.int64)
+    r0, c0, c1 = targets.bbox[:, 0], targets.bbox[:, 1], targets.bbox[:, 3]
+    widths = c1 - c0
+    starts = np.concatenate([[0], np.cumsum(widths)[:-1]])
+    offsets = np.arange(int(widths.sum())) - np.repeat(starts, widths)
+    flat = np.repeat(r0 * targets.labels.shape[1] + c0, widths) + offsets
+    hit = targets.labels.ravel()[flat] == np.repeat(np.arange(1, n + 1), widths)
+    # the first hit of each span: hits are sorted, and every span holds at least one
+    positions = np.flatnonzero(hit)
+    span = np.searchsorted(starts, positions, side="right") - 1
+    first = positions[np.r_[True, span[1:] != span[:-1]]]
+    return np.stack([r0, c0 + first - starts], axis=1).astype(np.int64)

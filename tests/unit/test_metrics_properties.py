@@ -275,3 +275,13 @@ def test_parity_with_pyirstdmetrics_on_cluttered_frames():
     assert result.legacy["pd"] == pytest.approx(float(theirs["probability_detection"][0]), abs=1e-12)
     assert result.legacy["fa_pixel"] == pytest.approx(float(theirs["false_alarm"][0]), abs=1e-15)
     assert result.pixel["iou"] == pytest.approx(float(iou.get()["iou"]["binary"]), abs=1e-12)
+
+
+@FAST
+@given(mask=frame_pair().map(lambda pair: pair[0]))
+def test_first_pixels_equal_the_first_pixel_of_each_label(mask):
+    from irstlabel.core.targets import find_targets, first_pixels
+
+    targets = find_targets(mask)
+    expected = [np.argwhere(targets.labels == k)[0].tolist() for k in range(1, len(targets) + 1)]
+    assert first_pixels(targets).tolist() == expected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import cv2
@@ -30,3 +31,12 @@ def blob_mask(shape=(32, 40), boxes=((5, 6, 8, 9),)) -> np.ndarray:
     for r0, c0, r1, c1 in boxes:
         mask[r0:r1, c0:c1] = True
     return mask
+
+
+def strict_loads(text: str):
+    """json.loads that refuses NaN, Infinity and -Infinity (not JSON, RFC 8259)."""
+
+    def refuse(constant):
+        raise ValueError(f"not strict JSON: {constant}")
+
+    return json.loads(text, parse_constant=refuse)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 
 from ._progress import progress_bar
+from ..core.jsonio import to_json
 
 
 def register(commands) -> None:
@@ -69,7 +69,7 @@ def run_unify(args) -> int:
     with progress_bar(len(dataset), "unify") as bar:
         summary = merge_datasets([(dataset.root.name, dataset, dataset.frame_ids)], args.out, size=tuple(args.size),
                                  method=args.method, progress=lambda d, t: bar.update(1))
-    print(json.dumps(summary))
+    print(to_json(summary))
     return 0
 
 
@@ -92,7 +92,7 @@ def run_dedup(args) -> int:
                                 progress=lambda d, t: bar.update(1))
     _write_list(args.keep_list, summary["kept"])
     if args.json:
-        print(json.dumps({**summary, "kept": len(summary["kept"]), "dropped": len(summary["duplicates"])}))
+        print(to_json({**summary, "kept": len(summary["kept"]), "dropped": len(summary["duplicates"])}))
     else:
         print(f"{summary['frames']} frames: keep {len(summary['kept'])}, drop {len(summary['duplicates'])}; "
               f"mean pairwise SSIM {summary['mean_ssim_before']:.4f} -> {summary['mean_ssim_after']:.4f}")
@@ -110,7 +110,7 @@ def run_sample(args) -> int:
     dataset = _open(args.dataset)
     kept = sample_sequence(dataset.frame_ids, dataset.read_frame, every=args.every, max_ssim=args.max_ssim)
     _write_list(args.keep_list, kept)
-    print(json.dumps({"frames": len(dataset), "kept": kept}))
+    print(to_json({"frames": len(dataset), "kept": kept}))
     return 0
 
 
@@ -127,7 +127,7 @@ def run_merge(args) -> int:
     with progress_bar(sum(len(s[2]) for s in sources), "merge") as bar:
         summary = merge_datasets(sources, args.out, size=tuple(args.size) if args.size else None, method=args.method,
                                  progress=lambda d, t: bar.update(1))
-    print(json.dumps(summary))
+    print(to_json(summary))
     return 0
 
 
@@ -146,7 +146,7 @@ def run_split(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     for name, ids in zip(("train", "val", "test"), parts):
         _write_list(out / f"{name}.txt", ids)
-    print(json.dumps({name: len(ids) for name, ids in zip(("train", "val", "test"), parts)}))
+    print(to_json({name: len(ids) for name, ids in zip(("train", "val", "test"), parts)}))
     return 0
 
 
@@ -165,7 +165,7 @@ def run_stats(args) -> int:
             summary.pop("records", None)
             summary.pop("frame_shares", None)
     if args.json:
-        print(json.dumps(table))
+        print(to_json(table))
         return 0
     names = list(table)
     print("".ljust(24) + "".join(f"{n[-22:]:>24}" for n in names))

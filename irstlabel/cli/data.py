@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import json
+from ..core.jsonio import to_json
 
 
 def register(commands) -> None:
@@ -58,7 +58,7 @@ def run_info(args: argparse.Namespace) -> int:
         "splits": {name: len(ids) for name, ids in sorted(dataset.splits.items())},
     }
     if args.json:
-        print(json.dumps(summary))
+        print(to_json(summary))
     else:
         print(f"{summary['root']}: layout {summary['layout']}, {summary['frames']} frames "
               f"({summary['with_mask']} with masks)")

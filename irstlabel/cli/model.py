@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from ._progress import progress_bar
+from ..core.jsonio import to_json
 
 
 def _model_options(parser) -> None:
@@ -86,7 +86,7 @@ def run_model_info(args: argparse.Namespace) -> int:
 
     info = model_info(_config_from_args(args), tuple(args.size))
     if args.json:
-        print(json.dumps(info))
+        print(to_json(info))
     else:
         print(f"{info['params'] / 1e6:.2f} M parameters, {info['macs'] / 1e9:.2f} G multiply-accumulates "
               f"at 1x1x{args.size[0]}x{args.size[1]}")
@@ -127,7 +127,7 @@ def run_train(args: argparse.Namespace) -> int:
     with bar:
         summary = train(model_config, config, source, train_ids, val_ids, args.out, on_event=on_event,
                         resume=args.resume, init_checkpoint=args.init)
-    print(json.dumps(summary))
+    print(to_json(summary))
     return 0 if summary["status"] == "finished" else 130
 
 
@@ -176,5 +176,5 @@ def run_evaluate(args: argparse.Namespace) -> int:
                           frame_id=frame_id)
             bar.update(1)
     result = evaluator.result()
-    print(json.dumps(result.as_dict()) if args.json else format_table(result))
+    print(to_json(result.as_dict()) if args.json else format_table(result))
     return 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import json
+from ..core.jsonio import to_json
 
 
 def register(commands) -> None:
@@ -42,7 +42,7 @@ def run_export(args: argparse.Namespace) -> int:
         summary = export_project(project, args.out, layout=args.layout)
     finally:
         project.close()
-    print(json.dumps(summary))
+    print(to_json(summary))
     return 0
 
 
@@ -75,7 +75,7 @@ def run_retrain(args: argparse.Namespace) -> int:
         summary = retrain(project, settings, run)
     for line in summary.get("lines", []):
         print(line, file=sys.stderr)
-    print(json.dumps({k: summary[k] for k in ("status", "name", "checkpoint", "run_dir", "split") if k in summary}
+    print(to_json({k: summary[k] for k in ("status", "name", "checkpoint", "run_dir", "split") if k in summary}
                      | {"test": summary.get("test", {}).get("target")}))
     return 0 if summary["status"] == "finished" else 130
 

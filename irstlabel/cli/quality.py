@@ -6,9 +6,9 @@ None of them imports Qt or torch.
 from __future__ import annotations
 
 import argparse
-import json
 
 from ._progress import progress_bar
+from ..core.jsonio import to_json
 
 
 def register(commands) -> None:
@@ -85,7 +85,7 @@ def run_eval(args: argparse.Namespace) -> int:
             bar.update(1)
     result = evaluator.result()
     if args.json:
-        print(json.dumps(result.as_dict(curves=args.curves)))
+        print(to_json(result.as_dict(curves=args.curves)))
     else:
         print(format_table(result))
     return 0
@@ -123,7 +123,7 @@ def run_stats(args: argparse.Namespace) -> int:
             dataset, frame_ids, scr_margin=args.scr_margin, progress=lambda done, total: bar.update(1)
         )
     if args.json:
-        print(json.dumps(summary))
+        print(to_json(summary))
         return 0
     print(f"{summary['frames']} frames, {summary['targets']} targets")
     if summary["targets"]:
@@ -165,7 +165,7 @@ def run_lpd(args: argparse.Namespace) -> int:
     summary = summarize_changes(changes)
     if args.json:
         summary["decreased_targets"] = [c.as_dict() for c in changes if c.change == "decreased"]
-        print(json.dumps(summary))
+        print(to_json(summary))
         return 0
     print(f"{summary['targets']} targets compared ({summary['added']} added, {summary['removed']} removed)")
     print(f"{'LPD':8} {'Increase':>9} {'Constant':>9} {'Decrease':>9}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import os
 import re
 from pathlib import Path
@@ -15,6 +14,7 @@ import numpy as np
 from .curation import crop_resize, fill_resize, fill_resize_mask
 from .errors import IrstlabelError
 from .io import write_bytes_atomic, write_mask
+from .jsonio import to_json
 
 __all__ = ["merge_datasets", "group_split", "sequence_of"]
 
@@ -73,7 +73,7 @@ def merge_datasets(sources, out, *, size: tuple[int, int] | None = None, method:
             write_bytes_atomic(out / "images" / f"{new_id}.png", png.tobytes())
             write_mask(out / "masks" / f"{new_id}.png", mask)
             rows.append({"frame": new_id, "source": name, "original_id": frame_id,
-                         "original_image": os.fspath(dataset.record(frame_id).image_path), "transform": json.dumps(transform)})
+                         "original_image": os.fspath(dataset.record(frame_id).image_path), "transform": to_json(transform)})
             done += 1
             if progress is not None:
                 progress(done, total)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..jobs.spec import JobSpec
+from ..core.jsonio import to_json
 
 STEPS = {"dedup": "find near-duplicate frames (SSIM)", "stats": "statistics (Table V) and histograms",
          "unify": "write a copy at one size (fill or crop)"}
@@ -129,4 +129,4 @@ def _describe(result: dict) -> str:
                  f"mean pairwise SSIM {result['mean_ssim_before']:.4f} -> {result['mean_ssim_after']:.4f}"]
         lines += [f"{k} duplicates {v['of']} (SSIM {v['ssim']:.3f})" for k, v in result["duplicates"].items()]
         return "\n".join(lines)
-    return json.dumps(result, indent=2)
+    return to_json(result, indent=2)

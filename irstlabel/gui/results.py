@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import time
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..reports import CURVE_PLOTS, curve_points, evaluation_plots
+from ..core.jsonio import to_json
 
 # Table VII's columns: (group, key, label, higher is better)
 COLUMNS = (("target", "pd", "Pd", True), ("target", "md", "Md", False), ("target", "pa", "Pa", True),
@@ -150,7 +150,7 @@ class ResultsPanel(QWidget):
         """metrics.csv, metrics.json and the curves as publication PNGs (white, 300 dpi) in a new folder."""
         out = Path(folder) / time.strftime("%Y%m%d-%H%M%S")
         out.mkdir(parents=True, exist_ok=True)
-        (out / "metrics.json").write_text(json.dumps(self.evaluations, indent=2, default=_plain))
+        (out / "metrics.json").write_text(to_json(self.evaluations, indent=2, default=_plain))
         with (out / "metrics.csv").open("w", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(["prediction set", "split"] + [c[2] for c in COLUMNS])

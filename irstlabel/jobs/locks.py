@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from ..core.errors import IrstlabelError
+from ..core.jsonio import to_json
 
 try:
     import fcntl
@@ -34,7 +35,7 @@ class TrainingLock:
                 raise IrstlabelError(self.path.parent, f"a training job is already running for this project (pid {pid})") from None
         handle.seek(0)
         handle.truncate()
-        handle.write(json.dumps({"pid": os.getpid(), "since": time.time()}))
+        handle.write(to_json({"pid": os.getpid(), "since": time.time()}))
         handle.flush()
         self._handle = handle
         return self

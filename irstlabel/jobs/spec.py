@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..core.errors import IrstlabelError
+from ..core.jsonio import to_json
 
 JOB_KINDS = ("train", "predict", "evaluate", "propose", "import", "curate")
 
@@ -41,7 +42,7 @@ class JobSpec:
 
     def write(self, path) -> Path:
         path = Path(path)
-        path.write_text(json.dumps(asdict(self)))
+        path.write_text(to_json(asdict(self)))
         return path
 
     @classmethod

@@ -11,7 +11,6 @@ Exit status: 0 done, 2 a user error (bad file, setting), 130 cancelled, 1 crash.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sys
@@ -21,6 +20,7 @@ import traceback
 from ..core.errors import IrstlabelError
 from .runner import _Cancelled, run_job
 from .spec import JobSpec
+from ..core.jsonio import to_json
 
 
 def _event_stream():
@@ -36,7 +36,7 @@ def main(job_path: str) -> int:
     lock = threading.Lock()
 
     def emit(event: dict) -> None:
-        line = json.dumps(event, default=float)
+        line = to_json(event, default=float)
         with lock:
             events.write(line + "\n")
             events.flush()

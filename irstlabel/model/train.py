@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 import math
 import time
 from dataclasses import asdict, dataclass, fields
@@ -34,6 +33,7 @@ from .ispanet import ISPANet
 from .losses import make_loss
 from .predict import predict_probability
 from .runtime import autocast, barrier, dist_env, init_distributed, resolve_device
+from ..core.jsonio import to_json
 
 __all__ = ["TrainConfig", "train", "lr_at", "weights_digest"]
 
@@ -234,7 +234,7 @@ def train(
     step = start_epoch * steps_per_epoch
     csv_log = _CsvLog(out_dir / "metrics.csv", resume) if env.is_main else None
     if env.is_main:
-        (out_dir / "config.json").write_text(json.dumps({"model": model_config.to_dict(), "train": config.to_dict()}, indent=2))
+        (out_dir / "config.json").write_text(to_json({"model": model_config.to_dict(), "train": config.to_dict()}, indent=2))
     emit({"event": "started", "epochs": config.epochs, "steps_per_epoch": steps_per_epoch, "device": str(device),
           "start_epoch": start_epoch, "world_size": env.world_size})
 
@@ -305,7 +305,7 @@ def train(
                "best": str(best_path), "last": str(last_path), "weights_sha256": weights_digest(model), "rank": env.rank,
                "parameters": count_parameters(model)}
     if env.distributed:  # each rank records its own outcome, so runs can be compared across ranks
-        (out_dir / f"rank{env.rank}.json").write_text(json.dumps(summary))
+        (out_dir / f"rank{env.rank}.json").write_text(to_json(summary))
     emit({"event": "done", **summary})
     return summary
 

@@ -5,7 +5,6 @@ The source dataset is never written; the output folder must be new or empty.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from pathlib import Path
@@ -15,6 +14,7 @@ import numpy as np
 from ..core.errors import IrstlabelError
 from ..core.io import write_mask
 from ..core.targets import find_targets
+from ..core.jsonio import to_json
 
 __all__ = ["export_project", "coco_dict"]
 
@@ -59,7 +59,7 @@ def export_project(project, out, *, layout: str = "source", progress=None) -> di
     dataset = project.dataset
     if layout == "coco":
         data = coco_dict(project)
-        (out / "annotations.json").write_text(json.dumps(data))
+        (out / "annotations.json").write_text(to_json(data))
         return {"layout": "coco", "frames": len(data["images"]), "targets": len(data["annotations"]), "out": str(out)}
     if layout == "source":
         ignore = shutil.ignore_patterns(".*")

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from ..core.errors import IrstlabelError
+from ..core.jsonio import to_json
 
 try:
     import fcntl
@@ -38,7 +39,7 @@ class WriterLock:
             raise IrstlabelError(self.path.parent, f"project is open for writing by another process ({_describe(holder)})") from None
         handle.seek(0)
         handle.truncate()
-        handle.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "since": time.time()}))
+        handle.write(to_json({"pid": os.getpid(), "host": socket.gethostname(), "since": time.time()}))
         handle.flush()
         self._handle = handle
 

@@ -45,6 +45,7 @@ from ..core.label_compare import compare_labels
 from .cache import PredictionCache
 from .lock import WriterLock
 from .schema import FRAME_STATES, TARGET_STATES, connect, transaction
+from ..core.jsonio import to_json
 
 __all__ = ["Project", "SaveResult", "FRAME_STATES", "TARGET_STATES"]
 
@@ -276,7 +277,7 @@ class Project:
             )
             self.db.execute(
                 "INSERT INTO edits (time, frame_id, action, source, detail, mask_sha256) VALUES (?, ?, ?, ?, ?, ?)",
-                (now, key, action, source, json.dumps({"targets": len(rows)}), sha),
+                (now, key, action, source, to_json({"targets": len(rows)}), sha),
             )
         return rows
 
@@ -318,7 +319,7 @@ class Project:
             if not updated:
                 raise IrstlabelError(None, f"frame '{display_path(frame_id)}' has no recorded target {target}")
             self.db.execute("INSERT INTO edits (time, frame_id, action, source, detail) VALUES (?, ?, ?, 'manual', ?)",
-                            (time.time(), _key(frame_id), f"target:{status}", json.dumps({"target": target})))
+                            (time.time(), _key(frame_id), f"target:{status}", to_json({"target": target})))
 
     def edit_log(self, frame_id: str | None = None) -> list[dict]:
         query = "SELECT id, time, frame_id, action, source, detail, mask_sha256 FROM edits"
@@ -362,7 +363,7 @@ class Project:
                 "INSERT INTO checkpoints (name, path, created, config, metrics) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT(name) DO UPDATE SET path = excluded.path, created = excluded.created, "
                 "config = excluded.config, metrics = excluded.metrics",
-                (name, str(path), time.time(), json.dumps(config or {}), json.dumps(metrics or {})),
+                (name, str(path), time.time(), to_json(config or {}), to_json(metrics or {})),
             )
 
     def checkpoints(self) -> list[dict]:
@@ -385,7 +386,7 @@ class Project:
         self._check_writable()
         with transaction(self.db):
             self.db.execute("INSERT INTO evaluations (prediction_set, split, created, options, result) VALUES (?, ?, ?, ?, ?)",
-                            (prediction_set, split, time.time(), json.dumps(options or {}), json.dumps(result)))
+                            (prediction_set, split, time.time(), to_json(options or {}), to_json(result)))
 
     def frame_disagreement(self) -> dict[str, dict]:
         """Per frame, the misses and false alarms of the latest evaluation over all frames."""

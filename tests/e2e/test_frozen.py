@@ -3,7 +3,6 @@
 Slow (a build takes a few minutes and ~1.2 GB): kept out of the default run, run by .ci/run.
 """
 
-import json
 import os
 import subprocess
 import sys
@@ -13,6 +12,7 @@ import pytest
 
 from irstlabel.core.synthetic import make_demo_dataset
 from irstlabel.jobs.spec import JobSpec
+from tests.helpers import strict_loads
 
 REPO = Path(__file__).resolve().parents[2]
 BINARY = REPO / "dist" / "irstlabel" / "irstlabel"
@@ -47,6 +47,6 @@ def test_frozen_binary_runs_a_one_step_training_worker(frozen, tmp_path):
     job = spec.write(tmp_path / "job.json")
     result = subprocess.run([str(frozen), "worker", str(job)], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
-    events = [json.loads(line) for line in result.stdout.splitlines()]
+    events = [strict_loads(line) for line in result.stdout.splitlines()]
     assert events[-1]["event"] == "result" and events[-1]["result"]["status"] == "finished"
     assert Path(events[-1]["result"]["checkpoint"]).exists()

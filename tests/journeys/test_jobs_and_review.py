@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from irstlabel.core.io import read_mask
 from irstlabel.core.metrics import count_frame
 from irstlabel.gui.retrain import RetrainDialog
-from tests.helpers import write_mask_file
+from tests.helpers import write_mask_file, strict_loads
 from tests.journeys.drive import (
     button,
     click,
@@ -82,7 +81,7 @@ def test_evaluate_an_imported_set_equals_the_eval_command(window, dataset, tmp_p
     out = subprocess.run([sys.executable, "-m", "irstlabel.cli", "eval", "--gt", str(dataset), "--pred", str(folder),
                           "--split", "test", "--json"], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert_row_equals_cli(row, json.loads(out.stdout))
+    assert_row_equals_cli(row, strict_loads(out.stdout))
     out_dir = None
     click(window.results.export_button)
     wait_for(lambda: "exported to" in status_text(window), timeout=30, what="the export")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 
@@ -12,6 +11,7 @@ from PySide6.QtWidgets import QComboBox
 
 from irstlabel.gui.results import COLUMNS
 from irstlabel.gui.retrain import RetrainDialog
+from tests.helpers import strict_loads
 from tests.journeys.drive import (
     button,
     choose,
@@ -57,7 +57,7 @@ def _points(curve) -> int:
 def cli_json(*args) -> dict:
     out = subprocess.run([sys.executable, "-m", "irstlabel.cli", *args], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout)
+    return strict_loads(out.stdout)
 
 
 def assert_row_equals_cli(row: dict, cli: dict) -> None:

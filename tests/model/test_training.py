@@ -1,4 +1,3 @@
-import json
 import os
 import subprocess
 import sys
@@ -13,6 +12,7 @@ from irstlabel.model.checkpoint import load_checkpoint
 from irstlabel.model.data import DatasetPairs, TrainingSamples
 from irstlabel.model.factory import model_config
 from irstlabel.model.train import TrainConfig, lr_at, train
+from tests.helpers import strict_loads
 
 TINY = dict(channels=16, lfe_widths=(16, 32, 64, 64), lfe_blocks=(1, 1, 1, 1), heads=(1, 1, 2, 2))
 
@@ -74,7 +74,7 @@ def test_two_cpu_processes_under_torchrun_end_with_identical_weights(frames, tmp
                "--max-steps", "3"]
     result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
-    ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1)]
+    ranks = [strict_loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1)]
     assert ranks[0]["weights_sha256"] == ranks[1]["weights_sha256"]
     assert {r["rank"] for r in ranks} == {0, 1}
 
@@ -113,7 +113,7 @@ def test_train_predict_evaluate_from_the_command_line(frames, tmp_path, capsys):
     run = tmp_path / "run"
     assert main(["train", str(frames), "--out", str(run), "--size", "64", "64", "--epochs", "1", "--batch", "2",
                  "--channels", "16", "--workers", "0", "--device", "cpu", "--no-augment"]) == 0
-    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    summary = strict_loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["status"] == "finished"
     assert main(["predict", str(run / "best.pt"), str(frames), "--out", str(tmp_path / "pred"), "--probabilities",
                  "--device", "cpu"]) == 0
@@ -121,7 +121,7 @@ def test_train_predict_evaluate_from_the_command_line(frames, tmp_path, capsys):
     assert "frame_0001.png" in written and "frame_0001_prob.png" in written
     capsys.readouterr()
     assert main(["evaluate", str(run / "best.pt"), str(frames), "--split", "all", "--json", "--device", "cpu"]) == 0
-    out = json.loads(capsys.readouterr().out)
+    out = strict_loads(capsys.readouterr().out)
     assert out["frames"] == 4 and set(out) >= {"pixel", "target", "legacy"}
     assert main(["evaluate", str(frames / "images" / "frame_0001.png"), str(frames)]) == 2
     assert "frame_0001.png: not a torch checkpoint" in capsys.readouterr().err

@@ -1,4 +1,3 @@
-import json
 
 import numpy as np
 import pytest
@@ -9,6 +8,7 @@ from irstlabel.core.targets import find_targets
 from irstlabel.project.export import export_project
 from irstlabel.project.store import Project
 from tests.unit.test_datasets import make_irstd1k, make_sirst_v2
+from tests.helpers import strict_loads
 
 
 @pytest.mark.parametrize("make", [make_sirst_v2, make_irstd1k])
@@ -36,7 +36,7 @@ def test_coco_export_loads_in_pycocotools_and_decodes_to_the_masks(tmp_path, cap
     root = make_sirst_v2(tmp_path / "data")
     Project.open(root).close()
     assert main(["export", str(root), "--layout", "coco", "--out", str(tmp_path / "coco")]) == 0
-    summary = json.loads(capsys.readouterr().out)
+    summary = strict_loads(capsys.readouterr().out)
     coco = COCO(str(tmp_path / "coco" / "annotations.json"))
     assert len(coco.getImgIds()) == summary["frames"] == 5
     dataset = Dataset.open(root)

@@ -1,4 +1,3 @@
-import json
 import os
 import signal
 import subprocess
@@ -16,6 +15,7 @@ from irstlabel.model.factory import model_config
 from irstlabel.model.ispanet import ISPANet
 from irstlabel.project.cache import PredictionCache
 from irstlabel.project.store import Project
+from tests.helpers import strict_loads
 
 TINY = dict(channels=16, lfe_widths=(16, 32, 64, 64), lfe_blocks=(1, 1, 1, 1), heads=(1, 1, 2, 2))
 TRAIN = {"model": {"name": "ispanet", **TINY},
@@ -129,7 +129,7 @@ def test_worker_reports_user_errors_on_one_line(setup, tmp_path):
     path = spec.write(tmp_path / "job.json")
     result = subprocess.run([sys.executable, "-m", "irstlabel.cli", "worker", str(path)], capture_output=True, text=True)
     assert result.returncode == 2
-    events = [json.loads(line) for line in result.stdout.splitlines()]
+    events = [strict_loads(line) for line in result.stdout.splitlines()]
     assert events[0]["event"] == "started"
     assert events[-1]["event"] == "error" and "missing.pt: checkpoint not found" in events[-1]["message"]
     (tmp_path / "bad.json").write_text("{not json")
@@ -148,7 +148,7 @@ def test_retrain_command_trains_on_current_masks_and_registers_everything(tmp_pa
         project.save_mask("frame_0002", mask)  # an edit the training must see
     assert main(["retrain", str(dataset), "--channels", "16", "--size", "48", "64", "--epochs", "1",
                  "--batch", "2", "--device", "cpu", "--workers", "0"]) == 0
-    out = json.loads(capsys.readouterr().out)
+    out = strict_loads(capsys.readouterr().out)
     assert out["status"] == "finished" and out["split"] == "test (seeded 6:2:2)"
     with Project.open(dataset, readonly=True) as project:
         [checkpoint] = project.checkpoints()

@@ -1,10 +1,10 @@
-import json
 import subprocess
 import sys
 
 import pytest
 
 from irstlabel.cli import main
+from tests.helpers import strict_loads
 
 
 def _run(*args, **kwargs):
@@ -35,7 +35,7 @@ def test_demo_data_then_info_json(tmp_path, capsys):
     assert main(["demo-data", str(tmp_path / "d"), "--frames", "3", "--size", "40", "48", "--bit-depth", "16"]) == 0
     capsys.readouterr()
     assert main(["info", str(tmp_path / "d"), "--json"]) == 0
-    summary = json.loads(capsys.readouterr().out)
+    summary = strict_loads(capsys.readouterr().out)
     assert summary["layout"] == "generic" and summary["frames"] == 3 and summary["with_mask"] == 3
 
 

@@ -9,7 +9,7 @@ from irstlabel.cli import main
 from irstlabel.core.datasets import Dataset
 from irstlabel.core.metrics import evaluate
 from irstlabel.core.synthetic import make_demo_dataset
-from tests.helpers import write_image, write_mask_file
+from tests.helpers import write_image, write_mask_file, strict_loads
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def _shifted_predictions(demo, folder, *, as_probability=False, suffix=""):
 
 def _json(capsys, args):
     assert main(args) == 0
-    return json.loads(capsys.readouterr().out)
+    return strict_loads(capsys.readouterr().out)
 
 
 def test_eval_json_has_the_contract_keys_and_matches_the_library(demo, tmp_path, capsys):
@@ -52,14 +52,14 @@ def test_eval_json_has_the_contract_keys_and_matches_the_library(demo, tmp_path,
             if key in ("pd", "md", "pa", "fa", "f1", "iou", "niou", "precision", "recall", "fa_pixel"):
                 assert 0.0 <= value <= 1.0
     expected = evaluate(pairs).as_dict()
-    assert out == json.loads(json.dumps(expected))
+    assert out == strict_loads(json.dumps(expected))
     assert out["target"]["false_alarms"] >= 4  # the planted pixel in each frame
 
 
 def test_eval_reads_probability_npy_and_pixels0_suffixes(demo, tmp_path, capsys):
     pairs = _shifted_predictions(demo, tmp_path / "pred", as_probability=True, suffix="_pixels0")
     out = _json(capsys, ["eval", "--gt", str(demo), "--pred", str(tmp_path / "pred"), "--json"])
-    assert out == json.loads(json.dumps(evaluate(pairs).as_dict()))
+    assert out == strict_loads(json.dumps(evaluate(pairs).as_dict()))
     high = _json(capsys, ["eval", "--gt", str(demo), "--pred", str(tmp_path / "pred"), "--json",
                           "--threshold", "0.9"])
     assert high["target"]["predicted"] == 0
@@ -101,7 +101,7 @@ def test_eval_imports_neither_qt_nor_torch(demo, tmp_path):
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stderr.strip().endswith("[]")
-    json.loads(result.stdout)
+    strict_loads(result.stdout)
 
 
 def test_stats_json_agrees_with_an_independent_count(demo, capsys):

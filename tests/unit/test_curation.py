@@ -1,4 +1,3 @@
-import json
 
 import numpy as np
 import pytest
@@ -11,7 +10,7 @@ from irstlabel.core.errors import IrstlabelError
 from irstlabel.core.merge import group_split, merge_datasets, sequence_of
 from irstlabel.core.synthetic import make_demo_dataset, synthetic_frame
 from irstlabel.core.targets import find_targets
-from tests.helpers import write_image, write_mask_file
+from tests.helpers import write_image, write_mask_file, strict_loads
 
 
 def test_planted_duplicates_are_found_and_nothing_else():
@@ -101,16 +100,16 @@ def test_curate_commands(tmp_path, capsys):
     write_image(root / "images" / "frame_0005.png", Dataset.open(root).read_frame("frame_0001"))  # an exact copy
     write_mask_file(root / "masks" / "frame_0005.png", Dataset.open(root).read_mask("frame_0001").mask)
     assert main(["curate", "dedup", str(root), "--json", "--keep-list", str(tmp_path / "keep.txt")]) == 0
-    out = json.loads(capsys.readouterr().out)
+    out = strict_loads(capsys.readouterr().out)
     assert out["dropped"] == 1 and out["duplicates"]["frame_0005"]["of"] == "frame_0001"
     assert (tmp_path / "keep.txt").read_text().split() == [f"frame_000{k}" for k in range(1, 5)]
     assert main(["curate", "unify", str(root), "--out", str(tmp_path / "u"), "--size", "64", "64"]) == 0
     assert Dataset.open(tmp_path / "u").read_frame(Dataset.open(tmp_path / "u").frame_ids[0]).shape == (64, 64)
     capsys.readouterr()
     assert main(["curate", "split", str(root), "--out", str(tmp_path / "s")]) == 0
-    assert sum(json.loads(capsys.readouterr().out).values()) == 5
+    assert sum(strict_loads(capsys.readouterr().out).values()) == 5
     assert main(["curate", "stats", str(root), str(tmp_path / "u"), "--json", "--plots", str(tmp_path / "plots")]) == 0
-    assert len(json.loads(capsys.readouterr().out)) == 2
+    assert len(strict_loads(capsys.readouterr().out)) == 2
     assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == ["scr.png", "share.png", "size.png"]
     assert main(["curate", "split", str(root), "--out", str(tmp_path / "s2"), "--ratios", "0.5", "0.5", "0.5"]) == 2
     (root / "images" / "frame_0002.png").write_bytes(b"broken")

@@ -23,6 +23,11 @@ def register(commands) -> None:
     dedup.add_argument("--threshold", type=float, default=None, help="fixed SSIM threshold (default: the paper's rule)")
     dedup.add_argument("--simple", type=float, default=0.9, help="threshold for simple backgrounds (0.9)")
     dedup.add_argument("--complex", type=float, default=0.85, help="threshold for complex backgrounds (0.85)")
+    dedup.add_argument("--exact", action="store_true",
+                       help="compare every pair at full resolution (no screening on 64-px copies; slow)")
+    dedup.add_argument("--screen-margin", type=float, default=0.5,
+                       help="compare at full resolution when the 64-px SSIM is within this of the threshold (0.5)")
+    dedup.add_argument("--smooth", type=float, default=0.0, help="Gaussian sigma before the SSIM (0: the paper's)")
     dedup.add_argument("--keep-list", help="write the kept frame ids to this file")
     dedup.add_argument("--json", action="store_true")
     dedup.set_defaults(run=run_dedup)
@@ -89,6 +94,7 @@ def run_dedup(args) -> int:
                                                                      complex_=args.complex)
     with progress_bar(len(dataset), "dedup") as bar:
         summary = dedup_summary(dataset.frame_ids, dataset.read_frame, threshold=rule,
+                                screen_margin=None if args.exact else args.screen_margin, smooth=args.smooth,
                                 progress=lambda d, t: bar.update(1))
     _write_list(args.keep_list, summary["kept"])
     if args.json:

@@ -36,8 +36,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args(["gui", *(argv or [])])
-    from ..core.errors import IrstlabelError
+    import warnings
 
+    from ..core.errors import DatasetWarning, IrstlabelError
+
+    def one_line(message, category, *rest, **kwargs):
+        if issubclass(category, DatasetWarning):
+            print(f"irstlabel: warning: {message}", file=sys.stderr)
+        else:
+            show_other(message, category, *rest, **kwargs)
+
+    show_other = warnings.showwarning
+    warnings.showwarning = one_line
     try:
         return int(args.run(args) or 0)
     except IrstlabelError as exc:
@@ -46,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("irstlabel: interrupted", file=sys.stderr)
         return 130
+    finally:
+        warnings.showwarning = show_other
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from ._progress import progress_bar
 from ..core.jsonio import to_json
@@ -57,7 +58,8 @@ def register(commands) -> None:
     ev = commands.add_parser("evaluate", help="predict a split and score it (same JSON as eval)")
     ev.add_argument("checkpoint")
     ev.add_argument("dataset")
-    ev.add_argument("--split", default="test")
+    ev.add_argument("--split", default=None,
+                    help="split to score (default: test; a dataset without one is scored on all frames, with a warning)")
     ev.add_argument("--threshold", type=float, default=0.5)
     ev.add_argument("--distance", type=float, default=2.0)
     ev.add_argument("--device", default="auto")
@@ -160,6 +162,21 @@ def run_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluation_split(dataset, name: str | None):
+    """The split asked for; without one, the test split, or every frame (said on stderr) when there is none."""
+    from ..core.errors import IrstlabelError, display_path
+
+    if name is not None:
+        return dataset.split(name)
+    try:
+        return dataset.split("test")
+    except IrstlabelError:
+        others = ", ".join(sorted(k for k in dataset.splits if k != "all")) or "none"
+        print(f"irstlabel: warning: {display_path(dataset.root)}: no test split; scoring all {len(dataset)} frames "
+              f"(other splits: {others}; choose one with --split)", file=sys.stderr)
+        return dataset.split("all")
+
+
 def run_evaluate(args: argparse.Namespace) -> int:
     from ..core.datasets import Dataset
     from ..core.metrics import Evaluator, MetricOptions
@@ -168,7 +185,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
     predictor = Predictor.from_checkpoint(args.checkpoint, device=args.device, size=_size_option(args))
     dataset = Dataset.open(args.dataset)
-    frame_ids = dataset.split(args.split)
+    frame_ids = _evaluation_split(dataset, args.split)
     evaluator = Evaluator(MetricOptions(threshold=args.threshold, distance=args.distance), keep_frames=False)
     with progress_bar(len(frame_ids), "evaluate") as bar:
         for frame_id in frame_ids:

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
 from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
 
-from .errors import IrstlabelError, display_path
+from .errors import DatasetWarning, IrstlabelError, display_path
 from .io import MaskRead, read_frame, read_mask
 from .layouts import LAYOUTS, FrameRecord, index_dataset
 
@@ -33,17 +34,24 @@ __all__ = ["Dataset", "FrameRecord", "LAYOUTS"]
 ALL_SPLIT = "all"
 
 
+def _frames(n: int) -> str:
+    return f"{n} frame" if n == 1 else f"{n} frames"
+
+
 class Dataset:
     """A dataset folder in one of the known layouts, indexed lazily.
 
     Use :meth:`Dataset.open`. Attributes: ``root``, ``layout``, ``frame_ids``
     (in natural order), ``splits`` (name -> tuple of frame ids; ``"all"`` is
-    always there).
+    always there), ``warnings`` (one line each: what is unusual but did not
+    stop the dataset from opening, such as a conventional split that is absent).
     """
 
-    def __init__(self, root: Path, layout: str, frames: list[FrameRecord], splits, *, cache_size: int):
+    def __init__(self, root: Path, layout: str, frames: list[FrameRecord], splits, *, cache_size: int,
+                 warnings: tuple[str, ...] = ()):
         self.root = root
         self.layout = layout
+        self.warnings = tuple(warnings)
         self._records = {r.id: r for r in frames}
         self.frame_ids: tuple[str, ...] = tuple(r.id for r in frames)
         self.splits: dict[str, tuple[str, ...]] = dict(splits)
@@ -75,7 +83,9 @@ class Dataset:
             raise IrstlabelError(None, f"cache_size must be >= 0, got {cache_size}")
         root = Path(root)
         index = index_dataset(root, layout)
-        return cls(root, index.layout, index.frames, index.splits, cache_size=cache_size)
+        for message in index.warnings:
+            warnings.warn(DatasetWarning(message), stacklevel=2)
+        return cls(root, index.layout, index.frames, index.splits, cache_size=cache_size, warnings=index.warnings)
 
     def __len__(self) -> int:
         return len(self.frame_ids)
@@ -104,9 +114,9 @@ class Dataset:
         matches = [key for key in self.splits if key.startswith(name + "_")]
         if len(matches) == 1:
             return self.splits[matches[0]]
-        choices = ", ".join(sorted(self.splits))
-        why = f"ambiguous ({', '.join(matches)})" if matches else "not found"
-        raise IrstlabelError(self.root, f"split '{name}' {why}; splits here: {choices}")
+        choices = ", ".join(f"{key} ({_frames(len(self.splits[key]))})" for key in sorted(self.splits))
+        why = f"is ambiguous ({', '.join(matches)})" if matches else "does not exist in this dataset"
+        raise IrstlabelError(self.root, f"split '{name}' {why}; choose one of: {choices}")
 
     def read_frame(self, frame_id: str) -> np.ndarray:
         """The frame as stored (grey, bit depth kept), through the LRU cache.

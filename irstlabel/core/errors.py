@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["IrstlabelError", "display_path"]
+__all__ = ["IrstlabelError", "DatasetWarning", "display_path"]
 
 
 def display_path(path: str | os.PathLike | None) -> str:
@@ -45,3 +45,7 @@ class IrstlabelError(Exception):
         self.problem = " ".join(str(problem).split())
         text = self.problem if path is None else f"{display_path(path)}: {self.problem}"
         super().__init__(text)
+
+
+class DatasetWarning(UserWarning):
+    """Something unusual about a dataset that does not stop it from opening (one line, naming the file)."""

@@ -37,6 +37,7 @@ class Index:
     layout: str
     frames: list[FrameRecord]
     splits: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # one line each, naming the folder or file
 
 
 def list_image_files(folder: Path, extensions=FRAME_EXTENSIONS) -> dict[str, str]:
@@ -78,7 +79,7 @@ def read_split_file(path: Path, known_ids) -> tuple[str, ...]:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise IrstlabelError(path, "split file named by the layout is missing") from None
+        raise IrstlabelError(path, "split file not found") from None
     except OSError as exc:
         raise IrstlabelError(path, f"split file cannot be read ({exc.strerror or exc})") from None
     text = raw.decode("utf-8-sig", "surrogateescape")
@@ -131,12 +132,30 @@ def _index_sirst_v2(root: Path) -> Index:
     return Index("sirst-v2", frames, _splits_from_files(files, known))
 
 
-def _index_images_masks_splits(root: Path, layout: str, split_dir: Path, required: tuple[str, ...]) -> Index:
-    """images/ + masks/ with split files in `split_dir`, some of them required by name."""
+def _present_splits(files: dict[str, Path], conventional: tuple[str, ...], where: Path, pattern: str,
+                    warnings: list[str]) -> dict[str, Path]:
+    """The split files that exist; a warning for each conventional split that does not.
+
+    Many public downloads hold only some splits (often only the test split): a
+    dataset opens with whatever subset it has.
+    """
+    present = {name: path for name, path in files.items() if path.is_file()}
+    absent = [name for name in conventional if name not in present]
+    for name in absent:
+        found = ", ".join(sorted(p.name for p in present.values())) or "none"
+        warnings.append(f"{display_path(where)}: no {name} split ({pattern.format(name=name)} not found; "
+                        f"split files here: {found})")
+    return present
+
+
+def _index_images_masks_splits(root: Path, layout: str, split_dir: Path, conventional: tuple[str, ...]) -> Index:
+    """images/ + masks/ with split files in `split_dir`, some of them conventional."""
     frames = _records(root / "images", root / "masks")
-    files = {name: split_dir / f"{name}.txt" for name in required}
+    files = {name: split_dir / f"{name}.txt" for name in conventional}
     files.update({p.stem: p for p in sorted(split_dir.glob("*.txt"))})
-    return Index(layout, frames, _splits_from_files(files, {r.id for r in frames}))
+    warnings: list[str] = []
+    files = _present_splits(files, conventional, split_dir, "{name}.txt", warnings)
+    return Index(layout, frames, _splits_from_files(files, {r.id for r in frames}), warnings)
 
 
 def _index_sirst_v1(root: Path) -> Index:
@@ -148,13 +167,15 @@ def _index_basicirstd(root: Path) -> Index:
     known = {r.id for r in frames}
     idx = root / "img_idx"
     files = {p.stem: p for p in sorted(idx.glob("*.txt"))}
+    warnings: list[str] = []
     for part in ("train", "test"):
         named = [stem for stem in files if stem.startswith(part + "_")]
         if not named:
-            raise IrstlabelError(idx / f"{part}_<dataset>.txt", "split file named by the layout is missing")
+            found = ", ".join(sorted(p.name for p in files.values())) or "none"
+            warnings.append(f"{display_path(idx)}: no {part} split (no {part}_*.txt file; split files here: {found})")
         if len(named) == 1:  # train_NUAA-SIRST.txt is also reachable as "train"
             files[part] = files[named[0]]
-    return Index("basicirstd", frames, _splits_from_files(files, known))
+    return Index("basicirstd", frames, _splits_from_files(files, known), warnings)
 
 
 def _dnanet_split_dir(root: Path) -> Path | None:
@@ -169,8 +190,10 @@ def _index_dnanet(root: Path) -> Index:
 def _index_irstd1k(root: Path) -> Index:
     frames = _records(root / "IRSTD1k_Img", root / "IRSTD1k_Label")
     known = {r.id for r in frames}
-    files = {"trainval": root / "trainval.txt", "test": root / "test.txt"}
-    return Index("irstd-1k", frames, _splits_from_files(files, known))
+    warnings: list[str] = []
+    files = _present_splits({"trainval": root / "trainval.txt", "test": root / "test.txt"}, ("trainval", "test"),
+                            root, "{name}.txt", warnings)
+    return Index("irstd-1k", frames, _splits_from_files(files, known), warnings)
 
 
 def _index_generic(root: Path) -> Index:

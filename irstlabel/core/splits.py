@@ -50,5 +50,8 @@ def training_splits(dataset, train: str | None = None, val: str | None = None, *
             return train_ids, val_ids
         held_out = set(test_ids)
         train_ids = [frame_id for frame_id in dataset.frame_ids if frame_id not in held_out]
+        if not train_ids:
+            raise IrstlabelError(dataset.root, "every frame is in the test split: no frame is left to train on "
+                                               "(name the frames to train on with --train-split)")
     base, carved, _ = seeded_split(train_ids, seed=seed, ratios=(0.75, 0.25, 0.0))
     return base, carved

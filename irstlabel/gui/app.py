@@ -31,7 +31,21 @@ def _fallback_project_dir(dataset: Path) -> Path:
 
 
 def open_project(dataset: Path, project_dir: str | None):
-    """The project for the app: writable if possible, else read-only; plus a note for the status bar."""
+    """The project for the app: writable if possible, else read-only; plus a note for the status bar.
+
+    The note also carries what opening the dataset warned about (an absent
+    conventional split), one line each.
+    """
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # shown in the status bar instead, from project.dataset.warnings
+        project, note = _open_project(dataset, project_dir)
+    lines = [line for line in (note, *project.dataset.warnings) if line]
+    return project, "; ".join(lines) or None
+
+
+def _open_project(dataset: Path, project_dir: str | None):
     from ..core.errors import IrstlabelError
     from ..project.store import Project
 

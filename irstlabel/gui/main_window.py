@@ -84,6 +84,13 @@ class MainWindow(EditingActions, ReviewActions, QMainWindow):
     def _status(self, note: str | None) -> None:
         self.pixel_label = QLabel()
         self.save_label = QLabel()
+        # what opening said (read-only, an absent split) stays visible: frame messages do not replace it
+        self.note_label = QLabel()
+        self.note_label.setObjectName("open-note")
+        self.note_label.setToolTip(note or "")
+        self.note_label.setText(self.fontMetrics().elidedText(note or "", Qt.TextElideMode.ElideMiddle, 520))
+        self.note_label.setVisible(bool(note))
+        self.statusBar().addPermanentWidget(self.note_label)
         self.statusBar().addPermanentWidget(self.pixel_label)
         self.statusBar().addPermanentWidget(self.save_label)
         if note:

@@ -123,5 +123,11 @@ def test_train_predict_evaluate_from_the_command_line(frames, tmp_path, capsys):
     assert main(["evaluate", str(run / "best.pt"), str(frames), "--split", "all", "--json", "--device", "cpu"]) == 0
     out = strict_loads(capsys.readouterr().out)
     assert out["frames"] == 4 and set(out) >= {"pixel", "target", "legacy"}
+    # no test split here: every frame is scored, and stderr says so and how to choose
+    assert main(["evaluate", str(run / "best.pt"), str(frames), "--json", "--device", "cpu"]) == 0
+    captured = capsys.readouterr()
+    assert strict_loads(captured.out) == out
+    assert captured.err.strip().splitlines()[-1] == (
+        f"irstlabel: warning: {frames}: no test split; scoring all 4 frames (other splits: none; choose one with --split)")
     assert main(["evaluate", str(frames / "images" / "frame_0001.png"), str(frames)]) == 2
     assert "frame_0001.png: not a torch checkpoint" in capsys.readouterr().err

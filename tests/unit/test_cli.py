@@ -1,6 +1,7 @@
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from irstlabel.cli import main
@@ -52,3 +53,20 @@ def test_user_errors_are_one_line_and_exit_2(tmp_path, args, message):
     assert result.returncode == 2
     assert result.stderr.startswith("irstlabel: error: ") and message in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_info_on_a_test_only_download_warns_in_one_line_and_succeeds(tmp_path):
+    from tests.helpers import blob_mask, write_image, write_mask_file
+
+    root = tmp_path / "NUAA-SIRST"
+    for k in range(3):
+        write_image(root / "images" / f"{k:06d}.png", np.full((24, 32), 40 + k, np.uint8))
+        write_mask_file(root / "masks" / f"{k:06d}.png", blob_mask((24, 32), ((k, k, k + 2, k + 2),)))
+    (root / "img_idx").mkdir()
+    (root / "img_idx" / "test_NUAA-SIRST.txt").write_text("000000\n000002\n")
+    result = _run("info", str(root), "--json")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == (f"irstlabel: warning: {root / 'img_idx'}: no train split (no train_*.txt file; "
+                             "split files here: test_NUAA-SIRST.txt)\n")
+    summary = strict_loads(result.stdout)
+    assert summary["frames"] == 3 and summary["layout"] == "basicirstd"

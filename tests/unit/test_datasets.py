@@ -6,7 +6,7 @@ import pytest
 
 from irstlabel.core import datasets as datasets_module
 from irstlabel.core.datasets import Dataset
-from irstlabel.core.errors import IrstlabelError
+from irstlabel.core.errors import DatasetWarning, IrstlabelError
 from tests.helpers import blob_mask, write_image, write_mask_file
 
 IDS = ["Misc_1", "Misc_2", "Misc_10", "Misc_3"]
@@ -131,19 +131,51 @@ def test_frames_are_cached_least_recently_used(tmp_path, monkeypatch):
 def test_split_short_names_and_unknown_split(tmp_path):
     dataset = Dataset.open(make_sirst_v2(tmp_path / "d"))
     assert dataset.split("train_v1") == dataset.split("train")
-    with pytest.raises(IrstlabelError, match="split 'val' not found; splits here: all, test_v1, train_v1"):
+    with pytest.raises(IrstlabelError, match=r"split 'val' does not exist in this dataset; choose one of: "
+                                             r"all \(5 frames\), test_v1 \(1 frame\), train_v1 \(3 frames\)"):
         dataset.split("val")
 
 
-def test_missing_split_file_named_by_the_layout(tmp_path):
-    root = make_irstd1k(tmp_path / "d")
-    (root / "test.txt").unlink()
-    with pytest.raises(IrstlabelError, match="test.txt: split file named by the layout is missing"):
-        Dataset.open(root)
+# which conventional split file to delete, per layout, and the split that remains
+ABSENT = {
+    "sirst-v1": ("idx_427/trainval.txt", "trainval", "test"),
+    "basicirstd": ("img_idx/train_NUAA-SIRST.txt", "train", "test"),
+    "dnanet": ("50_50/train.txt", "train", "test"),
+    "irstd-1k": ("trainval.txt", "trainval", "test"),
+}
+
+
+@pytest.mark.parametrize("layout", sorted(ABSENT))
+def test_a_test_only_download_opens_with_a_warning_naming_the_folder(tmp_path, layout):
+    make = MAKERS[layout][0]
+    file, absent, remaining = ABSENT[layout]
+    root = make(tmp_path / layout)
+    (root / file).unlink()
+    with pytest.warns(DatasetWarning) as caught:
+        dataset = Dataset.open(root)
+    message = str(caught[0].message)
+    assert f"no {absent} split" in message and "<" not in message
+    assert message.startswith(str((root / file).parent))
+    assert dataset.warnings == (message,)
+    assert dataset.split(remaining) == tuple(IDS[3:])
+    assert len(dataset.split("all")) == len(IDS)
+
+
+def test_basicirstd_with_no_split_file_at_all_opens_every_frame(tmp_path):
     root = make_basicirstd(tmp_path / "b")
-    (root / "img_idx/test_NUAA-SIRST.txt").unlink()
-    with pytest.raises(IrstlabelError, match=r"test_<dataset>.txt: split file named by the layout is missing"):
-        Dataset.open(root)
+    for path in (root / "img_idx").iterdir():
+        path.unlink()
+    with pytest.warns(DatasetWarning, match="img_idx: no train split .*split files here: none"):
+        dataset = Dataset.open(root)
+    assert len(dataset.warnings) == 2 and len(dataset.split("all")) == len(IDS)
+
+
+def test_a_complete_dataset_opens_without_warnings(tmp_path):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert Dataset.open(make_basicirstd(tmp_path / "b")).warnings == ()
 
 
 def test_frame_in_split_but_missing_on_disk(tmp_path):

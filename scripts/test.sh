@@ -3,6 +3,7 @@
 # Extra arguments go to pytest, e.g. `bash scripts/test.sh -k metrics`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/_python.sh
 bash scripts/install.sh dev
 export QT_QPA_PLATFORM=offscreen
-exec "${PYTHON:-python3}" -m pytest "$@"
+exec "$PYTHON" -m pytest "$@"

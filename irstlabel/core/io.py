@@ -254,6 +254,20 @@ def encode_mask_png(mask: np.ndarray) -> bytes:
     return buffer.tobytes()
 
 
+def current_umask() -> int:
+    """The process's umask, read without changing it where the system allows (Linux: /proc)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)  # elsewhere: set and restore (not thread-safe, hence the /proc path first)
+    os.umask(mask)
+    return mask
+
+
 def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
     """Write `data` to `path` so that the file is either the old or the new one.
 
@@ -261,6 +275,8 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
     fsynced, then renamed over `path` with :func:`os.replace`; the folder is
     fsynced so that the rename itself survives a power cut. On any failure the
     temporary file is removed and the previous `path`, if any, is untouched.
+    The file gets the permissions a plain ``open()`` would give it (0666 less
+    the umask), not the temporary file's 0600.
     """
     path = Path(path)
     folder = path.parent
@@ -269,6 +285,8 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
     except OSError as exc:
         raise IrstlabelError(path, f"cannot write ({exc.strerror or exc})") from None
     try:
+        if hasattr(os, "fchmod"):  # mkstemp makes 0600 files: give the mode open() would (0666 less the umask)
+            os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

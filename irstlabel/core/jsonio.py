@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from pathlib import PurePath
-
-import numpy as np
 
 __all__ = ["to_json", "plain"]
 
@@ -22,20 +21,24 @@ def plain(value):
 
     Examples
     --------
+    >>> import numpy as np
     >>> plain({"bins": [0.5, float("inf")], "n": np.int64(3), "mean": np.float32(float("nan"))})
     {'bins': [0.5, None], 'n': 3, 'mean': None}
     """
+    np = sys.modules.get("numpy")  # not imported here: the CLI's help stays free of numpy
+    if np is not None and isinstance(value, np.generic):
+        value = value.item()
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
-    if isinstance(value, np.ndarray):
+    if np is not None and isinstance(value, np.ndarray):
         return plain(value.tolist())
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
         return int(value)
-    if isinstance(value, (float, np.floating)):
+    if isinstance(value, float):
         return float(value) if math.isfinite(value) else None
     if isinstance(value, PurePath):
         return str(value)

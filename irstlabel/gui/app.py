@@ -15,11 +15,23 @@ def _application():
 
     app = QApplication.instance()
     if app is None:
+        _refuse_without_xcb_libraries()
         app = QApplication(sys.argv[:1])
         app.setApplicationName("irstlabel")
         app.setOrganizationName("irstlabel")
         apply_dark_theme(app)
     return app
+
+
+def _refuse_without_xcb_libraries() -> None:
+    """One line naming the missing system libraries, instead of Qt's abort and core dump."""
+    from ..core.errors import IrstlabelError
+    from .platform_check import check_xcb, xcb_plugin
+
+    missing, packages = check_xcb()
+    if missing:
+        raise IrstlabelError(xcb_plugin(), f"Qt's X11 plugin cannot load: {', '.join(missing)} not found; "
+                                           f"install them with: sudo apt-get install {' '.join(packages)}")
 
 
 def _fallback_project_dir(dataset: Path) -> Path:

@@ -1,17 +1,31 @@
-"""Bundled resources (icons, style sheet): from the frozen app's folder or the source checkout."""
+"""Bundled resources (icons, style sheet), loaded with importlib.resources.
+
+The repository keeps them in the top-level ``resources/`` folder; packaging maps
+that folder into the package as ``irstlabel.resources`` (pyproject.toml), so a
+wheel, an editable install and the frozen app all find them the same way. A
+source checkout run without installing falls back to the folder itself.
+"""
 
 from __future__ import annotations
 
 import sys
+from importlib import resources as importlib_resources
 from pathlib import Path
 
 
 def resource_folder() -> Path | None:
-    """``resources/`` beside the package (checkout, editable install) or inside a frozen build."""
+    """The folder holding ``icons/`` and ``style.qss``, wherever irstlabel runs from."""
     frozen = getattr(sys, "_MEIPASS", None)
-    candidates = [Path(frozen) / "resources"] if frozen else []
-    candidates.append(Path(__file__).resolve().parents[2] / "resources")
-    return next((c for c in candidates if c.is_dir()), None)
+    if frozen and (Path(frozen) / "resources").is_dir():
+        return Path(frozen) / "resources"
+    try:
+        packaged = importlib_resources.files("irstlabel.resources")
+    except ModuleNotFoundError:
+        packaged = None
+    if isinstance(packaged, Path) and (packaged / "style.qss").is_file():
+        return packaged
+    checkout = Path(__file__).resolve().parents[2] / "resources"
+    return checkout if checkout.is_dir() else None
 
 
 def resource(name: str) -> Path | None:

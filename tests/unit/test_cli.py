@@ -70,3 +70,39 @@ def test_info_on_a_test_only_download_warns_in_one_line_and_succeeds(tmp_path):
                              "split files here: test_NUAA-SIRST.txt)\n")
     summary = strict_loads(result.stdout)
     assert summary["frames"] == 3 and summary["layout"] == "basicirstd"
+
+
+def test_python_dash_m_irstlabel_is_the_command_line():
+    result = subprocess.run([sys.executable, "-m", "irstlabel", "--version"], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.startswith("irstlabel ")
+
+
+BARE_DEBIAN_LDD = """\
+\tlinux-vdso.so.1 (0x00007ffd)
+\tlibQt6XcbQpa.so.6 => /venv/PySide6/Qt/lib/libQt6XcbQpa.so.6 (0x00007f1)
+\tlibxkbcommon-x11.so.0 => not found
+\tlibxcb-cursor.so.0 => not found
+\tlibxcb-icccm.so.4 => not found
+\tlibxcb-cursor.so.0 => not found
+\tlibEGL.so.1 => not found
+\tlibX11-xcb.so.1 => /lib/x86_64-linux-gnu/libX11-xcb.so.1 (0x00007f2)
+\tlibglib-2.0.so.0 => not found
+"""
+
+
+def test_missing_qt_libraries_are_named_with_their_debian_packages():
+    from irstlabel.gui.platform_check import debian_package, missing_libraries
+
+    missing = missing_libraries(BARE_DEBIAN_LDD)
+    assert missing == ["libxkbcommon-x11.so.0", "libxcb-cursor.so.0", "libxcb-icccm.so.4", "libEGL.so.1",
+                       "libglib-2.0.so.0"]
+    assert [debian_package(m) for m in missing] == ["libxkbcommon-x11-0", "libxcb-cursor0", "libxcb-icccm4",
+                                                   "libegl1", "libglib2.0-0"]
+
+
+def test_platform_check_runs_without_qt_and_names_nothing_offscreen():
+    code = ("import sys; from irstlabel.gui.platform_check import check_xcb; print(check_xcb());"
+            "print([m for m in ('PySide6.QtCore', 'PySide6.QtWidgets') if m in sys.modules])")
+    env = {**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    assert out.splitlines() == ["([], [])", "[]"]

@@ -1,0 +1,1 @@
+"""Icons and the style sheet; packaged as ``irstlabel.resources`` (see pyproject.toml)."""

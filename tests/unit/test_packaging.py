@@ -1,0 +1,71 @@
+"""A wheel carries everything the app needs, and installs and runs outside the checkout."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_the_package_list_names_every_package_folder():
+    tomllib = pytest.importorskip("tomllib", reason="Python 3.11+ reads pyproject.toml with tomllib")
+    listed = set(tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    on_disk = {".".join(p.parent.relative_to(REPO).parts) for p in (REPO / "irstlabel").rglob("__init__.py")}
+    assert listed == on_disk | {"irstlabel.resources"}
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    """A wheel built from a copy of the sources, as `pip install .` would build it."""
+    src = tmp_path_factory.mktemp("src")
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, src / name)
+    for name in ("irstlabel", "resources"):
+        shutil.copytree(REPO / name, src / name, ignore=shutil.ignore_patterns("__pycache__"))
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "--no-build-isolation", "-q",
+                    "-w", str(out)], check=True, capture_output=True)
+    return next(out.glob("irstlabel-*.whl"))
+
+
+def test_the_wheel_carries_the_icons_and_the_style_sheet(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    icons = {p.name for p in (REPO / "resources" / "icons").glob("*.svg")}
+    assert "irstlabel/resources/style.qss" in names
+    assert {f"irstlabel/resources/icons/{name}" for name in icons} <= names
+    assert "irstlabel/__main__.py" in names and not any(n.startswith("tests/") for n in names)
+
+
+def test_an_installed_wheel_loads_its_icons_outside_the_checkout(wheel, tmp_path):
+    venv = tmp_path / "venv"
+    # the dependencies come from this interpreter's site-packages; irstlabel only from the wheel
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "-q", str(wheel)], check=True,
+                   capture_output=True)
+    code = (
+        "import irstlabel, sys\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from irstlabel.gui.resources import icon, resource_folder, style_sheet\n"
+        "app = QApplication([])\n"
+        "print(irstlabel.__file__)\n"
+        "print(resource_folder())\n"
+        "print(all(not icon(n).isNull() for n in ('brush', 'eraser', 'retrain', 'irstlabel')), bool(style_sheet()))\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": ""}
+    result = subprocess.run([str(python), "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    package, folder, loaded = result.stdout.strip().splitlines()
+    assert Path(package).is_relative_to(venv) and Path(folder).is_relative_to(venv), result.stdout
+    assert loaded == "True True"
+    version = subprocess.run([str(python), "-m", "irstlabel", "--version"], capture_output=True, text=True,
+                             cwd=tmp_path, env=env)
+    assert version.returncode == 0 and version.stdout.startswith("irstlabel ")

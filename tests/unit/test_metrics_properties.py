@@ -285,3 +285,37 @@ def test_first_pixels_equal_the_first_pixel_of_each_label(mask):
     targets = find_targets(mask)
     expected = [np.argwhere(targets.labels == k)[0].tolist() for k in range(1, len(targets) + 1)]
     assert first_pixels(targets).tolist() == expected
+
+
+@settings(max_examples=EXAMPLES // 2, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pair=frame_pair())
+def test_label_comparison_sees_each_target_once_where_region_boxes_overlap(pair):
+    """compare_labels groups overlapping old/new targets region by region: one change per group, never two."""
+
+
+    from irstlabel.core.label_compare import compare_labels
+
+    old, new = pair[0], ref.predicted_mask(pair[1], 0.5)
+    image = np.random.default_rng(0).random(old.shape)
+    changes = compare_labels(image, old, new)
+    # groups = components of the overlap graph = components of (old | new) joined where old and new overlap
+    labels_old, _, _ = ref.components(old)
+    labels_new, _, _ = ref.components(new)
+    parent = {}
+
+    def find(k):
+        while parent.setdefault(k, k) != k:
+            k = parent[k]
+        return k
+
+    for k in np.unique(labels_old[labels_old > 0]):
+        find(("o", int(k)))
+    for k in np.unique(labels_new[labels_new > 0]):
+        find(("n", int(k)))
+    both = (labels_old > 0) & (labels_new > 0)
+    for a, b in set(zip(labels_old[both].tolist(), labels_new[both].tolist())):
+        parent[find(("o", a))] = find(("n", b))
+    groups = {find(k) for k in list(parent)}
+    assert len(changes) == len(groups)
+    assert sum(c.old_parts for c in changes) == labels_old.max() and sum(c.new_parts for c in changes) == labels_new.max()
+

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 
 import zipfile
 from pathlib import Path
@@ -46,9 +47,15 @@ def test_the_wheel_carries_the_icons_and_the_style_sheet(wheel):
 
 def test_an_installed_wheel_loads_its_icons_outside_the_checkout(wheel, tmp_path):
     venv = tmp_path / "venv"
-    # the dependencies come from this interpreter's site-packages; irstlabel only from the wheel
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
+    # the dependencies come from this interpreter's site-packages (listed after the venv's own, and
+    # without running their .pth files, so the checkout's editable install stays out); irstlabel
+    # only from the wheel
+    venv_site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+    ours = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    (Path(venv_site) / "dependencies.pth").write_text("\n".join(sorted(ours)) + "\n")
     subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "-q", str(wheel)], check=True,
                    capture_output=True)
     code = (

@@ -124,6 +124,12 @@ def test_curate_commands(tmp_path, capsys):
     out = strict_loads(capsys.readouterr().out)
     assert out["dropped"] == 1 and out["duplicates"]["frame_0005"]["of"] == "frame_0001"
     assert (tmp_path / "keep.txt").read_text().split() == [f"frame_000{k}" for k in range(1, 5)]
+    # --exact compares every screened pair at full resolution: the same decision here
+    assert main(["curate", "dedup", str(root), "--json", "--exact"]) == 0
+    exact = strict_loads(capsys.readouterr().out)
+    assert exact["duplicates"] == out["duplicates"]
+    assert exact["confirmed_at_full_resolution"] >= out["confirmed_at_full_resolution"]
+    assert exact["confirmed_at_full_resolution"] == exact["screened_pairs"] - 3  # stops at the copy's match
     assert main(["curate", "unify", str(root), "--out", str(tmp_path / "u"), "--size", "64", "64"]) == 0
     assert Dataset.open(tmp_path / "u").read_frame(Dataset.open(tmp_path / "u").frame_ids[0]).shape == (64, 64)
     capsys.readouterr()

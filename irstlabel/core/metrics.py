@@ -33,7 +33,7 @@ import cv2
 import numpy as np
 
 from .matching import MATCHING_METHODS, centroid_distances, match_first_found, match_targets
-from .targets import Targets, find_targets, first_pixels, occupied_regions
+from .targets import Region, Targets, find_targets, first_pixels, occupied_regions
 
 __all__ = [
     "MetricOptions",
@@ -256,6 +256,9 @@ def _scan(mask_true: np.ndarray, mask_pred: np.ndarray, connectivity: int) -> _S
     tp = n_true = n_pred = 0
     true_found, pred_found, ious = [], [], []
     regions = occupied_regions(mask_true, mask_pred)
+    if sum((r.r1 - r.r0) * (r.c1 - r.c0) for r in regions) > mask_true.size // 2:
+        # cluttered: the regions' boxes cover most of the frame (and overlap); label it whole
+        regions = [Region(0, 0, *mask_true.shape)]
     for region in regions:
         t, p = region.crop(mask_true), region.crop(mask_pred)
         both = t & p

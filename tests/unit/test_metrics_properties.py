@@ -47,7 +47,7 @@ def cluttered_mask(draw, shape, max_shapes=7):
     mask = np.zeros(shape, bool)
     last_box = None
     for _ in range(draw(st.integers(0, max_shapes))):
-        kind = draw(st.sampled_from(["rect", "L", "ring", "pixel", "nested", "inside", "line", "trap"]))
+        kind = draw(st.sampled_from(["rect", "L", "ring", "pixel", "nested", "inside", "line", "trap", "trap", "trap"]))
         r, c = draw(coordinate(h)), draw(coordinate(w))
         hh, ww = draw(st.one_of(st.integers(1, 12), st.integers(1, 160))), draw(st.one_of(st.integers(1, 12),
                                                                                       st.integers(1, 160)))
@@ -90,7 +90,10 @@ def cluttered_mask(draw, shape, max_shapes=7):
 @st.composite
 def frame_pair(draw, max_side=200):
     """(label, prediction map): the prediction is the label moved a little, cut, plus clutter."""
-    sizes = st.one_of(st.integers(1, 12), st.integers(1, max_side), st.integers(max_side // 2, max_side))
+    # tiny frames, small ones the shapes fill (labelled whole), and large ones they leave sparse
+    # (labelled region by region, where regions' boxes overlap)
+    sizes = st.one_of(st.integers(1, 12), st.integers(1, max_side), st.integers(max_side // 2, max_side),
+                      st.integers(2 * max_side, 3 * max_side))
     h, w = draw(sizes), draw(sizes)
     mask_true = draw(cluttered_mask((h, w)))
     dr, dc = draw(st.integers(-2, 2)), draw(st.integers(-2, 2))
@@ -219,13 +222,15 @@ def test_regions_partition_the_pixels_and_hold_components_whole(mask):
 
 def test_l_shape_with_a_pixel_inside_its_box_is_counted_once():
     """The reproduction from the bug report: fp 321 and 3 predicted targets before the fix."""
-    truth = np.zeros((128, 128), bool)
-    truth[100, 100] = True
-    pred = np.zeros((128, 128), bool)
-    pred[0, :] = True
-    pred[:, 0] = True  # an L of 255 pixels across 4x4 tiles
+    truth = np.zeros((512, 512), bool)
+    truth[300, 300] = True
+    pred = np.zeros((512, 512), bool)
+    pred[0, :128] = True
+    pred[:128, 0] = True  # an L of 255 pixels across 4x4 tiles
     pred[70:78, 70:78] = True  # a 64-pixel blob inside its bounding box, in tiles of its own
-    pred[100, 100] = True
+    pred[300, 300] = True
+    regions = occupied_regions(truth, pred)
+    assert any(r.own is not None for r in regions)  # the case where bounding boxes overlap
     counts = count_frame(truth, pred)
     assert (counts.fp, counts.predicted, counts.targets) == (255 + 64, 3, 1)
     assert counts.true_detections == 1

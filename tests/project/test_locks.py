@@ -1,0 +1,77 @@
+"""Lock files are never followed through links, and never written through them."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from irstlabel.core.errors import IrstlabelError
+from irstlabel.jobs.locks import TrainingLock
+from irstlabel.project.store import Project
+from tests.unit.test_datasets import make_generic
+
+
+@pytest.fixture
+def project_folder(tmp_path):
+    root = make_generic(tmp_path / "data")
+    Project.open(root).close()
+    return root / ".irstlabel"
+
+
+def test_a_symlinked_project_lock_is_refused_and_its_target_untouched(project_folder, tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    (project_folder / "lock").unlink()
+    (project_folder / "lock").symlink_to(victim)
+    with pytest.raises(IrstlabelError, match=r"lock: is a symbolic link; a lock file must be a regular file"):
+        Project.open(project_folder.parent)
+    assert victim.read_text() == "precious"
+
+
+def test_a_dangling_lock_symlink_creates_nothing(project_folder, tmp_path):
+    target = tmp_path / "created-by-irstlabel"
+    (project_folder / "lock").unlink()
+    (project_folder / "lock").symlink_to(target)
+    with pytest.raises(IrstlabelError, match="is a symbolic link"):
+        Project.open(project_folder.parent)
+    assert not target.exists()
+
+
+def test_a_folder_or_a_hard_link_at_the_lock_is_one_line(project_folder, tmp_path):
+    (project_folder / "lock").unlink()
+    (project_folder / "lock").mkdir()
+    with pytest.raises(IrstlabelError, match="lock: is a folder"):
+        Project.open(project_folder.parent)
+    (project_folder / "lock").rmdir()
+    other = tmp_path / "other.txt"
+    other.write_text("x")
+    os.link(other, project_folder / "lock")
+    with pytest.raises(IrstlabelError, match="lock: has other hard links"):
+        Project.open(project_folder.parent)
+    assert other.read_text() == "x"
+
+
+def test_the_training_lock_refuses_links_too(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "train.lock").symlink_to(victim)
+    with pytest.raises(IrstlabelError, match="train.lock: is a symbolic link"):
+        with TrainingLock(project):
+            pass
+    assert victim.read_text() == "precious"
+    (project / "train.lock").unlink()
+    with TrainingLock(project):
+        with pytest.raises(IrstlabelError, match=r"a training job is already running for this project \(pid "):
+            with TrainingLock(project):
+                pass
+    with TrainingLock(project):  # released
+        pass
+
+
+def test_a_lock_held_elsewhere_names_its_holder_and_a_normal_lock_works(project_folder):
+    with Project.open(project_folder.parent):
+        with pytest.raises(IrstlabelError, match=rf"open for writing by another process \(pid {os.getpid()} on "):
+            Project.open(project_folder.parent)

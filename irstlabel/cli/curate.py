@@ -67,10 +67,20 @@ def _open(path):
     return Dataset.open(path)
 
 
+def _outside(output, *datasets, what):
+    """`output` when it is None or outside every dataset; else the one-line refusal."""
+    from ..core.paths import refuse_inside
+
+    if output is not None:
+        refuse_inside(output, *(d.root for d in datasets), what=what)
+    return output
+
+
 def run_unify(args) -> int:
     from ..core.merge import merge_datasets
 
     dataset = _open(args.dataset)
+    _outside(args.out, dataset, what="--out")
     with progress_bar(len(dataset), "unify") as bar:
         summary = merge_datasets([(dataset.root.name, dataset, dataset.frame_ids)], args.out, size=tuple(args.size),
                                  method=args.method, progress=lambda d, t: bar.update(1))
@@ -90,6 +100,7 @@ def run_dedup(args) -> int:
     from ..core.dedup import dedup_summary, paper_threshold
 
     dataset = _open(args.dataset)
+    _outside(args.keep_list, dataset, what="--keep-list")
     rule = args.threshold if args.threshold is not None else partial(paper_threshold, simple=args.simple,
                                                                      complex_=args.complex)
     with progress_bar(len(dataset), "dedup") as bar:
@@ -114,6 +125,7 @@ def run_sample(args) -> int:
     if args.every < 1:
         raise IrstlabelError(None, f"--every must be at least 1, got {args.every}")
     dataset = _open(args.dataset)
+    _outside(args.keep_list, dataset, what="--keep-list")
     kept = sample_sequence(dataset.frame_ids, dataset.read_frame, every=args.every, max_ssim=args.max_ssim)
     _write_list(args.keep_list, kept)
     print(to_json({"frames": len(dataset), "kept": kept}))
@@ -130,6 +142,7 @@ def run_merge(args) -> int:
         name, _, folder = item.partition("=") if "=" in item else (Path(item).name, "", item)
         dataset = _open(folder)
         sources.append((name, dataset, dataset.frame_ids))
+    _outside(args.out, *(s[1] for s in sources), what="--out")
     with progress_bar(sum(len(s[2]) for s in sources), "merge") as bar:
         summary = merge_datasets(sources, args.out, size=tuple(args.size) if args.size else None, method=args.method,
                                  progress=lambda d, t: bar.update(1))
@@ -144,6 +157,7 @@ def run_split(args) -> int:
     from ..core.merge import group_split
 
     dataset = _open(args.dataset)
+    _outside(args.out, dataset, what="--out")
     try:
         parts = group_split(dataset.frame_ids, ratios=tuple(args.ratios), seed=args.seed)
     except ValueError as exc:
@@ -162,6 +176,7 @@ def run_stats(args) -> int:
     table = {}
     for folder in args.datasets:
         dataset = _open(folder)
+        _outside(args.plots, dataset, what="--plots")
         table[str(folder)] = dataset_statistics(dataset, dataset.frame_ids, keep_records=bool(args.plots))
     if args.plots:
         from ..reports import statistics_plots

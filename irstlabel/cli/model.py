@@ -7,6 +7,7 @@ import sys
 
 from ._progress import progress_bar
 from ..core.jsonio import to_json
+from ..core.paths import refuse_inside
 
 
 def _model_options(parser) -> None:
@@ -112,6 +113,7 @@ def run_train(args: argparse.Namespace) -> int:
     source = DatasetPairs(args.dataset)
     from ..core.datasets import Dataset
 
+    refuse_inside(args.out, args.dataset, what="--out")
     train_ids, val_ids = training_splits(Dataset.open(args.dataset), args.train_split, args.val_split, seed=config.seed)
     bar = progress_bar(config.epochs, "train")
 
@@ -154,6 +156,7 @@ def run_predict(args: argparse.Namespace) -> int:
 
     predictor = Predictor.from_checkpoint(args.checkpoint, device=args.device, size=_size_option(args))
     dataset = Dataset.open(args.dataset)
+    refuse_inside(args.out, dataset.root, what="--out")
     frame_ids = dataset.split(args.split)
     with progress_bar(len(frame_ids), "predict") as bar:
         n = write_predictions(predictor, dataset.read_frame, frame_ids, args.out, threshold=args.threshold,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from ..core.jsonio import to_json
+from ..core.paths import refuse_inside
 
 
 def register(commands) -> None:
@@ -37,6 +38,7 @@ def run_export(args: argparse.Namespace) -> int:
     from ..project.export import export_project
     from ..project.store import Project
 
+    refuse_inside(args.out, args.dataset, what="--out")
     project = Project.open(args.dataset, args.project, readonly=True)
     try:
         summary = export_project(project, args.out, layout=args.layout)

@@ -49,7 +49,18 @@ def run_job(spec: JobSpec, emit: Emit, should_stop: Callable[[], bool]) -> dict:
     """Run `spec`; returns its result (a JSON-able dict). Progress goes to `emit`."""
     handler = {"train": _train, "predict": _predict, "evaluate": _evaluate, "propose": _propose,
                "import": _import, "curate": _curate}[spec.kind]
+    _refuse_outputs_inside_the_dataset(spec)
     return handler(spec, emit, should_stop)
+
+
+def _refuse_outputs_inside_the_dataset(spec: JobSpec) -> None:
+    """Every place a job writes (project, run folder, curation outputs) lies outside the source dataset."""
+    from ..core.paths import refuse_inside
+
+    refuse_inside(spec.project, spec.dataset, what="the project folder")
+    for key in ("run_dir", "out", "plots"):
+        if spec.settings.get(key):
+            refuse_inside(spec.settings[key], spec.dataset, what=f"the job's {key}")
 
 
 def _progress(emit: Emit, step: int, total: int, message: str = "", **metrics) -> None:

@@ -46,10 +46,10 @@ from .cache import PredictionCache
 from .lock import WriterLock
 from .schema import FRAME_STATES, TARGET_STATES, connect, transaction
 from ..core.jsonio import to_json
+from ..core.paths import PROJECT_FOLDER, refuse_inside
 
 __all__ = ["Project", "SaveResult", "FRAME_STATES", "TARGET_STATES"]
 
-PROJECT_FOLDER = ".irstlabel"
 
 
 @dataclass(frozen=True)
@@ -126,6 +126,8 @@ class Project:
             project already open for writing by another live process.
         """
         dataset = Dataset.open(dataset_dir, layout=layout)
+        if project_dir is not None and not readonly:
+            refuse_inside(project_dir, dataset_dir, what="the project folder")
         folder = Path(project_dir) if project_dir is not None else Path(dataset_dir) / PROJECT_FOLDER
         try:
             (folder / "masks").mkdir(parents=True, exist_ok=True)

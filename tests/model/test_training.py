@@ -119,6 +119,12 @@ def test_train_predict_evaluate_from_the_command_line(frames, tmp_path, capsys):
                  "--device", "cpu"]) == 0
     written = sorted(p.name for p in (tmp_path / "pred").iterdir())
     assert "frame_0001.png" in written and "frame_0001_prob.png" in written
+    # predicting over the dataset's own masks is refused, and they stay as they were
+    masks = {p.name: p.read_bytes() for p in (frames / "masks").iterdir()}
+    capsys.readouterr()
+    assert main(["predict", str(run / "best.pt"), str(frames), "--out", str(frames / "masks"), "--device", "cpu"]) == 2
+    assert "--out is inside the source dataset" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in (frames / "masks").iterdir()} == masks
     capsys.readouterr()
     assert main(["evaluate", str(run / "best.pt"), str(frames), "--split", "all", "--json", "--device", "cpu"]) == 0
     out = strict_loads(capsys.readouterr().out)

@@ -61,9 +61,9 @@ def export_project(project, out, *, layout: str = "source", progress=None) -> di
         data = coco_dict(project)
         (out / "annotations.json").write_text(to_json(data))
         return {"layout": "coco", "frames": len(data["images"]), "targets": len(data["annotations"]), "out": str(out)}
+    skipped: list[str] = []
     if layout == "source":
-        ignore = shutil.ignore_patterns(".*")
-        shutil.copytree(dataset.root, out, ignore=ignore, dirs_exist_ok=True)
+        skipped = _copy_tree(dataset.root, out)
     edited = 0
     for k, frame_id in enumerate(dataset.frame_ids, 1):
         mask = project.load_mask(frame_id)
@@ -83,8 +83,36 @@ def export_project(project, out, *, layout: str = "source", progress=None) -> di
         edited += project.is_edited(frame_id)
         if progress is not None:
             progress(k, len(dataset))
-    return {"layout": layout if layout == "generic" else dataset.layout, "frames": len(dataset), "edited": edited,
-            "out": str(out)}
+    summary = {"layout": layout if layout == "generic" else dataset.layout, "frames": len(dataset), "edited": edited,
+               "out": str(out)}
+    if skipped:
+        summary["folder_links_not_followed"] = skipped
+    return summary
+
+
+def _copy_tree(src: Path, dst: Path) -> list[str]:
+    """Copy a dataset folder without following links to folders; returns the links left out.
+
+    Hidden entries (the project folder among them) are left out. A link to a
+    file is copied as the file's content; a link to a folder is not followed
+    (``images/loop -> ..`` would copy without end); a dangling or looping link
+    is an error naming it.
+    """
+    skipped = []
+    for folder, dirs, files in os.walk(src):  # followlinks=False: linked folders are listed, not entered
+        here = Path(folder)
+        target = dst / here.relative_to(src)
+        target.mkdir(parents=True, exist_ok=True)
+        skipped += [str((here / d).relative_to(src)) for d in dirs if (here / d).is_symlink() and not d.startswith(".")]
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (here / d).is_symlink())
+        for name in sorted(files):
+            path = here / name
+            if name.startswith("."):
+                continue
+            if not path.exists():
+                raise IrstlabelError(path, "dangling or looping symbolic link; fix or remove it before exporting")
+            shutil.copy2(path, target / name)
+    return skipped
 
 
 def coco_dict(project) -> dict:

@@ -4,6 +4,7 @@ import pytest
 
 from irstlabel.cli import main
 from irstlabel.core.datasets import Dataset
+from irstlabel.core.errors import IrstlabelError
 from irstlabel.core.targets import find_targets
 from irstlabel.project.export import export_project
 from irstlabel.project.store import Project
@@ -58,3 +59,24 @@ def test_export_refuses_a_non_empty_folder_and_touches_nothing(tmp_path, capsys)
     assert main(["export", str(root), "--out", str(tmp_path / "out")]) == 2
     assert "output folder is not empty" in capsys.readouterr().err
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["keep.txt"]
+
+
+def test_source_export_does_not_follow_folder_links_and_names_a_dangling_one(tmp_path):
+    root = make_sirst_v2(tmp_path / "data")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "big.bin").write_bytes(b"x" * 1000)
+    (root / "images" / "targets" / "loop").symlink_to("..")  # would copy without end if followed
+    (root / "images" / "elsewhere").symlink_to(outside)
+    (root / "notes.txt").write_text("readme")
+    (root / "notes-link.txt").symlink_to(root / "notes.txt")  # a link to a file: its content is copied
+    with Project.open(root) as project:
+        summary = export_project(project, tmp_path / "out", layout="source")
+        assert sorted(summary["folder_links_not_followed"]) == ["images/elsewhere", "images/targets/loop"]
+        out = tmp_path / "out"
+        assert not (out / "images" / "targets" / "loop").exists() and not (out / "images" / "elsewhere").exists()
+        assert (out / "notes-link.txt").read_text() == "readme" and not (out / "notes-link.txt").is_symlink()
+        assert Dataset.open(out).frame_ids == Dataset.open(root).frame_ids
+        (root / "gone.txt").symlink_to(tmp_path / "missing")
+        with pytest.raises(IrstlabelError, match=r"gone.txt: dangling or looping symbolic link"):
+            export_project(project, tmp_path / "out2", layout="source")

@@ -16,15 +16,15 @@ FRAME_STATES = ("todo", "in_progress", "done", "flagged")
 TARGET_STATES = ("pending", "accepted", "edited", "rejected")
 
 _V1 = f"""
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE frames (
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS frames (
     frame_id TEXT PRIMARY KEY,
     state TEXT NOT NULL DEFAULT 'todo' CHECK (state IN {FRAME_STATES}),
     edited INTEGER NOT NULL DEFAULT 0,
     mask_sha256 TEXT,
     updated REAL
 );
-CREATE TABLE targets (
+CREATE TABLE IF NOT EXISTS targets (
     frame_id TEXT NOT NULL,
     target INTEGER NOT NULL,
     area INTEGER NOT NULL,
@@ -38,7 +38,7 @@ CREATE TABLE targets (
     source TEXT NOT NULL,
     PRIMARY KEY (frame_id, target)
 );
-CREATE TABLE edits (
+CREATE TABLE IF NOT EXISTS edits (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     time REAL NOT NULL,
     frame_id TEXT NOT NULL,
@@ -47,8 +47,8 @@ CREATE TABLE edits (
     detail TEXT,
     mask_sha256 TEXT
 );
-CREATE INDEX edits_by_frame ON edits (frame_id, id);
-CREATE TABLE checkpoints (
+CREATE INDEX IF NOT EXISTS edits_by_frame ON edits (frame_id, id);
+CREATE TABLE IF NOT EXISTS checkpoints (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     name TEXT NOT NULL UNIQUE,
     path TEXT NOT NULL,
@@ -56,13 +56,13 @@ CREATE TABLE checkpoints (
     config TEXT,
     metrics TEXT
 );
-CREATE TABLE prediction_sets (
+CREATE TABLE IF NOT EXISTS prediction_sets (
     name TEXT PRIMARY KEY,
     kind TEXT NOT NULL CHECK (kind IN ('checkpoint', 'folder')),
     source TEXT NOT NULL,
     created REAL NOT NULL
 );
-CREATE TABLE evaluations (
+CREATE TABLE IF NOT EXISTS evaluations (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     prediction_set TEXT NOT NULL,
     split TEXT NOT NULL,
@@ -72,7 +72,9 @@ CREATE TABLE evaluations (
 );
 """
 
-MIGRATIONS = [_V1]  # MIGRATIONS[k] takes the schema from version k to k + 1
+# MIGRATIONS[k] takes the schema from version k to k + 1. Each is idempotent (IF NOT EXISTS),
+# so a database whose tables exist but whose user_version was never set is repaired, not refused.
+MIGRATIONS = [_V1]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -80,21 +82,39 @@ def connect(path: Path) -> sqlite3.Connection:
     """Open (creating or migrating) the project database."""
     try:
         db = sqlite3.connect(path, timeout=10.0, isolation_level=None)
+    except sqlite3.DatabaseError as exc:
+        raise IrstlabelError(path, f"project database cannot be opened ({exc})") from None
+    try:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
         db.execute("PRAGMA foreign_keys=ON")
-        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            _migrate(db, path)
     except sqlite3.DatabaseError as exc:
-        raise IrstlabelError(path, f"project database cannot be opened ({exc})") from None
-    if version > SCHEMA_VERSION:
         db.close()
-        raise IrstlabelError(path, f"project database has schema {version}, newer than this irstlabel ({SCHEMA_VERSION})")
-    for step in range(version, SCHEMA_VERSION):
-        with transaction(db):
+        raise IrstlabelError(path, f"project database cannot be opened ({exc})") from None
+    except IrstlabelError:
+        db.close()
+        raise
+    return db
+
+
+def _migrate(db: sqlite3.Connection, path: Path) -> None:
+    """Bring the schema up to date in one BEGIN IMMEDIATE transaction.
+
+    The version is read again inside the transaction: of several processes
+    opening a new project at once, the first migrates and the others find the
+    work done (reading it outside would let two of them create the tables).
+    """
+    with transaction(db):
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise IrstlabelError(path, f"project database has schema {version}, newer than this irstlabel "
+                                       f"({SCHEMA_VERSION})")
+        for step in range(version, SCHEMA_VERSION):
             for statement in filter(str.strip, MIGRATIONS[step].split(";")):
                 db.execute(statement)
-            db.execute(f"PRAGMA user_version={step + 1}")
-    return db
+        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
 
 class transaction:

@@ -75,3 +75,46 @@ def test_a_lock_held_elsewhere_names_its_holder_and_a_normal_lock_works(project_
     with Project.open(project_folder.parent):
         with pytest.raises(IrstlabelError, match=rf"open for writing by another process \(pid {os.getpid()} on "):
             Project.open(project_folder.parent)
+
+
+OPEN_ONCE = """
+import sys
+from irstlabel.core.errors import IrstlabelError
+from irstlabel.project.store import Project
+try:
+    Project.open(sys.argv[1], readonly=sys.argv[2] == "ro").close()
+    print("opened")
+except IrstlabelError as exc:
+    print("refused" if "open for writing by another process" in str(exc) else f"error: {exc}")
+"""
+
+
+def test_many_processes_opening_a_new_project_at_once_never_crash(tmp_path):
+    import subprocess
+    import sys
+
+    root = make_generic(tmp_path / "data")
+    processes = [subprocess.Popen([sys.executable, "-c", OPEN_ONCE, str(root), "ro" if k % 3 else "rw"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for k in range(24)]
+    results = [p.communicate(timeout=120) for p in processes]
+    assert all(p.returncode == 0 for p in processes), [err for _, err in results if err][:1]
+    outcomes = [out.strip() for out, _ in results]
+    assert set(outcomes) <= {"opened", "refused"}, outcomes
+    assert outcomes.count("opened") >= 16  # every read-only open, and at least one writer
+    with Project.open(root) as project:
+        assert project.frame_state(project.frame_ids[0]) == "todo"
+
+
+def test_a_database_with_tables_but_no_version_is_repaired(tmp_path):
+    import sqlite3
+
+    from irstlabel.project.schema import MIGRATIONS, SCHEMA_VERSION
+
+    root = make_generic(tmp_path / "data")
+    (root / ".irstlabel").mkdir()
+    db = sqlite3.connect(root / ".irstlabel" / "project.sqlite")
+    db.executescript(MIGRATIONS[0])  # the tables, user_version left at 0
+    db.close()
+    with Project.open(root) as project:
+        assert project.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert len(project.frame_summary()) == len(project.frame_ids)

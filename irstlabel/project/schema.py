@@ -118,15 +118,40 @@ def _migrate(db: sqlite3.Connection, path: Path) -> None:
 
 
 class transaction:
-    """``with transaction(db):`` one BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error)."""
+    """``with transaction(db):`` one BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error).
+
+    A database that cannot be written (disk full, read-only, I/O error) is an
+    IrstlabelError naming the database file; the transaction is rolled back, so
+    nothing it began is kept.
+    """
 
     def __init__(self, db: sqlite3.Connection):
         self.db = db
 
     def __enter__(self):
-        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise _unwritable(self.db, exc) from None
         return self.db
 
     def __exit__(self, kind, value, traceback):
-        self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+        if kind is None:
+            try:
+                self.db.execute("COMMIT")
+                return False
+            except sqlite3.OperationalError as exc:
+                value = exc
+        if self.db.in_transaction:
+            try:
+                self.db.execute("ROLLBACK")
+            except sqlite3.OperationalError:
+                pass  # SQLite has rolled back already (SQLITE_FULL does)
+        if isinstance(value, sqlite3.OperationalError):
+            raise _unwritable(self.db, value) from None
         return False
+
+
+def _unwritable(db: sqlite3.Connection, exc: Exception) -> IrstlabelError:
+    path = next((row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main"), None)
+    return IrstlabelError(path or None, f"project database cannot be written ({exc}); nothing was changed in it")

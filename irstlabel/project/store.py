@@ -82,6 +82,38 @@ def _check_source(source: str) -> str:
     raise IrstlabelError(None, f"unknown mask source '{source}'; use manual, canny or prediction:<set>")
 
 
+class _previous_kept:
+    """Keep a mask file's previous version (a hard link, no space needed) and put it back on failure."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.backup = path.with_name(f".{path.name}.previous")
+        self.previous: bytes | None = None
+
+    def __enter__(self):
+        self.backup.unlink(missing_ok=True)
+        if self.path.exists():
+            try:
+                os.link(self.path, self.backup)
+            except OSError:  # no hard links here: keep the bytes instead
+                self.previous = self.path.read_bytes()
+        return self
+
+    def __exit__(self, kind, value, traceback):
+        try:
+            if kind is not None:
+                if self.backup.exists():
+                    if not (self.path.exists() and os.path.samefile(self.path, self.backup)):  # it was replaced
+                        os.replace(self.backup, self.path)
+                elif self.previous is not None and self.path.read_bytes() != self.previous:
+                    write_bytes_atomic(self.path, self.previous)
+                else:
+                    self.path.unlink(missing_ok=True)  # there was none before
+        finally:
+            self.backup.unlink(missing_ok=True)
+        return False
+
+
 class Project:
     """An annotation project over a dataset. Use :meth:`Project.open`."""
 
@@ -169,8 +201,9 @@ class Project:
         Leftover temporary files of interrupted writes are removed.
         """
         fixes = 0
-        for leftover in self.masks_folder.glob(".*.tmp"):
-            leftover.unlink(missing_ok=True)
+        for pattern in (".*.tmp", ".*.previous"):  # a crash mid-save: the mask file itself is the truth
+            for leftover in self.masks_folder.glob(pattern):
+                leftover.unlink(missing_ok=True)
         logged = {_unkey(k): sha for k, sha in self.db.execute("SELECT frame_id, mask_sha256 FROM frames WHERE edited = 1")}
         for path in self.masks_folder.glob("*.png"):
             frame_id = os.fsdecode(path.stem)
@@ -227,8 +260,9 @@ class Project:
     def save_mask(self, frame_id: str, mask: np.ndarray, *, source: str = "manual", target_status: dict | None = None) -> SaveResult:
         """Save a frame's mask: atomic PNG, then one transaction (targets, state, edit log).
 
-        On a write failure (full disk, read-only folder) the previous mask file
-        is kept and IrstlabelError says why; nothing in the database changes.
+        On a write failure (full disk, read-only folder), of the PNG or of the
+        database commit after it, the previous mask file is put back and
+        IrstlabelError says why; nothing saved before changes.
         """
         self._check_writable()
         source = _check_source(source)
@@ -237,9 +271,10 @@ class Project:
         if mask.shape != frame.shape:
             raise IrstlabelError(self._mask_path(frame_id), f"mask is {mask.shape[1]}x{mask.shape[0]} but the frame is {frame.shape[1]}x{frame.shape[0]}")
         png = encode_mask_png(mask)
-        write_bytes_atomic(self._mask_path(frame_id), png)
         sha = hashlib.sha256(png).hexdigest()
-        targets = self._record(frame_id, sha, "save", source, mask.astype(bool), target_status)
+        with _previous_kept(self._mask_path(frame_id)):
+            write_bytes_atomic(self._mask_path(frame_id), png)
+            targets = self._record(frame_id, sha, "save", source, mask.astype(bool), target_status)
         return SaveResult(frame_id, sha, targets)
 
     def _target_rows(self, frame_id: str, mask: np.ndarray, source: str, target_status: dict | None) -> list[dict]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["IrstlabelError", "DatasetWarning", "display_path"]
+__all__ = ["IrstlabelError", "LockBusy", "NotWritable", "DatasetWarning", "display_path"]
 
 
 def display_path(path: str | os.PathLike | None) -> str:
@@ -49,3 +49,11 @@ class IrstlabelError(Exception):
 
 class DatasetWarning(UserWarning):
     """Something unusual about a dataset that does not stop it from opening (one line, naming the file)."""
+
+
+class LockBusy(IrstlabelError):
+    """Another live process holds the lock (a project open for writing, a training job running)."""
+
+
+class NotWritable(IrstlabelError):
+    """A folder or file irstlabel must write cannot be written (read-only, no permission, disk full)."""

@@ -58,26 +58,26 @@ def open_project(dataset: Path, project_dir: str | None):
 
 
 def _open_project(dataset: Path, project_dir: str | None):
-    from ..core.errors import IrstlabelError
+    """Writable if possible. Held by another process, or on a read-only disk: read-only, saying why.
+
+    A dataset folder where no project exists and none can be created gets its
+    project in the user's data folder instead.
+    """
+    from ..core.errors import LockBusy, NotWritable
+    from ..core.paths import PROJECT_FOLDER
     from ..project.store import Project
 
     note = None
-    if project_dir is None:
+    if project_dir is None and not (dataset / PROJECT_FOLDER / "project.sqlite").exists():
         try:
             return Project.open(dataset), None
-        except IrstlabelError as exc:
-            if "cannot be created" not in str(exc):
-                if "open for writing by another process" in str(exc):
-                    return Project.open(dataset, readonly=True), f"Read-only: {exc}"
-                raise
-        project_dir = _fallback_project_dir(dataset)
-        note = f"The dataset folder is read-only; edits are kept in {project_dir}"
+        except NotWritable:
+            project_dir = _fallback_project_dir(dataset)
+            note = f"The dataset folder is read-only; edits are kept in {project_dir}"
     try:
         return Project.open(dataset, project_dir), note
-    except IrstlabelError as exc:
-        if "open for writing by another process" in str(exc):
-            return Project.open(dataset, project_dir, readonly=True), f"Read-only: {exc}"
-        raise
+    except (LockBusy, NotWritable) as exc:
+        return Project.open(dataset, project_dir, readonly=True), f"Read-only: {exc}"
 
 
 def run_app(*, dataset: str | None = None, project: str | None = None, screenshot: str | None = None) -> int:

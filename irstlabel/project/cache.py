@@ -116,7 +116,8 @@ class PredictionCache:
 
     def __init__(self, folder):
         self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        if not self.folder.is_dir():
+            self.folder.mkdir(parents=True, exist_ok=True)
         self._open: dict[str, tuple[h5py.File, tuple]] = {}
         self._lock = threading.Lock()
 

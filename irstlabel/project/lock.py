@@ -20,7 +20,9 @@ import stat
 import time
 from pathlib import Path
 
-from ..core.errors import IrstlabelError
+import errno
+
+from ..core.errors import IrstlabelError, LockBusy, NotWritable
 from ..core.jsonio import to_json
 
 try:
@@ -47,7 +49,7 @@ class LockFile:
             except OSError:
                 holder = os.pread(fd, 4096, 0).decode("utf-8", "replace").strip()
                 os.close(fd)
-                raise IrstlabelError(self.path.parent, self.busy.format(holder=_describe(holder))) from None
+                raise LockBusy(self.path.parent, self.busy.format(holder=_describe(holder))) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, to_json({"pid": os.getpid(), "host": socket.gethostname(), "since": time.time()}).encode(), 0)
         self._fd = fd
@@ -84,7 +86,8 @@ def _open_regular(path: Path) -> int:
             raise IrstlabelError(path, "is a symbolic link; a lock file must be a regular file (not followed)") from None
         if path.is_dir():
             raise IrstlabelError(path, "is a folder; a lock file must be a regular file") from None
-        raise IrstlabelError(path, f"lock file cannot be opened ({exc.strerror or exc})") from None
+        kind = NotWritable if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOSPC) else IrstlabelError
+        raise kind(path, f"lock file cannot be opened ({exc.strerror or exc})") from None
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
         os.close(fd)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from ..core.errors import IrstlabelError
+from urllib.parse import quote
+
+from ..core.errors import IrstlabelError, NotWritable
 
 FRAME_STATES = ("todo", "in_progress", "done", "flagged")
 TARGET_STATES = ("pending", "accepted", "edited", "rejected")
@@ -78,11 +80,18 @@ MIGRATIONS = [_V1]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """Open (creating or migrating) the project database."""
+def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+    """Open (creating or migrating) the project database.
+
+    `readonly` opens of a database on a read-only filesystem (where SQLite
+    cannot create its ``-shm`` file) fall back to SQLite's read-only and then
+    immutable modes; such a database is read as it is and never migrated.
+    """
     try:
         db = sqlite3.connect(path, timeout=10.0, isolation_level=None)
     except sqlite3.DatabaseError as exc:
+        if readonly:
+            return _connect_read_only(path, exc)
         raise IrstlabelError(path, f"project database cannot be opened ({exc})") from None
     try:
         db.execute("PRAGMA journal_mode=WAL")
@@ -92,11 +101,30 @@ def connect(path: Path) -> sqlite3.Connection:
             _migrate(db, path)
     except sqlite3.DatabaseError as exc:
         db.close()
+        if readonly:
+            return _connect_read_only(path, exc)
         raise IrstlabelError(path, f"project database cannot be opened ({exc})") from None
     except IrstlabelError:
         db.close()
         raise
     return db
+
+
+def _connect_read_only(path: Path, first_error: Exception) -> sqlite3.Connection:
+    if not path.is_file():
+        raise IrstlabelError(path, f"project database cannot be opened ({first_error})")
+    for mode in ("mode=ro", "immutable=1"):
+        try:
+            db = sqlite3.connect(f"file:{quote(str(path.resolve()))}?{mode}", uri=True, isolation_level=None)
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError:
+            continue
+        if version != SCHEMA_VERSION:
+            db.close()
+            raise IrstlabelError(path, f"project database has schema {version}, this irstlabel reads {SCHEMA_VERSION}; "
+                                       "open it once where it can be written to upgrade it")
+        return db
+    raise IrstlabelError(path, f"project database cannot be opened ({first_error})")
 
 
 def _migrate(db: sqlite3.Connection, path: Path) -> None:
@@ -154,4 +182,4 @@ class transaction:
 
 def _unwritable(db: sqlite3.Connection, exc: Exception) -> IrstlabelError:
     path = next((row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main"), None)
-    return IrstlabelError(path or None, f"project database cannot be written ({exc}); nothing was changed in it")
+    return NotWritable(path or None, f"project database cannot be written ({exc}); nothing was changed in it")

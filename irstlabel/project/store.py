@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.datasets import Dataset
-from ..core.errors import IrstlabelError, display_path
+from ..core.errors import IrstlabelError, NotWritable, display_path
 from ..core.io import encode_mask_png, read_mask, write_bytes_atomic
 from ..core.label_compare import compare_labels
 from .cache import PredictionCache
@@ -129,7 +129,7 @@ class Project:
             self._lock = WriterLock(folder)
             self._lock.acquire()
         try:
-            self.db = connect(folder / "project.sqlite")
+            self.db = connect(folder / "project.sqlite", readonly=readonly)
             self.predictions = PredictionCache(folder / "predictions")
             if not readonly:
                 self._init_meta()
@@ -162,10 +162,11 @@ class Project:
             refuse_inside(project_dir, dataset_dir, what="the project folder")
         folder = Path(project_dir) if project_dir is not None else Path(dataset_dir) / PROJECT_FOLDER
         try:
-            (folder / "masks").mkdir(parents=True, exist_ok=True)
-            (folder / "predictions").mkdir(exist_ok=True)
+            for sub in ("masks", "predictions"):
+                if not (folder / sub).is_dir():
+                    (folder / sub).mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise IrstlabelError(folder, f"project folder cannot be created ({exc.strerror})") from None
+            raise NotWritable(folder, f"project folder cannot be created ({exc.strerror})") from None
         return cls(dataset, folder, readonly)
 
     # --- life cycle -------------------------------------------------------------------
@@ -211,9 +212,30 @@ class Project:
                 continue
             sha = hashlib.sha256(path.read_bytes()).hexdigest()
             if logged.get(frame_id) != sha:
-                self._record(frame_id, sha, "recovered", "file", read_mask(path).mask)
+                try:
+                    mask = read_mask(path, shape=self.dataset.read_frame(frame_id).shape).mask
+                except IrstlabelError as exc:  # damaged or wrong-size: flag this frame, open the rest
+                    self._flag_damaged(frame_id, sha, str(exc))
+                else:
+                    self._record(frame_id, sha, "recovered", "file", mask)
                 fixes += 1
         return fixes
+
+    def _flag_damaged(self, frame_id: str, sha: str, problem: str) -> None:
+        with transaction(self.db):
+            self.db.execute("UPDATE frames SET state = 'flagged', edited = 1, mask_sha256 = ?, updated = ? WHERE frame_id = ?",
+                            (sha, time.time(), _key(frame_id)))
+            self.db.execute("INSERT INTO edits (time, frame_id, action, source, detail, mask_sha256) "
+                            "VALUES (?, ?, 'damaged', 'file', ?, ?)",
+                            (time.time(), _key(frame_id), to_json({"problem": problem}), sha))
+
+    def damaged(self, frame_id: str) -> str | None:
+        """Why the frame's mask file cannot be used (the one-line error), or None when it can."""
+        row = self.db.execute("SELECT action, detail FROM edits WHERE frame_id = ? ORDER BY id DESC LIMIT 1",
+                              (_key(frame_id),)).fetchone()
+        if row is None or row[0] != "damaged":
+            return None
+        return json.loads(row[1]).get("problem")
 
     # --- masks ------------------------------------------------------------------------
 

@@ -26,8 +26,11 @@ def _application():
 def _refuse_without_xcb_libraries() -> None:
     """One line naming the missing system libraries, instead of Qt's abort and core dump."""
     from ..core.errors import IrstlabelError
-    from .platform_check import check_xcb, xcb_plugin
+    from .platform_check import check_xcb, no_display, xcb_plugin
 
+    if no_display():
+        raise IrstlabelError(None, "no display to open a window on (DISPLAY is not set): run on a desktop, over "
+                                   "ssh -X, or under xvfb-run; --screenshot works without one")
     missing, packages = check_xcb()
     if missing:
         raise IrstlabelError(xcb_plugin(), f"Qt's X11 plugin cannot load: {', '.join(missing)} not found; "
@@ -88,7 +91,10 @@ def run_app(*, dataset: str | None = None, project: str | None = None, screensho
     """
     from ..core.synthetic import ensure_demo_dataset
     from .main_window import MainWindow
+    from .platform_check import no_display
 
+    if screenshot and no_display():  # a screenshot needs no screen
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
     app = _application()
     root = Path(dataset) if dataset else ensure_demo_dataset()
     opened, note = open_project(root, project)  # an IrstlabelError here reaches the CLI as one line

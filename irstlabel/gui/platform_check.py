@@ -19,7 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-__all__ = ["xcb_plugin", "missing_libraries", "debian_package", "check_xcb"]
+__all__ = ["xcb_plugin", "missing_libraries", "debian_package", "check_xcb", "no_display"]
 
 # Debian names that do not follow the libfoo.so.N -> libfooN rule
 _PACKAGE_EXCEPTIONS = {"libglib-2.0.so.0": "libglib2.0-0", "libgthread-2.0.so.0": "libglib2.0-0",
@@ -80,6 +80,14 @@ def check_xcb() -> tuple[list[str], list[str]]:
     result = subprocess.run([ldd, str(plugin)], capture_output=True, text=True, check=False)
     missing = missing_libraries(result.stdout)
     return missing, list(dict.fromkeys(debian_package(name) for name in missing))
+
+
+def no_display() -> bool:
+    """True on Linux when Qt would look for an X11 or Wayland display and there is none."""
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if not sys.platform.startswith("linux") or (platform and not platform.startswith(("xcb", "wayland"))):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 if __name__ == "__main__":

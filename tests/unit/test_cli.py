@@ -106,3 +106,21 @@ def test_platform_check_runs_without_qt_and_names_nothing_offscreen():
     env = {**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
     assert out.splitlines() == ["([], [])", "[]"]
+
+
+def test_the_app_without_a_display_says_so_in_one_line_and_screenshots_still_work(tmp_path):
+    import os
+
+    from irstlabel.core.synthetic import make_demo_dataset
+
+    root = make_demo_dataset(tmp_path / "d", frames=2, size=(32, 40), seed=1)
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run([sys.executable, "-m", "irstlabel", "gui", str(root)], capture_output=True, text=True,
+                            env=env, timeout=120)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert result.stderr.startswith("irstlabel: error: no display to open a window on (DISPLAY is not set)")
+    shot = tmp_path / "shot.png"
+    result = subprocess.run([sys.executable, "-m", "irstlabel", "gui", str(root), "--screenshot", str(shot)],
+                            capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert shot.stat().st_size > 10_000

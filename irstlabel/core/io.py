@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from .errors import IrstlabelError
+from .headers import check_image_size, image_size, npy_header
 
 __all__ = [
     "FRAME_EXTENSIONS",
@@ -48,7 +49,8 @@ class MaskRead(NamedTuple):
     encoding: str
 
 
-def _read_bytes(path: str | os.PathLike) -> np.ndarray:
+def _read_bytes_checked(path: str | os.PathLike) -> int:
+    """The file's size, after checking it exists, is a file and is not empty."""
     try:
         size = os.path.getsize(path)
     except FileNotFoundError:
@@ -59,6 +61,11 @@ def _read_bytes(path: str | os.PathLike) -> np.ndarray:
         raise IrstlabelError(path, "is a folder, not an image file")
     if size == 0:
         raise IrstlabelError(path, "empty file (0 bytes)")
+    return size
+
+
+def _read_bytes(path: str | os.PathLike) -> np.ndarray:
+    _read_bytes_checked(path)
     try:
         return np.fromfile(path, dtype=np.uint8)
     except OSError as exc:
@@ -69,6 +76,9 @@ def _decode(path: str | os.PathLike) -> np.ndarray:
     if os.fspath(path).lower().endswith(".npy"):
         return _read_npy(path)
     data = _read_bytes(path)
+    size = image_size(data[:65536].tobytes())
+    if size is not None:  # decompression bombs are refused before decoding
+        check_image_size(path, *size)
     image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
     if image is None or image.size == 0:
         raise IrstlabelError(path, "truncated or corrupt image (cannot be decoded)")
@@ -79,14 +89,13 @@ def _decode(path: str | os.PathLike) -> np.ndarray:
 
 
 def _read_npy(path: str | os.PathLike) -> np.ndarray:
-    _read_bytes(path)  # same checks for missing and empty files
+    _read_bytes_checked(path)  # same checks for missing and empty files
+    npy_header(path)  # shape, dtype and size, before reading the data
     try:
         array = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as exc:
         raise IrstlabelError(path, f"not a readable .npy array ({exc})") from None
-    if array.ndim not in (2, 3):
-        raise IrstlabelError(path, f"expected a 2-D array, found shape {array.shape}")
-    return array
+    return array[..., 0] if array.ndim == 3 and array.shape[2] == 1 else array
 
 
 def to_grey(image: np.ndarray) -> np.ndarray:

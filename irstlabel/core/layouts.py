@@ -54,7 +54,7 @@ def list_image_files(folder: Path, extensions=FRAME_EXTENSIONS) -> dict[str, str
     for entry in entries:
         name = entry.name
         stem, ext = os.path.splitext(name)
-        if name.startswith(".") or ext.lower() not in extensions or not entry.is_file():
+        if name.startswith(".") or ext.lower() not in extensions or not _is_file(folder, entry):
             continue
         if stem in found:
             raise IrstlabelError(
@@ -62,6 +62,18 @@ def list_image_files(folder: Path, extensions=FRAME_EXTENSIONS) -> dict[str, str
             )
         found[stem] = name
     return found
+
+
+def _is_file(folder: Path, entry: os.DirEntry) -> bool:
+    """A regular file, or a link to one; a link that leads nowhere (dangling, a loop) is an error naming it."""
+    try:
+        if entry.is_file():
+            return True
+    except OSError as exc:  # ELOOP: links pointing at each other
+        raise IrstlabelError(folder / entry.name, f"symbolic link cannot be followed ({exc.strerror})") from None
+    if entry.is_symlink() and not os.path.exists(entry.path):
+        raise IrstlabelError(folder / entry.name, "dangling symbolic link (it points to nothing)")
+    return False
 
 
 def _strip_extension(line: str) -> str:

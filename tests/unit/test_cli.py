@@ -124,3 +124,15 @@ def test_the_app_without_a_display_says_so_in_one_line_and_screenshots_still_wor
                             capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode == 0, result.stderr
     assert shot.stat().st_size > 10_000
+
+
+def test_a_frame_claiming_a_huge_size_stops_a_command_with_one_line(tmp_path):
+    from irstlabel.core.synthetic import make_demo_dataset
+    from tests.unit.test_io import _png_claiming
+
+    root = make_demo_dataset(tmp_path / "d", frames=2, size=(32, 40), seed=1)
+    (root / "images" / "frame_0002.png").write_bytes(_png_claiming(100_000, 100_000))
+    for command in (["stats", str(root)], ["curate", "dedup", str(root)]):
+        result = _run(*command)
+        assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+        assert "frame_0002.png: image header says 100000x100000 pixels" in result.stderr

@@ -242,3 +242,21 @@ def test_bad_frame_and_wrong_size_mask_are_reported_on_read(tmp_path):
         dataset.read_mask("Misc_3")
     with pytest.raises(IrstlabelError, match="no frame 'Misc_77'"):
         dataset.record("Misc_77")
+
+
+@pytest.mark.parametrize("where", ["images", "masks"])
+def test_link_loops_and_dangling_links_are_one_line_errors_naming_the_file(tmp_path, where):
+    root = make_generic(tmp_path / "d")
+    folder = root / where
+    (folder / "loop_a.png").symlink_to("loop_b.png")
+    (folder / "loop_b.png").symlink_to("loop_a.png")
+    with pytest.raises(IrstlabelError, match=r"loop_[ab].png: symbolic link cannot be followed \(Too many levels"):
+        Dataset.open(root)
+    for name in ("loop_a.png", "loop_b.png"):
+        (folder / name).unlink()
+    (folder / "gone.png").symlink_to(tmp_path / "nowhere.png")
+    with pytest.raises(IrstlabelError, match=r"gone.png: dangling symbolic link"):
+        Dataset.open(root)
+    (folder / "gone.png").unlink()
+    (folder / "linked.png").symlink_to(folder / "Misc_1.png")  # a link to a real file is a frame like any other
+    assert ("linked" in Dataset.open(root).frame_ids) == (where == "images")

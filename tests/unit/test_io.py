@@ -1,6 +1,7 @@
 import os
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -199,3 +200,75 @@ def test_failed_write_keeps_the_previous_mask(tmp_path, monkeypatch):
 def test_write_into_missing_folder_is_a_clear_error(tmp_path):
     with pytest.raises(IrstlabelError, match="cannot write"):
         write_mask(tmp_path / "nope" / "m.png", np.zeros((3, 3), bool))
+
+
+# --- sizes from headers: bombs refused before decoding --------------------------------
+
+
+def _png_claiming(width: int, height: int) -> bytes:
+    import struct
+
+    ok, data = cv2.imencode(".png", np.zeros((4, 4), np.uint8))
+    data = bytearray(data.tobytes())
+    data[16:24] = struct.pack(">II", width, height)  # IHDR's size; the CRC no longer matches, never read
+    return bytes(data)
+
+
+@pytest.mark.parametrize("ext", [".png", ".bmp", ".jpg", ".tif"])
+def test_image_sizes_are_read_from_every_format_header(ext):
+    from irstlabel.core.headers import image_size
+
+    ok, data = cv2.imencode(ext, np.zeros((37, 53), np.uint8))
+    assert image_size(data.tobytes()) == (53, 37)
+
+
+def test_a_header_claiming_a_huge_image_is_refused_without_decoding(tmp_path):
+    path = tmp_path / "huge.png"
+    path.write_bytes(_png_claiming(100_000, 100_000))
+    with pytest.raises(IrstlabelError, match=r"huge.png: image header says 100000x100000 pixels, more than the "
+                                             r"67,108,864 allowed \(not decoded; set IRSTLABEL_MAX_PIXELS"):
+        read_frame(path)
+
+
+def test_a_real_decompression_bomb_is_refused_and_the_limit_can_be_raised(tmp_path, monkeypatch):
+    path = tmp_path / "bomb.png"
+    ok, data = cv2.imencode(".png", np.zeros((9000, 9000), np.uint8))  # 81 MB of pixels in a few hundred KB
+    path.write_bytes(data.tobytes())
+    assert path.stat().st_size < 1_000_000
+    with pytest.raises(IrstlabelError, match="bomb.png: image header says 9000x9000 pixels"):
+        read_frame(path)
+    monkeypatch.setenv("IRSTLABEL_MAX_PIXELS", str(9000 * 9000))
+    assert read_frame(path).shape == (9000, 9000)
+    monkeypatch.setenv("IRSTLABEL_MAX_PIXELS", "lots")
+    with pytest.raises(IrstlabelError, match="IRSTLABEL_MAX_PIXELS must be a whole number of pixels, got 'lots'"):
+        read_frame(path)
+
+
+@pytest.mark.parametrize("array, message", [
+    (np.zeros((8, 9, 5)), r"expected a 2-D array \(H, W\) or \(H, W, 1\|3\|4\), found shape \(8, 9, 5\)"),
+    (np.zeros((1, 8, 9)), r"expected a 2-D array .*, found shape \(1, 8, 9\)"),
+    (np.zeros((0, 9)), "image header says 9x0 pixels: an empty image"),
+    (np.zeros((8, 9), dtype=[("a", "f4"), ("b", "f4")]), "a .npy frame holds numbers"),
+    (np.zeros((8, 9), np.complex64), "a .npy frame holds numbers .* not complex64"),
+])
+def test_odd_npy_frames_are_one_line_errors(tmp_path, array, message):
+    path = tmp_path / "odd.npy"
+    np.save(path, array)
+    with pytest.raises(IrstlabelError, match="odd.npy: " + message):
+        read_frame(path)
+
+
+def test_npy_object_arrays_and_huge_headers_are_refused_before_loading(tmp_path):
+    path = tmp_path / "objects.npy"
+    np.save(path, np.array([[None, 1]], dtype=object), allow_pickle=True)
+    with pytest.raises(IrstlabelError, match="objects.npy: a .npy frame holds numbers"):
+        read_frame(path)
+    path = tmp_path / "claims.npy"
+    with open(path, "wb") as handle:  # a header for 100000 x 100000 floats, and almost no data
+        np.lib.format.write_array_header_1_0(handle, {"descr": "<f4", "fortran_order": False,
+                                                      "shape": (100_000, 100_000)})
+        handle.write(b"\0" * 64)
+    with pytest.raises(IrstlabelError, match="claims.npy: image header says 100000x100000 pixels"):
+        read_frame(path)
+    np.save(tmp_path / "single.npy", np.ones((6, 7, 1), np.float32))
+    assert read_frame(tmp_path / "single.npy").shape == (6, 7)

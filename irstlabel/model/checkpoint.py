@@ -26,6 +26,7 @@ __all__ = ["FORMAT", "save_checkpoint", "load_checkpoint", "model_from_checkpoin
 FORMAT = "irstlabel-ispanet"
 VERSION = 1
 REQUIRED = ("format", "version", "model", "state_dict")
+MAX_CHECKPOINT_BYTES = 4 << 30
 
 
 def save_checkpoint(path: str | os.PathLike, *, model_config: ISPANetConfig, state_dict: dict, **extra) -> None:
@@ -49,6 +50,7 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
         raise IrstlabelError(path, "checkpoint not found" if not path.exists() else "is not a file")
     if path.stat().st_size == 0:
         raise IrstlabelError(path, "empty file (0 bytes), not a checkpoint")
+    _refuse_zip_bomb(path)
     if not zipfile.is_zipfile(path):
         with path.open("rb") as handle:
             head = handle.read(2)
@@ -65,13 +67,63 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
         raise IrstlabelError(path, f"not a readable torch checkpoint (truncated or corrupt: {str(exc)[:100]})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT or any(k not in data for k in REQUIRED):
         raise IrstlabelError(path, "not an irstlabel ISPANet checkpoint (missing format, model or state_dict)")
-    if data["version"] > VERSION:
-        raise IrstlabelError(path, f"checkpoint version {data['version']} is newer than this irstlabel ({VERSION})")
+    version = data["version"]
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise IrstlabelError(path, f"checkpoint version must be a whole number, got {version!r}")
+    if version > VERSION:
+        raise IrstlabelError(path, f"checkpoint version {version} is newer than this irstlabel ({VERSION})")
+    if not isinstance(data["model"], dict):
+        raise IrstlabelError(path, "invalid model settings in checkpoint: not a mapping")
     try:
         data["model_config"] = ISPANetConfig.from_dict(data["model"])
     except (TypeError, ValueError) as exc:
         raise IrstlabelError(path, f"invalid model settings in checkpoint: {exc}") from None
+    _check_weights(path, data["state_dict"])
+    for key in ("train", "inference"):
+        _check_size(path, data, key)
     return data
+
+
+def _refuse_zip_bomb(path: Path) -> None:
+    """torch.save stores tensors uncompressed: content far larger than the archive is a zip bomb."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            declared = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip: the checks below name the problem
+    size = path.stat().st_size
+    if declared > max(8 * size, 64 << 20) or declared > MAX_CHECKPOINT_BYTES:
+        raise IrstlabelError(path, f"refused: the archive declares {declared / 2**20:,.0f} MiB of content in "
+                                   f"{size / 2**20:,.1f} MiB (a zip bomb, or not a checkpoint)")
+
+
+def _check_weights(path: Path, state_dict) -> None:
+    if not isinstance(state_dict, dict) or not all(
+            isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state_dict.items()):
+        raise IrstlabelError(path, "the weights (state_dict) are not a mapping of names to tensors")
+    for name, tensor in state_dict.items():
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise IrstlabelError(path, f"weight '{name}' holds NaN or infinite values")
+
+
+def _check_size(path: Path, data: dict, key: str) -> None:
+    section = data.get(key)
+    if section is None:
+        return
+    size = section.get("size") if isinstance(section, dict) else None
+    if size is None:
+        return
+    if (not isinstance(size, (list, tuple)) or len(size) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) and 16 <= v <= 16384 for v in size)):
+        raise IrstlabelError(path, f"{key}.size must be two whole numbers of pixels from 16 to 16384, got {size!r}")
+
+
+def load_weights(model, checkpoint: dict, path) -> None:
+    """Load a checked checkpoint's weights into `model`; a mismatch is one line naming the file."""
+    try:
+        model.load_state_dict(checkpoint["state_dict"])
+    except RuntimeError as exc:
+        raise IrstlabelError(path, f"weights do not fit the model settings ({str(exc).splitlines()[0][:120]})") from None
 
 
 def model_from_checkpoint(path: str | os.PathLike):
@@ -80,9 +132,6 @@ def model_from_checkpoint(path: str | os.PathLike):
 
     data = load_checkpoint(path)
     model = ISPANet(data["model_config"])
-    try:
-        model.load_state_dict(data["state_dict"])
-    except RuntimeError as exc:
-        raise IrstlabelError(path, f"weights do not fit the model settings ({str(exc).splitlines()[0][:120]})") from None
+    load_weights(model, data, path)
     model.eval()
     return model, data

@@ -13,6 +13,23 @@ VARIANTS = {
 CHANNELS = (16, 32, 64, 128)
 
 
+MAX_CHANNELS = 1024  # 16x the paper's c: anything larger is a typo or a crafted file, not a model
+
+
+def _check_types(config) -> None:
+    """Every field has its declared kind (ints are not bools or floats), before any range check."""
+    kinds = {"channels": int, "variant": str, "in_channels": int, "mlp_ratio": (int, float), "fuse_from": str,
+             "dropout": (int, float), "prior": (int, float)}
+    for name, kind in kinds.items():
+        value = getattr(config, name)
+        if isinstance(value, bool) or not isinstance(value, kind):
+            raise ValueError(f"{name} must be {getattr(kind, '__name__', 'a number')}, got {value!r}")
+    for name in ("lfe_widths", "lfe_blocks", "heads", "scales"):
+        value = getattr(config, name)
+        if not isinstance(value, tuple) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+            raise ValueError(f"{name} must be 4 integers, got {value!r}")
+
+
 @dataclass(frozen=True)
 class ISPANetConfig:
     """Everything that defines an ISPANet's shape.
@@ -59,14 +76,19 @@ class ISPANetConfig:
     prior: float = 0.01
 
     def __post_init__(self):
+        _check_types(self)
         if self.variant not in VARIANTS:
             raise ValueError(f"unknown variant '{self.variant}'; valid: {', '.join(VARIANTS)}")
-        if self.channels < 8 or self.channels % 8:
-            raise ValueError(f"channels must be a multiple of 8, at least 8; got {self.channels}")
-        for name in ("lfe_widths", "lfe_blocks", "heads", "scales"):
+        if self.channels < 8 or self.channels % 8 or self.channels > MAX_CHANNELS:
+            raise ValueError(f"channels must be a multiple of 8 from 8 to {MAX_CHANNELS}; got {self.channels}")
+        if not 1 <= self.in_channels <= 16:
+            raise ValueError(f"in_channels must be from 1 to 16, got {self.in_channels}")
+        for name, top in (("lfe_widths", MAX_CHANNELS * 8), ("lfe_blocks", 64), ("heads", 64), ("scales", 64)):
             value = getattr(self, name)
-            if len(value) != 4 or min(value) < 1:
-                raise ValueError(f"{name} must be 4 positive integers, got {value}")
+            if len(value) != 4 or min(value) < 1 or max(value) > top:
+                raise ValueError(f"{name} must be 4 integers from 1 to {top}, got {value}")
+        if not 0.0 < self.mlp_ratio <= 16.0 or not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"mlp_ratio must be in (0, 16] and dropout in [0, 1); got {self.mlp_ratio}, {self.dropout}")
         for heads in self.heads:
             if self.channels % heads:
                 raise ValueError(f"channels {self.channels} must be divisible by every head count {self.heads}")

@@ -25,7 +25,7 @@ from torch.utils.data import DataLoader, DistributedSampler
 from ..core.errors import IrstlabelError
 from ..core.metrics import Evaluator, MetricOptions
 from ..core.predictions import to_levels
-from .checkpoint import load_checkpoint, save_checkpoint
+from .checkpoint import load_checkpoint, load_weights, save_checkpoint
 from .config import ISPANetConfig
 from .data import Augment, PairSource, TrainingSamples
 from .info import count_parameters
@@ -194,7 +194,7 @@ def train(
         state = load_checkpoint(last_path)
         if state["model_config"] != model_config:
             raise IrstlabelError(last_path, "model settings differ from this run's; resume with the same settings")
-        model.load_state_dict(state["state_dict"])
+        load_weights(model, state, last_path)
         start_epoch = int(state.get("epoch", 0))
         best_score = float(state.get("best_score", -math.inf))
         optimizer_state = state.get("optimizer")
@@ -202,7 +202,7 @@ def train(
         state = load_checkpoint(init_checkpoint)
         if state["model_config"] != model_config:
             raise IrstlabelError(init_checkpoint, "model settings differ from the checkpoint's")
-        model.load_state_dict(state["state_dict"])
+        load_weights(model, state, init_checkpoint)
     model.to(device)
     if config.channels_last and device.type == "cuda":
         model = model.to(memory_format=torch.channels_last)

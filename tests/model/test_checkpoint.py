@@ -86,3 +86,73 @@ def test_a_failed_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
     with pytest.raises(IrstlabelError, match="No space left"):
         save_checkpoint(path, model_config=model_config(**TINY), state_dict={})
     assert path.read_bytes() == before
+
+
+def _crafted(tmp_path, **changes):
+    """A real checkpoint's payload with fields replaced, saved as torch.save does."""
+    path, _ = _saved(tmp_path)
+    data = torch.load(path, weights_only=True)
+    for key, value in changes.items():
+        section, _, field = key.partition("__")
+        if field:
+            data[section][field] = value
+        else:
+            data[section] = value
+    out = tmp_path / "crafted.pt"
+    torch.save(data, out)
+    return out
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"version": "1"}, r"checkpoint version must be a whole number, got '1'"),
+    ({"state_dict": [1, 2]}, r"the weights \(state_dict\) are not a mapping of names to tensors"),
+    ({"model__channels": 65536}, r"channels must be a multiple of 8 from 8 to 1024; got 65536"),
+    ({"model__channels": 16.0}, r"channels must be int, got 16.0"),
+    ({"model__lfe_blocks": [200000, 1, 1, 1]}, r"lfe_blocks must be 4 integers from 1 to 64"),
+    ({"model__heads": [True, 1, 2, 2]}, r"heads must be 4 integers"),
+    ({"model": "B"}, r"invalid model settings in checkpoint: not a mapping"),
+    ({"train": {"size": [0, -5]}}, r"train.size must be two whole numbers of pixels from 16 to 16384"),
+    ({"inference": {"size": ["256", 256]}}, r"inference.size must be two whole numbers"),
+])
+def test_crafted_checkpoint_settings_are_refused_before_building_anything(tmp_path, changes, message):
+    path = _crafted(tmp_path, **changes)
+    with pytest.raises(IrstlabelError, match="crafted.pt: .*" + message):
+        model_from_checkpoint(path)
+
+
+def test_nan_weights_are_refused(tmp_path):
+    path, model = _saved(tmp_path)
+    state = model.state_dict()
+    name = next(k for k, v in state.items() if v.is_floating_point())
+    state[name] = state[name].clone().fill_(float("nan"))
+    save_checkpoint(tmp_path / "nan.pt", model_config=model_config(**TINY), state_dict=state)
+    with pytest.raises(IrstlabelError, match=f"nan.pt: weight '{name}' holds NaN or infinite values"):
+        load_checkpoint(tmp_path / "nan.pt")
+
+
+def test_a_zip_bomb_checkpoint_is_refused_from_its_directory(tmp_path):
+    import zipfile
+
+    path = tmp_path / "bomb.pt"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("bomb/data.pkl", b"\0" * (300 << 20))  # 300 MiB of zeros, a few hundred KB on disk
+    assert path.stat().st_size < 2 << 20
+    with pytest.raises(IrstlabelError, match=r"bomb.pt: refused: the archive declares 300 MiB of content"):
+        load_checkpoint(path)
+
+
+def test_weights_of_another_model_under_train_init_are_one_line(tmp_path):
+    from irstlabel.core.pairs import DatasetPairs
+    from irstlabel.core.synthetic import make_demo_dataset
+    from irstlabel.model.train import TrainConfig, train
+
+    path, _ = _saved(tmp_path)
+    data = torch.load(path, weights_only=True)
+    data["state_dict"] = dict(list(data["state_dict"].items())[:-2])  # two tensors short
+    torch.save(data, tmp_path / "short.pt")
+    root = make_demo_dataset(tmp_path / "d", frames=4, size=(32, 32), seed=1)
+    source = DatasetPairs(str(root))
+    ids = list(source.frame_ids)
+    config = TrainConfig(epochs=1, batch=2, size=(32, 32), workers=0, device="cpu", augment=False)
+    with pytest.raises(IrstlabelError, match="short.pt: weights do not fit the model settings"):
+        train(model_config(**TINY), config, source, ids, ids, tmp_path / "run", init_checkpoint=tmp_path / "short.pt")

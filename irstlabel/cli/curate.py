@@ -88,10 +88,22 @@ def run_unify(args) -> int:
     return 0
 
 
+def _refuse_line_breaks(path, ids) -> None:
+    from ..core.errors import IrstlabelError, display_path
+
+    broken = next((frame_id for frame_id in ids if "\n" in frame_id or "\r" in frame_id), None)
+    if broken is not None:
+        raise IrstlabelError(path, f"frame id {display_path(broken)!r} contains a line break and cannot be listed "
+                                   "one per line; rename that file (nothing was written)")
+
+
 def _write_list(path, ids) -> None:
-    if path:
-        with open(path, "w", encoding="utf-8", errors="surrogateescape") as handle:
-            handle.write("\n".join(ids) + "\n")
+    """One frame id per line; an id with a line break cannot be written so (it would read back as two)."""
+    if not path:
+        return
+    _refuse_line_breaks(path, ids)
+    with open(path, "w", encoding="utf-8", errors="surrogateescape") as handle:
+        handle.write("\n".join(ids) + "\n")
 
 
 def run_dedup(args) -> int:
@@ -163,6 +175,7 @@ def run_split(args) -> int:
     except ValueError as exc:
         raise IrstlabelError(None, f"--ratios: {exc}") from None
     out = Path(args.out)
+    _refuse_line_breaks(out, dataset.frame_ids)
     out.mkdir(parents=True, exist_ok=True)
     for name, ids in zip(("train", "val", "test"), parts):
         _write_list(out / f"{name}.txt", ids)

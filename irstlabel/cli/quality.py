@@ -48,8 +48,8 @@ def _options(args):
 
     if not 0.0 <= args.threshold < 1.0:
         raise IrstlabelError(None, f"--threshold must be in [0, 1), got {args.threshold}")
-    if args.distance < 0:
-        raise IrstlabelError(None, f"--distance must be >= 0, got {args.distance}")
+    if not args.distance >= 0 or args.distance == float("inf"):  # also refuses NaN
+        raise IrstlabelError(None, f"--distance must be a finite number >= 0, got {args.distance}")
     return MetricOptions(
         threshold=args.threshold,
         distance=args.distance,

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 __all__ = ["IrstlabelError", "LockBusy", "NotWritable", "DatasetWarning", "display_path"]
 
@@ -42,7 +45,8 @@ class IrstlabelError(Exception):
 
     def __init__(self, path: str | os.PathLike | None, problem: str):
         self.path = None if path is None else os.fspath(path)
-        self.problem = " ".join(str(problem).split())
+        # one line, no terminal escapes (torch colours some of its messages)
+        self.problem = " ".join(_ANSI.sub("", str(problem)).split())
         text = self.problem if path is None else f"{display_path(path)}: {self.problem}"
         super().__init__(text)
 

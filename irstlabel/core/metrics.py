@@ -101,8 +101,12 @@ class MetricOptions:
     def __post_init__(self):
         if not 0.0 <= self.threshold < 1.0:
             raise ValueError(f"threshold must be in [0, 1), got {self.threshold}")
+        if not (math.isfinite(self.distance) and math.isfinite(self.legacy_distance)):
+            raise ValueError(f"distances must be finite numbers, got {self.distance} and {self.legacy_distance}")
         if self.distance < 0 or self.legacy_distance <= 0:
             raise ValueError("distances must be positive")
+        if not all(math.isfinite(d) and d >= 0 for d in self.curve_distances):
+            raise ValueError(f"curve distances must be finite and >= 0, got {self.curve_distances}")
         if self.matching not in MATCHING_METHODS:
             raise ValueError(f"unknown matching '{self.matching}'; valid: {', '.join(MATCHING_METHODS)}")
         if self.connectivity not in (4, 8):

@@ -136,3 +136,20 @@ def test_a_frame_claiming_a_huge_size_stops_a_command_with_one_line(tmp_path):
         result = _run(*command)
         assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
         assert "frame_0002.png: image header says 100000x100000 pixels" in result.stderr
+
+
+def test_small_input_slips_are_one_line_errors(tmp_path):
+    from irstlabel.core.errors import IrstlabelError
+    from irstlabel.core.synthetic import make_demo_dataset
+
+    root = make_demo_dataset(tmp_path / "d", frames=3, size=(32, 40), seed=1)
+    result = _run("eval", "--gt", str(root), "--pred", str(root / "masks"), "--distance", "nan")
+    assert result.returncode == 2 and "--distance must be a finite number >= 0, got nan" in result.stderr
+    (root / "images" / "frame_0001.png").rename(root / "images" / "odd\nname.png")
+    (root / "masks" / "frame_0001.png").rename(root / "masks" / "odd\nname.png")
+    result = _run("curate", "split", str(root), "--out", str(tmp_path / "splits"))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert "frame id 'odd\\nname' contains a line break" in result.stderr
+    assert not (tmp_path / "splits").exists()
+    coloured = IrstlabelError("a.pt", "\x1b[31mCUDA error:\x1b[0m out of\nmemory")
+    assert str(coloured) == "a.pt: CUDA error: out of memory"

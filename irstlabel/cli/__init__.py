@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(["gui", *(argv or [])])
     import warnings
 
-    from ..core.errors import DatasetWarning, IrstlabelError
+    from ..core.errors import DatasetWarning, IrstlabelError, from_os_error
 
     def one_line(message, category, *rest, **kwargs):
         if issubclass(category, DatasetWarning):
@@ -52,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.run(args) or 0)
     except IrstlabelError as exc:
         print(f"irstlabel: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # the system refused a file (read-only, full, a file where a folder goes)
+        print(f"irstlabel: error: {from_os_error(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("irstlabel: interrupted", file=sys.stderr)

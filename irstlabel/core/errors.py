@@ -7,7 +7,7 @@ import re
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
-__all__ = ["IrstlabelError", "LockBusy", "NotWritable", "DatasetWarning", "display_path"]
+__all__ = ["IrstlabelError", "LockBusy", "NotWritable", "DatasetWarning", "display_path", "from_os_error"]
 
 
 def display_path(path: str | os.PathLike | None) -> str:
@@ -53,6 +53,19 @@ class IrstlabelError(Exception):
 
 class DatasetWarning(UserWarning):
     """Something unusual about a dataset that does not stop it from opening (one line, naming the file)."""
+
+
+def from_os_error(exc: OSError) -> IrstlabelError:
+    """The one-line error for a file the system refused (read-only, full, a file where a folder should be).
+
+    Examples
+    --------
+    >>> str(from_os_error(FileExistsError(17, "File exists", "/out/masks")))
+    '/out/masks: cannot be written (File exists)'
+    """
+    kind = NotWritable if isinstance(exc, (PermissionError, FileExistsError, NotADirectoryError)) or exc.errno in (
+        30, 28) else IrstlabelError  # EROFS, ENOSPC
+    return kind(exc.filename, f"cannot be written ({exc.strerror or exc})")
 
 
 class LockBusy(IrstlabelError):

@@ -17,7 +17,7 @@ import sys
 import threading
 import traceback
 
-from ..core.errors import IrstlabelError
+from ..core.errors import IrstlabelError, from_os_error
 from .runner import _Cancelled, run_job
 from .spec import JobSpec
 from ..core.jsonio import to_json
@@ -51,8 +51,9 @@ def main(job_path: str) -> int:
     except _Cancelled:
         emit({"event": "result", "result": {"status": "cancelled"}})
         return 130
-    except IrstlabelError as exc:
-        emit({"event": "error", "message": str(exc), "user_error": True})
+    except (IrstlabelError, OSError) as exc:
+        message = str(exc if isinstance(exc, IrstlabelError) else from_os_error(exc))
+        emit({"event": "error", "message": message, "user_error": True})
         return 2
     except Exception as exc:  # a crash: report it, with the traceback in the log
         traceback.print_exc()

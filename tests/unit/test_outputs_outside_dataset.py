@@ -85,3 +85,16 @@ def test_outputs_beside_the_dataset_still_work(dataset, tmp_path):
     result = _cli("curate", "split", str(dataset), "--out", str(tmp_path / "splits"))
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (tmp_path / "splits").iterdir()) == ["test.txt", "train.txt", "val.txt"]
+
+
+def test_outputs_that_cannot_be_written_are_one_line(dataset, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    for args in (["curate", "split", str(dataset), "--out", str(blocker / "splits")],
+                 ["curate", "unify", str(dataset), "--out", str(blocker), "--size", "32", "40"],
+                 ["curate", "stats", str(dataset), "--plots", str(blocker / "plots")],
+                 ["demo-data", str(blocker / "demo")]):
+        result = _cli(*args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
+        assert str(blocker) in result.stderr

@@ -70,6 +70,16 @@ class ScreenStack:
     def __len__(self) -> int:
         return len(self._images)
 
+    @classmethod
+    def of(cls, smalls: np.ndarray) -> "ScreenStack":
+        """A stack holding `smalls` (n, h, w), their statistics computed at once."""
+        screen = cls()
+        x = np.asarray(smalls, np.float64)
+        screen._images = list(smalls)
+        screen._stack, screen._means = x, _box(x)
+        screen._variances = _box(x * x) - screen._means * screen._means
+        return screen
+
     def add(self, small: np.ndarray) -> None:
         x = small.astype(np.float64)[None]
         mean = _box(x)
@@ -95,10 +105,7 @@ class ScreenStack:
 
 def ssim_many(stack: np.ndarray, image: np.ndarray) -> np.ndarray:
     """Mean 7x7 SSIM of `image` (h, w) against each of `stack` (n, h, w), all in [0, 1]."""
-    screen = ScreenStack()
-    for small in stack:
-        screen.add(small)
-    return screen.ssim(image)
+    return ScreenStack.of(stack).ssim(image)
 
 
 def ssim_full(a: np.ndarray, b: np.ndarray, *, sigma: float = 0.0) -> float:
@@ -206,19 +213,41 @@ def mean_pairwise_ssim(frame_ids, read, *, max_pairs: int = 20000, seed: int = 0
         small = reduced(image)
         smalls.setdefault((image.shape, small.shape), []).append(small)
     rng = np.random.default_rng(seed)
-    values = []
+    total, count = 0.0, 0
     for group in smalls.values():
         stack = np.stack(group)
         n = len(stack)
-        pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
-        if len(pairs) > max_pairs:
-            pairs = [pairs[k] for k in rng.choice(len(pairs), max_pairs, replace=False)]
-        by_first: dict[int, list[int]] = {}
-        for i, j in pairs:
-            by_first.setdefault(i, []).append(j)
-        for i, js in by_first.items():
-            values.extend(ssim_many(stack[js], stack[i]).tolist())
-    return float(np.mean(values)) if values else float("nan")
+        n_pairs = n * (n - 1) // 2
+        if n_pairs <= max_pairs:  # every pair, a row of the triangle at a time
+            rows = ((i, np.arange(i + 1, n)) for i in range(n - 1))
+        else:  # a sample of pair numbers, never the list of all pairs (memory stays bounded)
+            firsts, seconds = _pairs_from_numbers(np.sort(rng.choice(n_pairs, max_pairs, replace=False)), n)
+            rows = ((i, seconds[firsts == i]) for i in np.unique(firsts))
+        for i, js in rows:
+            scores = ScreenStack.of(stack[js]).ssim(stack[i])
+            total += float(scores.sum())
+            count += len(scores)
+    return total / count if count else float("nan")
+
+
+def _pairs_from_numbers(k: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pair number k (0 <= k < n(n-1)/2, row by row of the upper triangle) -> (i, j), i < j.
+
+    Examples
+    --------
+    >>> _pairs_from_numbers(np.arange(6), 4)
+    (array([0, 0, 0, 1, 1, 2]), array([1, 2, 3, 2, 3, 3]))
+    """
+    k = np.asarray(k, np.int64)
+    # rows before row i hold i*n - i*(i+1)/2 pairs; solve for the largest such i <= k
+    i = np.floor(((2 * n - 1) - np.sqrt((2 * n - 1) ** 2 - 8 * k.astype(np.float64))) / 2).astype(np.int64)
+    start = i * n - i * (i + 1) // 2
+    i = np.where(start > k, i - 1, i)  # float rounding at row boundaries
+    start = i * n - i * (i + 1) // 2
+    nxt = (i + 1) * n - (i + 1) * (i + 2) // 2
+    i = np.where(nxt <= k, i + 1, i)
+    start = i * n - i * (i + 1) // 2
+    return i, k - start + i + 1
 
 
 def sample_sequence(frame_ids, read, *, every: int = 50, max_ssim: float = 0.85) -> list[str]:

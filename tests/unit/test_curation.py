@@ -164,3 +164,24 @@ def test_statistics_of_the_real_frames_match_an_independent_count(sirst_v1):
     assert summary["pixels"] == {"min": min(areas), "max": max(areas), "mean": pytest.approx(np.mean(areas))}
     assert summary["size"]["max"] == [max(heights), max(widths)]
     assert summary["size"]["mean"] == [pytest.approx(np.mean(heights)), pytest.approx(np.mean(widths))]
+
+
+def test_mean_pairwise_ssim_samples_pairs_without_listing_them_all():
+    import tracemalloc
+
+    from irstlabel.core.dedup import _pairs_from_numbers
+
+    rng = np.random.default_rng(0)
+    frames = {f"f{k}": rng.integers(0, 255, (12, 12), dtype=np.uint8) for k in range(3000)}  # 4.5 M pairs
+    tracemalloc.start()
+    value = mean_pairwise_ssim(list(frames), frames.__getitem__, max_pairs=2000)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    # the 64-px copies take 2 x 49 MB; listing the 4.5 M pairs took another ~500 MB
+    assert 0 <= value <= 1 and peak < 200 << 20, peak
+    n = 7
+    i, j = _pairs_from_numbers(np.arange(n * (n - 1) // 2), n)
+    assert list(zip(i.tolist(), j.tolist())) == [(a, b) for a in range(n) for b in range(a + 1, n)]
+    few = {k: frames[k] for k in list(frames)[:5]}
+    assert mean_pairwise_ssim(list(few), few.__getitem__) == pytest.approx(
+        np.mean([mean_pairwise_ssim([a, b], few.__getitem__) for a in few for b in few if a < b]))

@@ -347,7 +347,7 @@ class MainWindow(EditingActions, ReviewActions, QMainWindow):
         frame = self.session.frame
         if self.prediction_set is None or frame is None:
             return None
-        return self.project.predictions.read(self.prediction_set, frame.frame_id)
+        return self.project.predictions.read(self.prediction_set, frame.frame_id, shape=frame.mask.shape)
 
     def current_proposal(self):
         frame = self.session.frame

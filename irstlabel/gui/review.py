@@ -87,7 +87,7 @@ class ReviewActions:
         """The second prediction set beside the first, on a view locked to the main one."""
         frame = self.session.frame
         name = self.compare.set_combo.currentText()
-        probability = None if frame is None or not name else self.project.predictions.read(name, frame.frame_id)
+        probability = None if frame is None or not name else self.project.predictions.read(name, frame.frame_id, shape=frame.mask.shape)
         self.compare.display(frame, probability)
 
     # --- prediction sets and review markers ---------------------------------------------

@@ -175,11 +175,12 @@ def _evaluate(spec: JobSpec, emit: Emit, should_stop) -> dict:
     for k, frame_id in enumerate(ids, 1):  # each frame is read and counted once, whatever the splits
         if should_stop():
             raise _Cancelled()
-        levels = cache.read_levels(name, frame_id)
+        mask = source.read_mask(frame_id)
+        levels = cache.read_levels(name, frame_id, shape=mask.shape)
         if levels is None:
             missing.append(frame_id)
             continue
-        counts[frame_id] = count_frame(source.read_mask(frame_id), levels, options, frame_id=frame_id)
+        counts[frame_id] = count_frame(mask, levels, options, frame_id=frame_id)
         _progress(emit, k, len(ids), frame_id)
     if missing:
         raise IrstlabelError(cache.path_of(name), f"no cached prediction for {len(missing)} frame(s), e.g. '{missing[0]}'")

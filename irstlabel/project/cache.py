@@ -111,6 +111,24 @@ class CacheWriter:
         return False
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process
+    return True
+
+
+def _ours(handle: h5py.File) -> bool:
+    """Our format and version, read defensively (a crafted attribute is damage, not a crash)."""
+    try:
+        return handle.attrs.get("format") == FORMAT and int(handle.attrs.get("version", -1)) == VERSION
+    except (TypeError, ValueError, OSError):
+        return False
+
+
 class PredictionCache:
     """Read and write prediction sets in a folder of HDF5 files."""
 
@@ -120,6 +138,21 @@ class PredictionCache:
             self.folder.mkdir(parents=True, exist_ok=True)
         self._open: dict[str, tuple[h5py.File, tuple]] = {}
         self._lock = threading.Lock()
+        self._remove_stale_temporaries()
+
+    def _remove_stale_temporaries(self) -> None:
+        """Files ``<set>.h5.<pid>.tmp|publish`` of writers that died (``kill -9``) are removed."""
+        for path in list(self.folder.glob("*.h5.*.tmp")) + list(self.folder.glob("*.h5.*.publish")):
+            try:
+                pid = int(path.suffixes[-2].lstrip("."))
+            except (ValueError, IndexError):
+                continue
+            if pid == os.getpid() or _alive(pid):
+                continue
+            try:
+                path.unlink()
+            except OSError:
+                pass  # a read-only project: leave it
 
     def path_of(self, name: str) -> Path:
         return self.folder / _set_file_name(name)
@@ -148,7 +181,7 @@ class PredictionCache:
         self.forget(name)
         try:
             handle = h5py.File(path, "r")
-            if handle.attrs.get("format") != FORMAT or int(handle.attrs.get("version", -1)) != VERSION:
+            if not _ours(handle):
                 handle.close()
                 raise OSError("not an irstlabel prediction cache of this version")
         except OSError:
@@ -169,13 +202,17 @@ class PredictionCache:
         if cached is not None:
             cached[0].close()
 
-    def read(self, name: str, frame_id: str) -> np.ndarray | None:
+    def read(self, name: str, frame_id: str, *, shape: tuple[int, int] | None = None) -> np.ndarray | None:
         """The probability map (float32 in [0, 1]) of a frame, or None when not cached."""
-        levels = self.read_levels(name, frame_id)
+        levels = self.read_levels(name, frame_id, shape=shape)
         return None if levels is None else levels.astype(np.float32) / 255.0
 
-    def read_levels(self, name: str, frame_id: str) -> np.ndarray | None:
-        """The stored 8-bit levels (``round(255 p)``) of a frame, or None."""
+    def read_levels(self, name: str, frame_id: str, *, shape: tuple[int, int] | None = None) -> np.ndarray | None:
+        """The stored 8-bit levels (``round(255 p)``) of a frame, or None.
+
+        An entry that is not a 2-D uint8 array (of `shape`, when given) or that
+        is an external or soft link is damage: the set is moved aside.
+        """
         with self._lock:
             handle = self._file(name)
             if handle is None:
@@ -184,8 +221,13 @@ class PredictionCache:
             if key not in handle:
                 return None
             try:
-                return handle[key][()]
-            except (OSError, KeyError):
+                link = handle.get(key, getlink=True)
+                entry = handle[key] if isinstance(link, h5py.HardLink) else None
+                if (entry is None or not isinstance(entry, h5py.Dataset) or entry.ndim != 2 or entry.dtype != np.uint8
+                        or (shape is not None and tuple(entry.shape) != tuple(shape))):
+                    raise KeyError("not a frame's levels")
+                return entry[()]
+            except (OSError, KeyError, ValueError, TypeError):
                 self.forget(name)
                 self._move_aside(self.path_of(name))
                 return None

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import math
+import re
 import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -153,6 +154,22 @@ class _CsvLog:
             writer.writerow(row)
 
 
+def _batches(loader):
+    """The loader's batches; a user error raised in a loader worker process comes back as itself.
+
+    torch re-raises an exception from a worker as RuntimeError("Caught
+    IrstlabelError in DataLoader worker process 0 ... Original Traceback ...");
+    the original one-line message is its last line.
+    """
+    try:
+        yield from loader
+    except RuntimeError as exc:
+        match = re.search(r"IrstlabelError: (.+)\s*$", str(exc))
+        if "Caught IrstlabelError" in str(exc) and match:
+            raise IrstlabelError(None, match.group(1)) from None
+        raise
+
+
 def train(
     model_config: ISPANetConfig,
     config: TrainConfig,
@@ -254,7 +271,7 @@ def train(
                 sampler.set_epoch(epoch)
             started, waited, losses = time.perf_counter(), 0.0, []
             fetch = time.perf_counter()
-            for batch_index, (x, m) in enumerate(loader):
+            for batch_index, (x, m) in enumerate(_batches(loader)):
                 waited += time.perf_counter() - fetch
                 lr = lr_at(step, steps_per_epoch, config)
                 for group in optimizer.param_groups:

@@ -86,8 +86,15 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> "TrainConfig":
+        """Settings from JSON; an unknown field is an error (a typo would otherwise train at the defaults)."""
         known = {f.name for f in fields(cls)}
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known})
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise IrstlabelError(None, f"unknown training settings: {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        try:
+            return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+        except TypeError as exc:  # a comparison of a wrong type in __post_init__
+            raise IrstlabelError(None, f"training settings have a wrong type ({exc})") from None
 
 
 def lr_at(step: int, steps_per_epoch: int, config: TrainConfig) -> float:

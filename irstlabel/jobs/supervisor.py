@@ -24,6 +24,7 @@ from .spec import JobSpec, job_folder
 __all__ = ["Job", "Supervisor", "worker_command"]
 
 LOG_LINES = 40
+CANCEL_GRACE_S = 60.0  # a cancelled worker still alive after this is killed (a CPU batch can take long)
 
 
 # The worker imports the very irstlabel this process runs: its folder goes first on sys.path, and
@@ -55,6 +56,7 @@ class Job:
         self._process: subprocess.Popen | None = None
         self._done = threading.Event()
         self._cancel_asked = False
+        self._killed = False
 
     # called by the supervisor -------------------------------------------------------------
     def _start(self) -> None:
@@ -94,7 +96,8 @@ class Job:
         code = self.returncode
         if code == 0:
             self.state = "finished"
-        elif code == 130 or (self._cancel_asked and self.result and self.result.get("status") == "cancelled"):
+        elif not self._killed and (code == 130 or (self._cancel_asked and self.result
+                                                   and self.result.get("status") == "cancelled")):
             self.state = "cancelled"
         else:
             self.state = "failed"
@@ -119,11 +122,25 @@ class Job:
     def pid(self) -> int | None:
         return None if self._process is None else self._process.pid
 
-    def cancel(self) -> None:
-        """Ask the job to stop (within one batch); a queued job never starts."""
+    def cancel(self, *, grace: float = CANCEL_GRACE_S) -> None:
+        """Ask the job to stop (within one batch); a queued job never starts.
+
+        A worker that has not stopped `grace` seconds later (hung, or stopped
+        with SIGSTOP) is killed, and the job is marked failed, saying so.
+        """
         self._cancel_asked = True
         if self._process is not None and self._process.poll() is None:
             self._process.send_signal(signal.SIGTERM)
+            self._process.send_signal(signal.SIGCONT)  # a stopped worker handles SIGTERM only once continued
+            timer = threading.Timer(grace, self._kill_if_alive, kwargs={"grace": grace})
+            timer.daemon = True
+            timer.start()
+
+    def _kill_if_alive(self, *, grace: float) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self.error = f"the worker did not stop within {grace:g} s of being cancelled and was killed"
+            self._killed = True
+            self._process.kill()
 
     def wait(self, timeout: float | None = None) -> bool:
         return self._done.wait(timeout)
@@ -217,5 +234,7 @@ class Supervisor:
             job._end_unstarted("cancelled")
         for job in running:
             if cancel:
-                job.cancel()
-            job.wait(timeout)
+                job.cancel(grace=timeout)
+            if not job.wait(timeout + 5.0):  # the grace timer kills it; this only bounds the wait
+                job._kill_if_alive(grace=timeout)
+                job.wait(5.0)

@@ -245,3 +245,37 @@ def test_training_never_sees_the_test_split():
         train, val = training_splits(Layout(splits, ids))
         assert not set(train + val) & set(ids[16:]) and not set(train) & set(val)
         assert len(train) == 12 and len(val) == 4
+
+
+def _running_training(setup, supervisor):
+    job = supervisor.submit(_spec(setup, "train", **TRAIN))
+    deadline = time.time() + 120
+    while not any(e["event"] == "progress" for e in job.events) and time.time() < deadline:
+        time.sleep(0.05)
+    return job
+
+
+def test_a_hung_worker_is_killed_after_the_cancel_grace_and_marked_failed(setup):
+    _, project_dir, _ = setup
+    supervisor = Supervisor(project_dir)
+    job = _running_training(setup, supervisor)
+    started = time.monotonic()
+    job.cancel(grace=2.0)
+    os.kill(job.pid, signal.SIGSTOP)  # hung before it could act on the cancel
+    assert job.wait(30) and job.state == "failed", (job.state, job.error)
+    assert "did not stop within 2 s of being cancelled and was killed" in job.error
+    assert time.monotonic() - started < 20
+    supervisor.shutdown()
+
+
+def test_a_stopped_worker_is_continued_to_stop_cleanly_on_cancel_and_shutdown(setup):
+    _, project_dir, _ = setup
+    supervisor = Supervisor(project_dir)
+    job = _running_training(setup, supervisor)
+    pid = job.pid
+    os.kill(pid, signal.SIGSTOP)  # e.g. Ctrl+Z, or a debugger
+    started = time.monotonic()
+    supervisor.shutdown(timeout=10.0)
+    assert time.monotonic() - started < 30 and job.done and job.state == "cancelled", (job.state, job.error)
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)

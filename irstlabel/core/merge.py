@@ -13,6 +13,7 @@ import numpy as np
 
 from .curation import crop_resize, fill_resize, fill_resize_mask
 from .errors import IrstlabelError
+from .paths import staged_folder
 from .io import write_bytes_atomic, write_mask
 from .jsonio import to_json
 
@@ -39,13 +40,17 @@ def merge_datasets(sources, out, *, size: tuple[int, int] | None = None, method:
     out = Path(out)
     if method not in ("fill", "crop"):
         raise IrstlabelError(None, f"unknown method '{method}'; use fill or crop")
-    if out.exists() and any(out.iterdir()):
-        raise IrstlabelError(out, "output folder is not empty; choose a new one (nothing was written)")
-    (out / "images").mkdir(parents=True, exist_ok=True)
-    (out / "masks").mkdir(exist_ok=True)
     total = sum(len(ids) for _, _, ids in sources)
     if total == 0:
         raise IrstlabelError(out, "nothing to merge: the sources have no frames")
+    with staged_folder(out) as stage:
+        _write_merged(sources, stage, size, method, progress, total)
+    return {"frames": total, "sources": [s[0] for s in sources], "out": str(out)}
+
+
+def _write_merged(sources, out: Path, size, method, progress, total) -> None:
+    (out / "images").mkdir()
+    (out / "masks").mkdir()
     rows, dtype, done = [], None, 0
     for name, dataset, frame_ids in sources:
         for frame_id in frame_ids:
@@ -81,7 +86,6 @@ def merge_datasets(sources, out, *, size: tuple[int, int] | None = None, method:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    return {"frames": len(rows), "sources": [s[0] for s in sources], "out": str(out)}
 
 
 def sequence_of(frame_id: str) -> str:

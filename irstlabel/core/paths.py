@@ -10,11 +10,13 @@ user's data. Every command and job that writes checks its outputs with
 from __future__ import annotations
 
 import os
+import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import IrstlabelError, display_path
 
-__all__ = ["PROJECT_FOLDER", "refuse_inside", "is_inside"]
+__all__ = ["PROJECT_FOLDER", "refuse_inside", "is_inside", "staged_folder"]
 
 PROJECT_FOLDER = ".irstlabel"
 
@@ -43,3 +45,39 @@ def refuse_inside(output: str | os.PathLike, *sources: str | os.PathLike, what: 
             raise IrstlabelError(output, f"{what} is inside the source dataset {display_path(Path(source).resolve())}, "
                                          "which irstlabel never modifies; choose a place outside it")
     return resolved
+
+
+@contextmanager
+def staged_folder(out: str | os.PathLike):
+    """Write a new output folder all at once: into a hidden sibling, renamed to `out` on success.
+
+    `out` must be new or an empty folder. A command that fails (or is
+    interrupted) removes the sibling: no half-written output is left to be
+    refused as "not empty" next time, or mixed with a later run's.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp()) / "result"
+    >>> with staged_folder(out) as stage:
+    ...     _ = (stage / "a.txt").write_text("done")
+    >>> sorted(p.name for p in out.iterdir())
+    ['a.txt']
+    """
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise IrstlabelError(out, "output folder is not empty; choose a new one (nothing was written)")
+    stage = out.parent / f".{out.name}.partial-{os.getpid()}"
+    shutil.rmtree(stage, ignore_errors=True)
+    try:
+        stage.mkdir(parents=True)
+    except OSError as exc:
+        raise IrstlabelError(out, f"cannot create the output folder ({exc.strerror or exc})") from None
+    try:
+        yield stage
+        if out.exists():
+            out.rmdir()
+        os.replace(stage, out)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise

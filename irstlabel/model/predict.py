@@ -22,6 +22,7 @@ from ..core.curation import fill_resize, unfill_mask
 from ..core.errors import IrstlabelError, display_path
 from ..core.io import write_bytes_atomic, write_mask
 from ..core.metrics import binarize
+from ..core.paths import staged_folder
 from ..core.predictions import to_levels
 from .checkpoint import model_from_checkpoint
 from .data import normalize_frame
@@ -116,11 +117,13 @@ def write_predictions(
     draws and what evaluation counts. Returns the number of frames written;
     stops early when `should_stop()`.
     """
-    out_dir = Path(out_dir)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise IrstlabelError(out_dir, f"cannot create the output folder ({exc.strerror})") from None
+    with staged_folder(out_dir) as stage:  # a failed run leaves nothing; an earlier run's masks are never mixed in
+        return _write_predictions(predictor, read_frame, frame_ids, stage, threshold, probabilities, progress,
+                                  should_stop)
+
+
+def _write_predictions(predictor, read_frame, frame_ids, out_dir: Path, threshold, probabilities, progress,
+                       should_stop) -> int:
     written = 0
     for frame_id in frame_ids:
         if should_stop is not None and should_stop():

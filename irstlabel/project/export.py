@@ -13,6 +13,7 @@ import numpy as np
 
 from ..core.errors import IrstlabelError
 from ..core.io import write_mask
+from ..core.paths import staged_folder
 from ..core.targets import find_targets
 from ..core.jsonio import to_json
 
@@ -23,15 +24,6 @@ _MASK_FOLDERS = {
     "sirst-v1": ("masks", "_pixels0"),
     "irstd-1k": ("IRSTD1k_Label", ""),
 }
-
-
-def _prepare(out: Path) -> None:
-    if out.exists() and any(out.iterdir()):
-        raise IrstlabelError(out, "output folder is not empty; choose a new one (nothing was written)")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise IrstlabelError(out, f"cannot create the output folder ({exc.strerror})") from None
 
 
 def _mask_target(project, out: Path, frame_id: str) -> Path:
@@ -55,12 +47,17 @@ def export_project(project, out, *, layout: str = "source", progress=None) -> di
     out = Path(out)
     if layout not in ("source", "generic", "coco"):
         raise IrstlabelError(None, f"unknown export layout '{layout}'; use source, generic or coco")
-    _prepare(out)
+    with staged_folder(out) as stage:
+        summary = _export(project, stage, layout, progress)
+    return {**summary, "out": str(out)}
+
+
+def _export(project, out: Path, layout: str, progress) -> dict:
     dataset = project.dataset
     if layout == "coco":
         data = coco_dict(project)
         (out / "annotations.json").write_text(to_json(data))
-        return {"layout": "coco", "frames": len(data["images"]), "targets": len(data["annotations"]), "out": str(out)}
+        return {"layout": "coco", "frames": len(data["images"]), "targets": len(data["annotations"])}
     skipped: list[str] = []
     if layout == "source":
         skipped = _copy_tree(dataset.root, out)
@@ -83,8 +80,7 @@ def export_project(project, out, *, layout: str = "source", progress=None) -> di
         edited += project.is_edited(frame_id)
         if progress is not None:
             progress(k, len(dataset))
-    summary = {"layout": layout if layout == "generic" else dataset.layout, "frames": len(dataset), "edited": edited,
-               "out": str(out)}
+    summary = {"layout": layout if layout == "generic" else dataset.layout, "frames": len(dataset), "edited": edited}
     if skipped:
         summary["folder_links_not_followed"] = skipped
     return summary

@@ -119,6 +119,10 @@ def test_train_predict_evaluate_from_the_command_line(frames, tmp_path, capsys):
                  "--device", "cpu"]) == 0
     written = sorted(p.name for p in (tmp_path / "pred").iterdir())
     assert "frame_0001.png" in written and "frame_0001_prob.png" in written
+    # a second run into the same folder would mix old and new masks: refused
+    capsys.readouterr()
+    assert main(["predict", str(run / "best.pt"), str(frames), "--out", str(tmp_path / "pred"), "--device", "cpu"]) == 2
+    assert "pred: output folder is not empty" in capsys.readouterr().err
     # predicting over the dataset's own masks is refused, and they stay as they were
     masks = {p.name: p.read_bytes() for p in (frames / "masks").iterdir()}
     capsys.readouterr()

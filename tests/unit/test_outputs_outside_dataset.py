@@ -98,3 +98,27 @@ def test_outputs_that_cannot_be_written_are_one_line(dataset, tmp_path):
         assert result.returncode == 2, (args, result.stderr)
         assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
         assert str(blocker) in result.stderr
+
+
+def test_a_failing_command_leaves_no_partial_output_and_a_rerun_works(dataset, tmp_path):
+    broken = dataset / "images" / "frame_0003.png"
+    good = broken.read_bytes()
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    for args in (["curate", "unify", str(dataset), "--out", str(tmp_path / "u"), "--size", "32", "40"],
+                 ["curate", "merge", str(dataset), "--out", str(tmp_path / "m")],
+                 ["export", str(dataset), "--out", str(tmp_path / "e"), "--layout", "generic"]):
+        result = _cli(*args)
+        assert result.returncode == 2 and "frame_0003.png" in result.stderr, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"], "partial output left behind"
+    broken.write_bytes(good)
+    assert _cli("curate", "unify", str(dataset), "--out", str(tmp_path / "u"), "--size", "32", "40").returncode == 0
+    assert len(list((tmp_path / "u" / "images").iterdir())) == 3
+
+
+def test_outputs_go_into_new_or_empty_folders_only(dataset, tmp_path):
+    (tmp_path / "used").mkdir()
+    (tmp_path / "used" / "old.png").write_bytes(b"from an earlier run")
+    result = _cli("curate", "unify", str(dataset), "--out", str(tmp_path / "used"), "--size", "32", "40")
+    assert result.returncode == 2 and "output folder is not empty" in result.stderr
+    (tmp_path / "empty").mkdir()
+    assert _cli("export", str(dataset), "--out", str(tmp_path / "empty"), "--layout", "generic").returncode == 0

@@ -28,7 +28,9 @@ from .checkpoint import model_from_checkpoint
 from .data import normalize_frame
 from .runtime import autocast, resolve_device
 
-__all__ = ["predict_probability", "inference_size", "Predictor", "write_predictions"]
+__all__ = ["predict_probability", "inference_size", "Predictor", "write_predictions", "MAX_INFERENCE_PIXELS"]
+
+MAX_INFERENCE_PIXELS = 2048 * 2560  # 4x the paper's 1280x1024 frames
 
 
 @torch.no_grad()
@@ -37,8 +39,14 @@ def predict_probability(model: torch.nn.Module, frame: np.ndarray, *, size: tupl
     """Probability map (float32, the frame's own shape) of `model` (in eval mode) on `frame`.
 
     With `size` the frame is fill-resized to it first and the map mapped back;
-    with None the network sees the frame at its own size.
+    with None the network sees the frame at its own size, up to
+    :data:`MAX_INFERENCE_PIXELS` (an 8000x8000 frame at native size needed
+    over 10 GB): larger inputs are refused with the size and the way out.
     """
+    h, w = (frame.shape[0], frame.shape[1]) if size is None else tuple(size)
+    if h * w > MAX_INFERENCE_PIXELS:
+        raise IrstlabelError(None, f"a {w}x{h} network input is more than the {MAX_INFERENCE_PIXELS:,} pixels ISPANet "
+                                   "is run on at once; predict at a smaller size (--size H W, e.g. the checkpoint's)")
     x = normalize_frame(frame)
     transform = None
     if size is not None:

@@ -1,6 +1,7 @@
 import os
 import pickle
 
+import numpy as np
 import pytest
 import torch
 
@@ -156,3 +157,13 @@ def test_weights_of_another_model_under_train_init_are_one_line(tmp_path):
     config = TrainConfig(epochs=1, batch=2, size=(32, 32), workers=0, device="cpu", augment=False)
     with pytest.raises(IrstlabelError, match="short.pt: weights do not fit the model settings"):
         train(model_config(**TINY), config, source, ids, ids, tmp_path / "run", init_checkpoint=tmp_path / "short.pt")
+
+
+def test_a_frame_too_large_for_native_inference_is_refused_with_the_way_out():
+    from irstlabel.model.predict import Predictor
+
+    predictor = Predictor(ISPANet(model_config(**TINY)).eval(), device="cpu", size=None)
+    huge = np.zeros((2048, 2561), np.uint8)
+    with pytest.raises(IrstlabelError, match=r"a 2561x2048 network input is more than the 5,242,880 pixels .*--size H W"):
+        predictor(huge)
+    assert Predictor(ISPANet(model_config(**TINY)).eval(), device="cpu", size=(64, 64))(huge).shape == huge.shape

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import os
 import struct
+import zlib
 
 import numpy as np
 
 from .errors import IrstlabelError
 
-__all__ = ["max_pixels", "image_size", "check_image_size", "npy_header"]
+__all__ = ["max_pixels", "image_size", "check_image_size", "npy_header", "png_damage"]
 
 DEFAULT_MAX_PIXELS = 8192 * 8192
 
@@ -56,6 +57,35 @@ def image_size(data: bytes) -> tuple[int, int] | None:
     if data[:4] in (b"II*\x00", b"MM\x00*"):
         return _tiff_size(data)
     return None
+
+
+def png_damage(data: bytes) -> str | None:
+    """What is wrong with a PNG's chunk structure (a bad CRC, a truncation), or None when intact.
+
+    Checked before decoding so that a damaged file is reported in our one line,
+    without libpng printing its own ``libpng error:`` line to stderr.
+
+    Examples
+    --------
+    >>> import cv2
+    >>> ok, png = cv2.imencode(".png", np.zeros((7, 9), np.uint8))
+    >>> png_damage(png.tobytes()) is None, png_damage(png.tobytes()[:-20])
+    (True, 'the file ends inside a chunk (truncated)')
+    """
+    k = 8
+    while k + 12 <= len(data):
+        (length,) = struct.unpack(">I", data[k : k + 4])
+        kind = data[k + 4 : k + 8]
+        end = k + 12 + length
+        if end > len(data):
+            return "the file ends inside a chunk (truncated)"
+        (crc,) = struct.unpack(">I", data[end - 4 : end])
+        if zlib.crc32(data[k + 4 : end - 4]) != crc:
+            return f"chunk {kind.decode('latin-1')!r} fails its checksum"
+        if kind == b"IEND":
+            return None
+        k = end
+    return "the file ends before its last chunk (truncated)"
 
 
 def _jpeg_size(data: bytes) -> tuple[int, int] | None:

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from .errors import IrstlabelError
-from .headers import check_image_size, image_size, npy_header
+from .headers import check_image_size, image_size, npy_header, png_damage
 
 __all__ = [
     "FRAME_EXTENSIONS",
@@ -76,9 +76,14 @@ def _decode(path: str | os.PathLike) -> np.ndarray:
     if os.fspath(path).lower().endswith(".npy"):
         return _read_npy(path)
     data = _read_bytes(path)
-    size = image_size(data[:65536].tobytes())
+    head = data[:65536].tobytes()
+    size = image_size(head)
     if size is not None:  # decompression bombs are refused before decoding
         check_image_size(path, *size)
+    if head[:8] == b"\x89PNG\r\n\x1a\n":
+        damage = png_damage(data.tobytes())
+        if damage is not None:
+            raise IrstlabelError(path, f"truncated or corrupt image ({damage})")
     image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
     if image is None or image.size == 0:
         raise IrstlabelError(path, "truncated or corrupt image (cannot be decoded)")

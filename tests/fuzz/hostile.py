@@ -23,6 +23,13 @@ def _truncated(root: Path) -> None:
     path.write_bytes(path.read_bytes()[:40])
 
 
+def _bit_flip(root: Path) -> None:
+    path = root / "images" / "frame_0002.png"
+    data = bytearray(path.read_bytes())
+    data[60] ^= 0xFF  # inside the image data: libpng would print its own error line
+    path.write_bytes(bytes(data))
+
+
 def _zero_bytes(root: Path) -> None:
     (root / "masks" / "frame_0002.png").write_bytes(b"")
 
@@ -78,6 +85,7 @@ def _unreadable_folder(root: Path) -> None:
 CASES = {
     "truncated png": _truncated,
     "zero-byte mask": _zero_bytes,
+    "bit flip in a png": _bit_flip,
     "header claims 100000x100000": _header_bomb,
     "decompression bomb 9000x9000": _real_bomb,
     "symlink loop among images": _link_loop,

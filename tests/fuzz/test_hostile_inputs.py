@@ -77,6 +77,7 @@ def check_one(tmp_path: Path, case: str, command: str) -> None:
         lines = stderr.strip().splitlines()
         errors = [line for line in lines if line.startswith("irstlabel: error: ")]
         assert len(errors) == 1 and lines[-1] == errors[0], stderr
+        assert all(line.startswith("irstlabel: warning: ") for line in lines[:-1]), stderr  # no libpng lines
         assert str(tmp_path) in errors[0] or "--" in errors[0] or "IRSTLABEL_" in errors[0], errors[0]
         assert not [p for p in out.rglob("*")], f"left behind: {list(out.rglob('*'))}"
     assert digest(dataset) == before, "the source dataset changed"

@@ -15,7 +15,7 @@ SHORTCUTS = (
     ("Shift+A", "accept the model's prediction for the selected target"),
     ("Ctrl+Shift+A", "accept the model's prediction for the whole frame"),
     ("R", "reject the selected target"), ("Delete", "delete the selected target"),
-    ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo"), ("Ctrl+S", "save now (saving is also automatic)"),
+    ("Ctrl+Z / Ctrl+Shift+Z or Ctrl+Y", "undo / redo"), ("Ctrl+S", "save now (saving is also automatic)"),
     ("M O E C H T", "toggle mask, original label, Canny edges, proposal, prediction, markers"),
     ("Home / =", "fit frame / one frame pixel per screen pixel"), ("F1", "this list"),
 )

@@ -176,7 +176,9 @@ class MainWindow(EditingActions, ReviewActions, QMainWindow):
         undo = self.undo_stack.createUndoAction(self, "Undo")
         undo.setShortcut(QKeySequence.StandardKey.Undo)
         redo = self.undo_stack.createRedoAction(self, "Redo")
-        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
+        # Linux's standard Redo is Ctrl+Shift+Z: listing it twice made the shortcut ambiguous (it did nothing)
+        keys = [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y"), *QKeySequence.keyBindings(QKeySequence.StandardKey.Redo)]
+        redo.setShortcuts(list({key.toString(): key for key in keys}.values()))
         for action in (undo, redo):
             self.addAction(action)
             bar.addAction(action)

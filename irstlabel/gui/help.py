@@ -1,34 +1,36 @@
-"""The keyboard shortcuts, and the dialog that lists them (F1)."""
+"""The F1 list of keyboard shortcuts, made from the window's own actions.
+
+Every key the window answers is a QAction; the list is built from them (their
+keys and status tips), so it can never miss a binding or name one that does
+not exist: one table makes both the bindings and the help.
+"""
 
 from __future__ import annotations
 
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTableWidget, QTableWidgetItem, QVBoxLayout
 
-SHORTCUTS = (
-    ("PgDown / .", "next frame"), ("PgUp / ,", "previous frame"),
-    ("Tab / Shift+Tab", "next / previous target (across frames)"),
-    ("D", "mark frame done"), ("F", "flag frame"),
-    ("S", "select tool"), ("B", "brush"), ("X", "eraser"), ("G", "polygon (click vertices, Enter closes)"),
-    ("W", "magic wand (Shift+click subtracts)"), ("J", "merge: draw a line joining targets"),
-    ("L", "split: draw a line cutting a target"), ("[ / ]", "smaller / bigger brush"),
-    ("A", "accept the Canny proposal for the selected target"),
-    ("Shift+A", "accept the model's prediction for the selected target"),
-    ("Ctrl+Shift+A", "accept the model's prediction for the whole frame"),
-    ("R", "reject the selected target"), ("Delete", "delete the selected target"),
-    ("Ctrl+Z / Ctrl+Shift+Z or Ctrl+Y", "undo / redo"), ("Ctrl+S", "save now (saving is also automatic)"),
-    ("M O E C H T", "toggle mask, original label, Canny edges, proposal, prediction, markers"),
-    ("Home / =", "fit frame / one frame pixel per screen pixel"), ("F1", "this list"),
-)
+
+def shortcut_rows(actions) -> list[tuple[str, str]]:
+    """(keys, what they do) for every action with a shortcut, in the order the actions were made."""
+    rows = []
+    for action in actions:
+        keys = [key.toString(QKeySequence.SequenceFormat.NativeText) for key in action.shortcuts()]
+        if keys:
+            rows.append((" / ".join(keys), action.statusTip() or action.text().replace("&", "")))
+    return rows
 
 
 class HelpDialog(QDialog):
-    def __init__(self, parent=None):
+    def __init__(self, actions, parent=None):
         super().__init__(parent)
         self.setWindowTitle("Keyboard shortcuts")
-        table = QTableWidget(len(SHORTCUTS), 2)
+        rows = shortcut_rows(actions)
+        table = QTableWidget(len(rows), 2)
+        table.setObjectName("shortcuts")
         table.setHorizontalHeaderLabels(("keys", "action"))
         table.verticalHeader().setVisible(False)
-        for row, (keys, action) in enumerate(SHORTCUTS):
+        for row, (keys, action) in enumerate(rows):
             table.setItem(row, 0, QTableWidgetItem(keys))
             table.setItem(row, 1, QTableWidgetItem(action))
         table.resizeColumnsToContents()
@@ -37,4 +39,4 @@ class HelpDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(table)
         layout.addWidget(buttons)
-        self.resize(560, 600)
+        self.resize(600, 640)

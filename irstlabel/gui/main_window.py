@@ -15,7 +15,7 @@ from ..core.predictions import to_levels
 from ..core.proposals import edge_map, propose_target
 from .canvas import ImageCanvas
 from .dialogs import choose_folder
-from .help import SHORTCUTS, HelpDialog
+from .help import HelpDialog
 from .overlays import COLOURS, heat_lut, mask_index, mask_lut, update_mask_index
 from .panels import FrameList, TargetTable, ToolPanel
 from .editing_actions import EditingActions
@@ -25,6 +25,12 @@ from .session import AnnotationSession, target_rows
 
 AUTOSAVE_MS = 5000
 _WINDOWS: list = []  # windows opened from the File menu, kept alive
+
+
+TOOLS = (("select", "S", "select tool: click a target"), ("brush", "B", "brush: paint the mask"),
+         ("eraser", "X", "eraser"), ("polygon", "G", "polygon: click vertices, Enter closes"),
+         ("wand", "W", "magic wand: click a target (Shift+click subtracts)"),
+         ("merge", "J", "merge: draw a line joining targets"), ("split", "L", "split: draw a line cutting a target"))
 
 
 class MainWindow(EditingActions, ReviewActions, QMainWindow):
@@ -96,8 +102,10 @@ class MainWindow(EditingActions, ReviewActions, QMainWindow):
         if note:
             self.statusBar().showMessage(note)
 
-    def _action(self, text, shortcut, slot, *, checkable=False) -> QAction:
+    def _action(self, text, shortcut, slot, *, checkable=False, help: str | None = None) -> QAction:
+        """A window action; its text (or `help`) and keys are also its line in the F1 list."""
         action = QAction(text, self)
+        action.setStatusTip(help or text)
         if shortcut:
             action.setShortcuts([QKeySequence(s) for s in ([shortcut] if isinstance(shortcut, str) else shortcut)])
         action.setCheckable(checkable)
@@ -108,16 +116,16 @@ class MainWindow(EditingActions, ReviewActions, QMainWindow):
 
     def _menus(self) -> None:
         menu = self.menuBar().addMenu("&File")
-        menu.addAction(self._action("Open dataset...", "Ctrl+O", self.choose_dataset))
+        menu.addAction(self._action("Open dataset...", "Ctrl+O", self.choose_dataset, help="open another dataset folder"))
         menu.addAction(self._action("Import predictions folder...", None, self.import_predictions))
         self.recent_menu = menu.addMenu("Recent datasets")
         self._fill_recent()
         menu.addSeparator()
-        menu.addAction(self._action("Quit", "Ctrl+Q", self.close))
+        menu.addAction(self._action("Quit", "Ctrl+Q", self.close, help="quit (asks first while a job runs)"))
         tools = self.menuBar().addMenu("&Tools")
         tools.addAction(self._action("Curate dataset...", None, self.show_curation))
         help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction(self._action("Keyboard shortcuts", None, self.show_help))
+        help_menu.addAction(self._action("Keyboard shortcuts", "F1", self.show_help, help="this list"))
 
     def _recent(self) -> list[str]:
         value = self.settings.value("recent/datasets", [])
@@ -163,9 +171,9 @@ class MainWindow(EditingActions, ReviewActions, QMainWindow):
         bar.setObjectName("toolbar-main")
         group = QActionGroup(self)
         self.tool_actions = {}
-        for tool, key in (("select", "S"), ("brush", "B"), ("eraser", "X"), ("polygon", "G"), ("wand", "W"),
-                          ("merge", "J"), ("split", "L")):
-            action = self._action(tool.capitalize(), key, lambda checked=False, t=tool: self.set_tool(t), checkable=True)
+        for tool, key, what in TOOLS:
+            action = self._action(tool.capitalize(), key, lambda checked=False, t=tool: self.set_tool(t), checkable=True,
+                                  help=what)
             action.setIcon(icon(tool))
             action.setToolTip(f"{tool.capitalize()} ({key})")
             group.addAction(action)
@@ -174,8 +182,10 @@ class MainWindow(EditingActions, ReviewActions, QMainWindow):
         self.tool_actions["select"].setChecked(True)
         bar.addSeparator()
         undo = self.undo_stack.createUndoAction(self, "Undo")
+        undo.setStatusTip("undo (one step per stroke)")
         undo.setShortcut(QKeySequence.StandardKey.Undo)
         redo = self.undo_stack.createRedoAction(self, "Redo")
+        redo.setStatusTip("redo")
         # Linux's standard Redo is Ctrl+Shift+Z: listing it twice made the shortcut ambiguous (it did nothing)
         keys = [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y"), *QKeySequence.keyBindings(QKeySequence.StandardKey.Redo)]
         redo.setShortcuts(list({key.toString(): key for key in keys}.values()))
@@ -183,16 +193,18 @@ class MainWindow(EditingActions, ReviewActions, QMainWindow):
             self.addAction(action)
             bar.addAction(action)
         bar.addSeparator()
-        for text, key, slot in (
-            ("Accept proposal", "A", self.accept_proposal),
-            ("Accept prediction (target)", "Shift+A", self.accept_prediction_target),
-            ("Accept prediction (frame)", "Ctrl+Shift+A", self.accept_prediction_frame),
-            ("Reject target", "R", self.reject_target),
-            ("Delete target", ["Delete", "Backspace"], self.delete_selected),
-            ("Done", "D", lambda: self.set_state("done")),
-            ("Flag", "F", lambda: self.set_state("flagged")),
+        for text, key, slot, what in (
+            ("Accept proposal", "A", self.accept_proposal, "accept the Canny proposal for the selected target"),
+            ("Accept prediction (target)", "Shift+A", self.accept_prediction_target,
+             "accept the model's prediction for the selected target"),
+            ("Accept prediction (frame)", "Ctrl+Shift+A", self.accept_prediction_frame,
+             "accept the model's prediction for the whole frame"),
+            ("Reject target", "R", self.reject_target, "reject the selected target"),
+            ("Delete target", ["Delete", "Backspace"], self.delete_selected, "delete the selected target"),
+            ("Done", "D", lambda: self.set_state("done"), "mark the frame done"),
+            ("Flag", "F", lambda: self.set_state("flagged"), "flag the frame"),
         ):
-            bar.addAction(self._action(text, key, slot))
+            bar.addAction(self._action(text, key, slot, help=what))
         for text, key, slot in (
             ("Next frame", ["PgDown", "."], lambda: self.step_frame(1)),
             ("Previous frame", ["PgUp", ","], lambda: self.step_frame(-1)),
@@ -204,11 +216,10 @@ class MainWindow(EditingActions, ReviewActions, QMainWindow):
             ("Smaller brush", "[", lambda: self.tools.brush.setValue(self.tools.brush.value() - 1)),
             ("Close polygon", ["Return", "Enter"], self.close_polygon),
             ("Save", "Ctrl+S", self.session.save),
-            ("Shortcuts", "F1", self.show_help),
         ):
             self._action(text, key, slot)
-        for key, _, shortcut in ToolPanel.OVERLAYS:
-            self._action(f"Toggle {key}", shortcut, lambda k=key: self.toggle_overlay(k))
+        for key, label, shortcut in ToolPanel.OVERLAYS:
+            self._action(f"Toggle {key}", shortcut, lambda k=key: self.toggle_overlay(k), help=f"show / hide the {label}")
         self._setup_review(bar)
 
     def _connect(self) -> None:
@@ -457,7 +468,7 @@ class MainWindow(EditingActions, ReviewActions, QMainWindow):
         self.curation.show()
 
     def show_help(self) -> None:
-        HelpDialog(self).exec()
+        HelpDialog(self.actions(), self).open()
 
     def _restore_settings(self) -> None:
         geometry = self.settings.value("window/geometry")
@@ -504,4 +515,4 @@ def _headless() -> bool:
     return QGuiApplication.platformName() in ("offscreen", "minimal")
 
 
-__all__ = ["MainWindow", "SHORTCUTS"]
+__all__ = ["MainWindow"]

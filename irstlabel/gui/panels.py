@@ -209,7 +209,7 @@ class ToolPanel(QWidget):
             slider.setValue(value)
         tools = QGroupBox("Tools")
         form = QFormLayout(tools)
-        form.addRow("Brush radius ([ ])", self.brush)
+        form.addRow("Brush size, px across ([ ])", self.brush)
         form.addRow("Wand tolerance", self.tolerance)
         form.addRow("Canny thresholds", self.canny_auto)
         form.addRow("low", self.canny_low)

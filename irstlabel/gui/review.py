@@ -69,12 +69,15 @@ class ReviewActions:
             self.retrainer.frames_ready.connect(self._frames_ready)
             self.retrainer.finished.connect(self._retrain_finished)
             self.retrainer.failed.connect(self._job_failed)
-        self.retrain_action = self._action("Retrain", "Ctrl+R", self.start_retrain)
+        self.retrain_action = self._action("Retrain", "Ctrl+R", self.start_retrain,
+                                           help="retrain ISPANet on the current labels, in the background")
         self.retrain_action.setIcon(icon("retrain"))
         self.retrain_action.setToolTip("Retrain ISPANet on the current labels (Ctrl+R)")
-        self.evaluate_action = self._action("Evaluate", "Ctrl+E", self.start_evaluate)
+        self.evaluate_action = self._action("Evaluate", "Ctrl+E", self.start_evaluate,
+                                            help="score the chosen prediction set on the test split")
         self.evaluate_action.setToolTip("Score the chosen prediction set on the test split (Ctrl+E)")
-        self.review_action = self._action("Review markers", "V", self._update_review, checkable=True)
+        self.review_action = self._action("Review markers", "V", self._update_review, checkable=True,
+                                          help="circle hits, misses and false alarms of the chosen prediction set")
         for action in (self.retrain_action, self.evaluate_action, self.review_action):
             bar.addAction(action)
         bar.addWidget(self.set_combo)

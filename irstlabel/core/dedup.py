@@ -60,47 +60,57 @@ class ScreenStack:
     """Reduced copies of kept frames of one size with their window means and variances, cached.
 
     :meth:`ssim` compares a new reduced frame with all of them at once; only
-    the cross term is computed per pair.
+    the cross term is computed per pair. Storage grows by doubling, so adding n
+    frames copies O(n) frames, not O(n^2).
     """
 
     def __init__(self):
-        self._images: list[np.ndarray] = []
+        self._count = 0
         self._stack = self._means = self._variances = None
 
     def __len__(self) -> int:
-        return len(self._images)
+        return self._count
 
     @classmethod
     def of(cls, smalls: np.ndarray) -> "ScreenStack":
         """A stack holding `smalls` (n, h, w), their statistics computed at once."""
         screen = cls()
         x = np.asarray(smalls, np.float64)
-        screen._images = list(smalls)
         screen._stack, screen._means = x, _box(x)
         screen._variances = _box(x * x) - screen._means * screen._means
+        screen._count = len(x)
         return screen
 
     def add(self, small: np.ndarray) -> None:
         x = small.astype(np.float64)[None]
         mean = _box(x)
-        variance = _box(x * x) - mean * mean
-        self._images.append(small)
-        if self._stack is None:
-            self._stack, self._means, self._variances = x, mean, variance
-        else:
-            self._stack = np.concatenate([self._stack, x])
-            self._means = np.concatenate([self._means, mean])
-            self._variances = np.concatenate([self._variances, variance])
+        if self._stack is None or self._count == len(self._stack):
+            capacity = max(8, 2 * self._count)
+            self._stack, self._means, self._variances = (
+                _grown(a, capacity, like) for a, like in ((self._stack, x), (self._means, mean), (self._variances, mean)))
+        k = self._count
+        self._stack[k], self._means[k] = x[0], mean[0]
+        self._variances[k] = (_box(x * x) - mean * mean)[0]
+        self._count += 1
 
     def ssim(self, small: np.ndarray) -> np.ndarray:
         """Mean 7x7 SSIM of `small` against every frame added, in the order added."""
+        n = self._count
         y = small.astype(np.float64)[None]
         my = _box(y)
         vy = _box(y * y) - my * my
-        mx, vx = self._means, self._variances
-        cxy = _box(self._stack * y) - mx * my
+        mx, vx = self._means[:n], self._variances[:n]
+        cxy = _box(self._stack[:n] * y) - mx * my
         s = ((2 * mx * my + _C1) * (2 * cxy + _C2)) / ((mx * mx + my * my + _C1) * (vx + vy + _C2))
-        return s.reshape(len(self), -1).mean(axis=1)
+        return s.reshape(n, -1).mean(axis=1)
+
+
+def _grown(array: np.ndarray | None, capacity: int, like: np.ndarray) -> np.ndarray:
+    """`array` copied into room for `capacity` items shaped like `like[0]`."""
+    out = np.empty((capacity, *like.shape[1:]), like.dtype)
+    if array is not None:
+        out[: len(array)] = array
+    return out
 
 
 def ssim_many(stack: np.ndarray, image: np.ndarray) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 
@@ -63,8 +64,8 @@ def from_os_error(exc: OSError) -> IrstlabelError:
     >>> str(from_os_error(FileExistsError(17, "File exists", "/out/masks")))
     '/out/masks: cannot be written (File exists)'
     """
-    kind = NotWritable if isinstance(exc, (PermissionError, FileExistsError, NotADirectoryError)) or exc.errno in (
-        30, 28) else IrstlabelError  # EROFS, ENOSPC
+    refused = isinstance(exc, (PermissionError, FileExistsError, NotADirectoryError))
+    kind = NotWritable if refused or exc.errno in (errno.EROFS, errno.ENOSPC) else IrstlabelError
     return kind(exc.filename, f"cannot be written ({exc.strerror or exc})")
 
 

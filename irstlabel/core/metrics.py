@@ -33,7 +33,7 @@ import cv2
 import numpy as np
 
 from .matching import MATCHING_METHODS, centroid_distances, match_first_found, match_targets
-from .targets import Region, Targets, find_targets, first_pixels, occupied_regions
+from .frame_scan import TargetList, scan_frame
 
 __all__ = [
     "MetricOptions",
@@ -149,18 +149,6 @@ class FrameCounts:
 
 
 @dataclass(frozen=True)
-class TargetList:
-    """Targets of a mask in frame coordinates, in raster order of their first pixel."""
-
-    area: np.ndarray  # (n,)
-    bbox: np.ndarray  # (n, 4): min_row, min_col, max_row, max_col (exclusive)
-    centroid: np.ndarray  # (n, 2): x, y
-
-    def __len__(self) -> int:
-        return int(self.area.shape[0])
-
-
-@dataclass(frozen=True)
 class TargetMatch:
     """Targets of a frame's label and prediction, and how they match."""
 
@@ -216,75 +204,6 @@ def _probability_bins(pred: np.ndarray, bins: int) -> np.ndarray:
     return np.clip(np.rint(scaled * (bins - 1)).astype(np.int64), 0, bins - 1)
 
 
-@dataclass
-class _Scan:
-    """Everything one pass over a frame's label and prediction yields."""
-
-    true: TargetList
-    pred: TargetList
-    tp: int
-    n_true: int
-    n_pred: int
-    target_ious: np.ndarray  # aligned with `true`
-    regions: list  # the occupied regions of label and prediction together
-
-
-_NO_TARGETS = TargetList(np.zeros(0, np.int64), np.zeros((0, 4), np.int64), np.zeros((0, 2)))
-
-
-def _collect(found: list[tuple[Targets, tuple[int, int]]]) -> tuple[TargetList, np.ndarray | None]:
-    """Merge per-region targets into one list in global raster order; returns the order too.
-
-    Within one region the order is already the global one (offsets are constant),
-    so a single region needs no sorting (``order`` is then ``None``).
-    """
-    if not found:
-        return _NO_TARGETS, None
-    if len(found) == 1:
-        t, (r, c) = found[0]
-        return TargetList(t.area, t.bbox + np.array([r, c, r, c]), t.centroid + np.array([c, r], float)), None
-    area = np.concatenate([t.area for t, _ in found])
-    bbox = np.concatenate([t.bbox + np.array([r, c, r, c]) for t, (r, c) in found])
-    centroid = np.concatenate([t.centroid + np.array([c, r], float) for t, (r, c) in found])
-    first_row = bbox[:, 0]  # a target's first pixel lies on its top row
-    if np.unique(first_row).size == first_row.size:
-        order = np.argsort(first_row)
-    else:
-        first_col = np.concatenate([first_pixels(t)[:, 1] + c for t, (_, c) in found])
-        order = np.lexsort((first_col, first_row))
-    return TargetList(area[order], bbox[order], centroid[order].reshape(-1, 2)), order
-
-
-def _scan(mask_true: np.ndarray, mask_pred: np.ndarray, connectivity: int) -> _Scan:
-    """Targets and pixel counts, region by region over the occupied parts of the frame."""
-    tp = n_true = n_pred = 0
-    true_found, pred_found, ious = [], [], []
-    regions = occupied_regions(mask_true, mask_pred)
-    if sum((r.r1 - r.r0) * (r.c1 - r.c0) for r in regions) > mask_true.size // 2:
-        # cluttered: the regions' boxes cover most of the frame (and overlap); label it whole
-        regions = [Region(0, 0, *mask_true.shape)]
-    for region in regions:
-        t, p = region.crop(mask_true), region.crop(mask_pred)
-        both = t & p
-        t_count, p_count = int(np.count_nonzero(t)), int(np.count_nonzero(p))
-        tp += int(np.count_nonzero(both))
-        n_true += t_count
-        n_pred += p_count
-        pred_targets = find_targets(p, connectivity=connectivity) if p_count else None
-        if t_count:
-            true_targets = find_targets(t, connectivity=connectivity)
-            ious.append(_per_target_ious(true_targets, pred_targets, both))
-            true_found.append((true_targets, region.offset))
-        if p_count:
-            pred_found.append((pred_targets, region.offset))
-    true, order = _collect(true_found)
-    pred, _ = _collect(pred_found)
-    target_ious = np.concatenate(ious) if ious else np.zeros(0)
-    if order is not None:
-        target_ious = target_ious[order]
-    return _Scan(true, pred, tp, n_true, n_pred, target_ious, regions)
-
-
 def match_frame(mask_true: np.ndarray, mask_pred: np.ndarray, options: MetricOptions = MetricOptions()) -> TargetMatch:
     """Targets of a label and a prediction, matched as the options say.
 
@@ -292,7 +211,7 @@ def match_frame(mask_true: np.ndarray, mask_pred: np.ndarray, options: MetricOpt
     `mask_pred` may be a probability map; it is thresholded first.
     """
     mask_true, pred = _check_pair(mask_true, mask_pred)
-    scan = _scan(mask_true, np.ascontiguousarray(binarize(pred, options.threshold)), options.connectivity)
+    scan = scan_frame(mask_true, np.ascontiguousarray(binarize(pred, options.threshold)), options.connectivity)
     distances = centroid_distances(scan.true.centroid, scan.pred.centroid)
     pairs = match_targets(distances, distance=options.distance, inclusive=options.inclusive, method=options.matching)
     return TargetMatch(true=scan.true, pred=scan.pred, pairs=pairs)
@@ -309,16 +228,15 @@ def _check_pair(mask_true, pred):
 
 
 def _curve_detections(distances: np.ndarray, options: MetricOptions) -> np.ndarray:
-    """True detections at each curve distance, matching again only where the allowed pairs change."""
+    """True detections at each curve distance, matching again only where the allowed pairs change.
+
+    Called when some target competes for a partner (:func:`_detections` handles the rest).
+    """
     out = np.zeros(len(options.curve_distances), np.int64)
     if distances.size == 0 or not options.curve_distances:
         return out
     flat = np.sort(distances.ravel())
     allowed = np.searchsorted(flat, options.curve_distances, side="right" if options.inclusive else "left")
-    farthest = max(options.curve_distances)
-    widest = distances <= farthest if options.inclusive else distances < farthest
-    if widest.sum(axis=0).max() <= 1 and widest.sum(axis=1).max() <= 1:
-        return allowed  # no target competes for a partner at any distance: every allowed pair matches
     previous_allowed, previous = 0, 0
     for k, d in enumerate(options.curve_distances):
         if allowed[k] != previous_allowed:
@@ -380,7 +298,7 @@ def count_frame(
     """
     mask_true, pred = _check_pair(mask_true, pred)
     mask_pred = np.ascontiguousarray(binarize(pred, options.threshold))
-    scan = _scan(mask_true, mask_pred, options.connectivity)
+    scan = scan_frame(mask_true, mask_pred, options.connectivity)
     distances = centroid_distances(scan.true.centroid, scan.pred.centroid)
     detections, legacy, curve = _detections(distances, options)
     unmatched = np.ones(len(scan.pred), bool)
@@ -404,29 +322,6 @@ def count_frame(
     if options.curve_bins:
         counts.hist_true, counts.hist_false = _histograms(mask_true, pred, options.curve_bins, counts, scan.regions)
     return counts
-
-
-def _per_target_ious(true: Targets, pred: Targets | None, both: np.ndarray) -> np.ndarray:
-    """IoU of each true target with the predicted targets that overlap it.
-
-    ``TP[i]`` is the predicted pixels inside true target ``i``; ``P[i]`` is the
-    area of every predicted target overlapping it. A missed target scores 0.
-    """
-    n = len(true)
-    if pred is None:
-        return np.zeros(n)
-    true_at, pred_at = true.labels[both], pred.labels[both]
-    tp = np.bincount(true_at, minlength=n + 1)[1:]
-    m = len(pred) + 1
-    if (n + 1) * m <= 1 << 16:
-        touches = np.bincount(true_at * m + pred_at, minlength=(n + 1) * m).reshape(n + 1, m)[1:, 1:] > 0
-        pred_area = touches @ pred.area
-    else:  # many targets on both sides: only the pairs that occur
-        pairs = np.unique(true_at.astype(np.int64) * m + pred_at)
-        pred_area = np.zeros(n + 1, np.int64)
-        np.add.at(pred_area, pairs // m, pred.area[pairs % m - 1])
-        pred_area = pred_area[1:]
-    return tp / (true.area + pred_area - tp)
 
 
 def _levels_256(pred: np.ndarray) -> np.ndarray:

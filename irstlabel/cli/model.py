@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from ._progress import progress_bar
 from ..core.jsonio import to_json
@@ -166,8 +165,10 @@ def run_predict(args: argparse.Namespace) -> int:
 
 
 def _evaluation_split(dataset, name: str | None):
-    """The split asked for; without one, the test split, or every frame (said on stderr) when there is none."""
-    from ..core.errors import IrstlabelError, display_path
+    """The split asked for; without one, the test split, or every frame (a DatasetWarning) when there is none."""
+    import warnings
+
+    from ..core.errors import DatasetWarning, IrstlabelError, display_path
 
     if name is not None:
         return dataset.split(name)
@@ -175,8 +176,8 @@ def _evaluation_split(dataset, name: str | None):
         return dataset.split("test")
     except IrstlabelError:
         others = ", ".join(sorted(k for k in dataset.splits if k != "all")) or "none"
-        print(f"irstlabel: warning: {display_path(dataset.root)}: no test split; scoring all {len(dataset)} frames "
-              f"(other splits: {others}; choose one with --split)", file=sys.stderr)
+        warnings.warn(DatasetWarning(f"{display_path(dataset.root)}: no test split; scoring all {len(dataset)} "
+                                     f"frames (other splits: {others}; choose one with --split)"))
         return dataset.split("all")
 
 

@@ -6,6 +6,7 @@ None of them imports Qt or torch.
 from __future__ import annotations
 
 import argparse
+import math
 
 from ._progress import progress_bar
 from ..core.jsonio import to_json
@@ -48,7 +49,7 @@ def _options(args):
 
     if not 0.0 <= args.threshold < 1.0:
         raise IrstlabelError(None, f"--threshold must be in [0, 1), got {args.threshold}")
-    if not args.distance >= 0 or args.distance == float("inf"):  # also refuses NaN
+    if not (math.isfinite(args.distance) and args.distance >= 0):
         raise IrstlabelError(None, f"--distance must be a finite number >= 0, got {args.distance}")
     return MetricOptions(
         threshold=args.threshold,

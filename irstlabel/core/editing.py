@@ -70,12 +70,30 @@ def fill_polygon(mask: np.ndarray, vertices, *, value: bool = True) -> Box:
     return _clip((y, x, y + h + 1, x + w + 1), mask.shape)
 
 
-def magic_wand(image: np.ndarray, point, *, tolerance: float, window: int = 64) -> tuple[np.ndarray, Box]:
-    """Pixels connected to `point` whose grey differs from it by at most `tolerance`.
+def magic_wand(image: np.ndarray, point, *, tolerance: float | None = None, contrast: float | None = None,
+               window: int = 64) -> tuple[np.ndarray, Box]:
+    """Pixels connected to `point` that look like it, in a window of ``2 * window + 1`` pixels.
 
-    Works in a window of ``2 * window + 1`` pixels around the point. Returns
-    a frame-sized bool mask and its box.
+    Two readings of "look like it":
+
+    * ``tolerance`` (grey levels): the grey differs from the clicked pixel's by
+      at most this much. On a smooth sky a few levels flood the window.
+    * ``contrast`` (0..1, the default reading at 0.5): the pixel lies at least
+      this share of the way from the local background (the window's median)
+      to the clicked pixel -- half-maximum for 0.5. It follows a target's own
+      contrast, so one setting suits faint and bright targets, and a click on
+      flat sky takes only the pixels as bright as the click.
+
+    Returns a frame-sized bool mask and its box.
+
+    Examples
+    --------
+    >>> img = np.full((15, 15), 10.0); img[6:9, 6:9] = 30.0; img[7, 7] = 50.0
+    >>> int(magic_wand(img, (7, 7), contrast=0.5)[0].sum())   # the 3x3 blob above the half-way level 30
+    9
     """
+    if (tolerance is None) == (contrast is None):
+        raise ValueError("give one of tolerance (grey levels) or contrast (0..1)")
     x, y = (int(round(v)) for v in point)
     h, w = image.shape
     if not (0 <= x < w and 0 <= y < h):
@@ -83,7 +101,15 @@ def magic_wand(image: np.ndarray, point, *, tolerance: float, window: int = 64) 
     box = _clip((y - window, x - window, y + window + 1, x + window + 1), image.shape)
     r0, c0, r1, c1 = box
     patch = image[r0:r1, c0:c1].astype(np.float64)
-    similar = np.abs(patch - float(image[y, x])) <= tolerance
+    peak = float(image[y, x])
+    if contrast is not None:
+        if not 0 < contrast <= 1:
+            raise ValueError(f"contrast must be in (0, 1], got {contrast}")
+        background = float(np.median(patch))
+        level = background + contrast * (peak - background)
+        similar = patch >= level if peak > background else patch <= level if peak < background else patch == peak
+    else:
+        similar = np.abs(patch - peak) <= tolerance
     _, labels = cv2.connectedComponents(similar.view(np.uint8), connectivity=8)
     region = np.zeros(image.shape, bool)
     region[r0:r1, c0:c1] = labels == labels[y - r0, x - c0]

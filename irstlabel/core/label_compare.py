@@ -50,7 +50,7 @@ class LpdChange:
         }
 
 
-def _groups(old, new) -> list[tuple[list[int], list[int]]]:
+def overlap_groups(old, new) -> list[tuple[list[int], list[int]]]:
     """Components of the overlap graph: (old labels, new labels) per group, 1-based."""
     parent = list(range(len(old) + len(new) + 1))
 
@@ -94,7 +94,7 @@ def _group_mask(labels, ids, box, crop_box):
     return out
 
 
-def _compare_group(image, box, old, new, old_ids, new_ids, margin, tolerance, frame_id) -> LpdChange:
+def compare_group(image, box, old, new, old_ids, new_ids, margin, tolerance, frame_id) -> LpdChange:
     b0, bc0 = box[0], box[1]
     boxes = [old.bbox[a - 1] for a in old_ids] + [new.bbox[b - 1] for b in new_ids]
     low, high = np.min(boxes, axis=0)[:2], np.max(boxes, axis=0)[2:]
@@ -165,8 +165,8 @@ def compare_labels(
     for region in occupied_regions(mask_old, mask_new):
         old = find_targets(region.crop(mask_old), connectivity=connectivity)
         new = find_targets(region.crop(mask_new), connectivity=connectivity)
-        for old_ids, new_ids in _groups(old, new):
-            changes.append(_compare_group(image, region.box, old, new, old_ids, new_ids, margin, tolerance, frame_id))
+        for old_ids, new_ids in overlap_groups(old, new):
+            changes.append(compare_group(image, region.box, old, new, old_ids, new_ids, margin, tolerance, frame_id))
     changes.sort(key=lambda c: (c.bbox[0], c.bbox[1]))
     return changes
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-__all__ = ["Proposal", "propose_target", "edge_map", "canny_thresholds", "PROPOSAL_METHODS"]
+__all__ = ["Proposal", "propose_target", "edge_map", "canny_edges", "proposal_problem", "canny_thresholds", "PROPOSAL_METHODS"]
 
 PROPOSAL_METHODS = ("contour", "level")
 _LOW_RATIO = 0.4
@@ -279,6 +279,13 @@ def edge_map(
     The frame is stretched to 8 bits between its 0.5th percentile and its
     maximum; thresholds are automatic unless given, as in :func:`propose_target`.
     """
+    return canny_edges(image, low=low, high=high, sigma=sigma, aperture=aperture)[0]
+
+
+def canny_edges(
+    image: np.ndarray, *, low: float | None = None, high: float | None = None, sigma: float = 0.8, aperture: int = 3
+) -> tuple[np.ndarray, tuple[float, float]]:
+    """:func:`edge_map` and the thresholds it used (the automatic ones when not given), to show them."""
     image = np.asarray(image)
     if image.ndim != 2:
         raise ValueError(f"image must be 2-D, got {image.shape}")
@@ -287,4 +294,54 @@ def edge_map(
         auto_low, auto_high = canny_thresholds(image8, aperture=aperture)
         low = auto_low if low is None else low
         high = auto_high if high is None else high
-    return _canny(image8, low, high, aperture)
+    return _canny(image8, low, high, aperture), (float(low), float(high))
+
+
+def proposal_problem(
+    mask_proposal: np.ndarray,
+    mask_target: np.ndarray,
+    ids_others: np.ndarray,
+    *,
+    max_growth: float = 4.0,
+    slack: int = 25,
+) -> str | None:
+    """Why a proposal should not silently replace a target, or None when it may.
+
+    A proposal is questioned when it is empty, when it is larger than
+    ``max(max_growth * area, area + slack)`` pixels (an 8-px target proposed
+    as a 40,000-px blob of sky), or when it touches or overlaps other targets
+    (accepting it would merge them into this one).
+
+    Parameters
+    ----------
+    mask_proposal, mask_target : ndarray of bool, (H, W)
+        The proposal and the target it would replace.
+    ids_others : ndarray of int, (H, W)
+        Every other target's pixels, as its id (0 elsewhere).
+
+    Examples
+    --------
+    >>> target = np.zeros((20, 20), bool); target[5, 5:7] = True
+    >>> others = np.zeros((20, 20), int); others[5, 9] = 3
+    >>> big = np.zeros((20, 20), bool); big[2:9, 2:9] = True
+    >>> proposal_problem(big, target, others)
+    'it is 49 px for a 2-px target (more than 25 px larger) and it would merge target 3 into this one'
+    >>> proposal_problem(target, target, others) is None
+    True
+    """
+    proposal = np.asarray(mask_proposal, bool)
+    area = int(np.count_nonzero(mask_target))
+    size = int(np.count_nonzero(proposal))
+    if size == 0:
+        return "it is empty (try other thresholds)"
+    reasons = []
+    if size > max(max_growth * area, area + slack):
+        bound = f"{max_growth:g}x" if max_growth * area >= area + slack else f"{slack} px larger"
+        reasons.append(f"it is {size} px for a {area}-px target (more than {bound})")
+    near = cv2.dilate(proposal.view(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    touched = np.unique(np.asarray(ids_others)[near])
+    touched = touched[touched > 0].tolist()
+    if touched:
+        names = ", ".join(str(t) for t in touched[:-1]) + (" and " if len(touched) > 1 else "") + str(touched[-1])
+        reasons.append(f"it would merge target{'s' if len(touched) > 1 else ''} {names} into this one")
+    return " and ".join(reasons) or None

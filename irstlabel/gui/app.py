@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 from pathlib import Path
@@ -37,52 +36,6 @@ def _refuse_without_xcb_libraries() -> None:
                                            f"install them with: sudo apt-get install {' '.join(packages)}")
 
 
-def _fallback_project_dir(dataset: Path) -> Path:
-    """Where the project goes when the dataset's folder cannot be written (a read-only share)."""
-    from ..core.synthetic import default_demo_dir
-
-    key = hashlib.sha256(str(dataset.resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:16]
-    return default_demo_dir().parent / "projects" / f"{dataset.name}-{key}"
-
-
-def open_project(dataset: Path, project_dir: str | None):
-    """The project for the app: writable if possible, else read-only; plus a note for the status bar.
-
-    The note also carries what opening the dataset warned about (an absent
-    conventional split), one line each.
-    """
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # shown in the status bar instead, from project.dataset.warnings
-        project, note = _open_project(dataset, project_dir)
-    lines = [line for line in (note, *project.dataset.warnings) if line]
-    return project, "; ".join(lines) or None
-
-
-def _open_project(dataset: Path, project_dir: str | None):
-    """Writable if possible. Held by another process, or on a read-only disk: read-only, saying why.
-
-    A dataset folder where no project exists and none can be created gets its
-    project in the user's data folder instead.
-    """
-    from ..core.errors import LockBusy, NotWritable
-    from ..core.paths import PROJECT_FOLDER
-    from ..project.store import Project
-
-    note = None
-    if project_dir is None and not (dataset / PROJECT_FOLDER / "project.sqlite").exists():
-        try:
-            return Project.open(dataset), None
-        except NotWritable:
-            project_dir = _fallback_project_dir(dataset)
-            note = f"The dataset folder is read-only; edits are kept in {project_dir}"
-    try:
-        return Project.open(dataset, project_dir), note
-    except (LockBusy, NotWritable) as exc:
-        return Project.open(dataset, project_dir, readonly=True), f"Read-only: {exc}"
-
-
 def run_app(*, dataset: str | None = None, project: str | None = None, screenshot: str | None = None) -> int:
     """Open the main window on `dataset` (the demo dataset when None).
 
@@ -91,6 +44,7 @@ def run_app(*, dataset: str | None = None, project: str | None = None, screensho
     """
     from ..core.synthetic import ensure_demo_dataset
     from .main_window import MainWindow
+    from .opening import open_project
     from .platform_check import no_display
 
     if screenshot and no_display():  # a screenshot needs no screen
@@ -106,7 +60,8 @@ def run_app(*, dataset: str | None = None, project: str | None = None, screensho
 
         settings = QSettings(os.path.join(tempfile.mkdtemp(), "screenshot.ini"), QSettings.Format.IniFormat)
     window = MainWindow(opened, note=note, settings=settings)
-    window.resize(1400, 860)
+    if screenshot:
+        window.resize(*_screenshot_size())
     window.show()
     if screenshot:
         try:
@@ -118,18 +73,29 @@ def run_app(*, dataset: str | None = None, project: str | None = None, screensho
     return code
 
 
+def _screenshot_size() -> tuple[int, int]:
+    """``IRSTLABEL_SCREENSHOT_SIZE=WxH`` (default 1366x768, the smallest common laptop screen)."""
+    text = os.environ.get("IRSTLABEL_SCREENSHOT_SIZE", "1366x768")
+    try:
+        width, height = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        from ..core.errors import IrstlabelError
+
+        raise IrstlabelError(None, f"IRSTLABEL_SCREENSHOT_SIZE must be WIDTHxHEIGHT, got '{text}'") from None
+    return width, height
+
+
 def _save_screenshot(app, window, path: str) -> int:
     from ..core.errors import IrstlabelError
 
     frame = window.session.frame
     if window.project.prediction_sets():  # a reviewed project: show the review layout
         window.tools.visible["prediction"].setChecked(True)
-        window.review_action.setChecked(True)
-        window._update_review()
+        window.actions_["review_markers"].trigger()
     if frame is not None and len(frame.targets):
         window.tools.visible["proposal"].setChecked(True)  # show what an annotator sees on a target
-        window.select_target(0, centre=False)
-        window.canvas.fit()
+        window.actions_["next_target"].trigger()
+        window.actions_["fit"].trigger()
     for _ in range(5):
         app.processEvents()
     folder = os.path.dirname(os.path.abspath(path))

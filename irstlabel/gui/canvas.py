@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QGraphicsEllipseItem
 
 TOOLS = ("select", "brush", "eraser", "polygon", "wand", "merge", "split")
 
@@ -52,6 +53,21 @@ class _DrawingViewBox(pg.ViewBox):
         super().mouseClickEvent(ev)
 
 
+class _Markers(pg.ScatterPlotItem):
+    """Circles that are only drawn: clicks and hovers pass through to the view (select, wand, polygon).
+
+    pyqtgraph hands a click to the first item near it that has a click handler,
+    whatever its accepted mouse buttons, so a marker on a target's centre took
+    the click meant for the target.
+    """
+
+    def mouseClickEvent(self, ev):
+        ev.ignore()
+
+    def hoverEvent(self, ev):
+        pass
+
+
 class ImageCanvas(pg.GraphicsLayoutWidget):
     """The frame (any bit depth, shown through levels, never converted) and its overlays."""
 
@@ -71,23 +87,33 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
             self.view.addItem(item)
             self.layers[name] = item
         # markers keep a fixed size on screen, so small targets stay visible when zoomed out
-        self.markers = pg.ScatterPlotItem(pxMode=True, size=14, brush=None, pen=pg.mkPen((80, 220, 255), width=1.5))
+        self.markers = _Markers(pxMode=True, size=14, brush=None, pen=pg.mkPen((80, 220, 255), width=1.5))
         self.markers.setZValue(10)
         self.view.addItem(self.markers)
-        self.selected_marker = pg.ScatterPlotItem(pxMode=True, size=22, brush=None, pen=pg.mkPen((255, 255, 255), width=2))
+        self.selected_marker = _Markers(pxMode=True, size=22, brush=None, pen=pg.mkPen((255, 255, 255), width=2))
         self.selected_marker.setZValue(11)
         self.view.addItem(self.selected_marker)
         self.labels: list[pg.TextItem] = []
+        # the brush's footprint under the mouse, in image pixels (hidden for other tools)
+        self.brush_outline = QGraphicsEllipseItem()
+        self.brush_outline.setPen(pg.mkPen((255, 255, 255, 200), width=1, cosmetic=True))
+        self.brush_outline.setZValue(14)
+        self.brush_outline.setVisible(False)
+        self.view.addItem(self.brush_outline)
+        self._brush_diameter = 0.0
         # review markers, as in the paper's Fig. 14: hits green, misses red, false alarms yellow
         self.review = {}
         for kind, colour in (("hit", (60, 220, 90)), ("miss", (255, 60, 60)), ("false_alarm", (255, 220, 0))):
-            item = pg.ScatterPlotItem(pxMode=True, size=20, brush=None, pen=pg.mkPen(colour, width=2))
+            item = _Markers(pxMode=True, size=20, brush=None, pen=pg.mkPen(colour, width=2))
             item.setZValue(13)
             self.view.addItem(item)
             self.review[kind] = item
         self.polygon_line = pg.PlotDataItem(pen=pg.mkPen((0, 255, 160), width=1.5))
         self.polygon_line.setZValue(12)
         self.view.addItem(self.polygon_line)
+        for item in (self.markers, self.selected_marker, self.polygon_line, *self.review.values()):
+            # markers are drawn over targets: a click on one must reach the view (select, wand), not stop here
+            item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.histogram = pg.HistogramLUTItem(image=self.image_item)
         self.addItem(self.histogram)
         self.scene().sigMouseMoved.connect(self._moved)
@@ -140,25 +166,42 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
         if item.image is not None:
             item.updateImage(item.image)
 
-    def set_markers(self, centroids: np.ndarray, selected: int | None) -> None:
+    def set_markers(self, centroids: np.ndarray, names, selected: int | None) -> None:
+        """Circles at target centroids, each labelled with its name (the target id); `selected` is a position."""
         for label in self.labels:
             self.view.removeItem(label)
         self.labels = []
+        centroids = np.asarray(centroids, float).reshape(-1, 2)
         if len(centroids):
             self.markers.setData(x=centroids[:, 0] + 0.5, y=centroids[:, 1] + 0.5)
-            for k, (x, y) in enumerate(centroids):
-                text = pg.TextItem(str(k + 1), color=(80, 220, 255), anchor=(-0.3, 1.2))
+            for name, (x, y) in zip(names, centroids):
+                text = pg.TextItem(str(name), color=(80, 220, 255), anchor=(-0.3, 1.2))
+                text.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
                 text.setPos(x + 0.5, y + 0.5)
                 text.setZValue(12)
                 self.view.addItem(text)
                 self.labels.append(text)
         else:
             self.markers.clear()
-        if selected is not None and selected < len(centroids):
-            x, y = centroids[selected]
-            self.selected_marker.setData(x=[x + 0.5], y=[y + 0.5])
-        else:
+        self.select_marker(None if selected is None else centroids[selected])
+
+    def select_marker(self, centroid) -> None:
+        if centroid is None:
             self.selected_marker.clear()
+        else:
+            self.selected_marker.setData(x=[centroid[0] + 0.5], y=[centroid[1] + 0.5])
+
+    def set_brush(self, diameter: float | None) -> None:
+        """Show the brush's footprint (`diameter` image pixels) under the mouse; None hides it."""
+        self._brush_diameter = diameter or 0.0
+        self.brush_outline.setVisible(False)
+
+    def _place_brush(self, x: float, y: float) -> None:
+        d = self._brush_diameter
+        if d <= 0:
+            return
+        self.brush_outline.setRect(x + 0.5 - d / 2, y + 0.5 - d / 2, d, d)
+        self.brush_outline.setVisible(True)
 
     def set_review(self, points: dict | None) -> None:
         """Hit / miss / false-alarm circles at (x, y) centroids; None clears them."""
@@ -181,6 +224,7 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
 
     def _moved(self, scene_pos) -> None:
         point = self.view.mapSceneToView(scene_pos)
+        self._place_brush(point.x() - 0.5, point.y() - 0.5)
         self.events.moved.emit(point.x() - 0.5, point.y() - 0.5)
 
 

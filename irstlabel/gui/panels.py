@@ -11,6 +11,8 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
+    QScrollArea,
     QSlider,
     QSpinBox,
     QTableWidget,
@@ -21,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from ..core.errors import display_path
 from ..core.layouts import natural_key
+from .actions import OVERLAYS
 
 STATE_FILTERS = ("all", "todo", "in_progress", "done", "flagged")
 
@@ -53,15 +56,25 @@ class FrameList(QWidget):
     """Frames with review state, targets, LPD change; filter by state, sort by any column."""
 
     frame_activated = Signal(str)
+    not_found = Signal(str)
     COLUMNS = ("frame", "state", "targets", "LPD down", "worst LPD change", "edited", "model misses",
                "model false alarms")
+    HEADERS = ("frame", "state", "targets", "LPD\u2193", "worst \u0394LPD", "edited", "misses", "false al.")
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.filter = QComboBox()
+        self.filter.setObjectName("state-filter")
         self.filter.addItems(STATE_FILTERS)
+        self.search = QLineEdit()
+        self.search.setObjectName("go-to-frame")
+        self.search.setPlaceholderText("Go to frame (Ctrl+G): type part of a name, Enter")
+        self.search.setClearButtonEnabled(True)
         self.table = QTableWidget(0, len(self.COLUMNS))
-        self.table.setHorizontalHeaderLabels(self.COLUMNS)
+        self.table.setHorizontalHeaderLabels(self.HEADERS)
+        for c, what in enumerate(self.COLUMNS):
+            self.table.horizontalHeaderItem(c).setToolTip(what)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -72,8 +85,10 @@ class FrameList(QWidget):
         row.addWidget(QLabel("Show"))
         row.addWidget(self.filter, 1)
         layout.addLayout(row)
+        layout.addWidget(self.search)
         layout.addWidget(self.table)
         self.filter.currentTextChanged.connect(self._apply_filter)
+        self.search.returnPressed.connect(self._go_to)
         self.table.itemSelectionChanged.connect(self._selected)
         self._ids: dict[int, str] = {}
         self._quiet = False
@@ -86,16 +101,12 @@ class FrameList(QWidget):
         for r, row in enumerate(rows):
             name = _NaturalItem(display_path(row["frame_id"]))
             name.setData(Qt.ItemDataRole.UserRole, row["frame_id"])
-            cells = [name, QTableWidgetItem(row["state"]), _NumberItem(row["targets"]),
-                     _NumberItem(row["lpd_decreased"] or None), _NumberItem(row["lpd_worst_change"],
-                     None if row["lpd_worst_change"] is None else f"{row['lpd_worst_change']:.1f}"),
-                     QTableWidgetItem("yes" if row["edited"] else ""),
-                     _NumberItem(row.get("model_misses")), _NumberItem(row.get("model_false_alarms"))]
-            for c, cell in enumerate(cells):
-                self.table.setItem(r, c, cell)
+            self.table.setItem(r, 0, name)
+            self._fill(r, row)
         self.table.setSortingEnabled(True)
         if first:
             self.table.sortItems(0, Qt.SortOrder.AscendingOrder)
+            self.table.resizeColumnsToContents()
         self._apply_filter(self.filter.currentText())
         if current is not None:
             self.select(current)
@@ -116,12 +127,50 @@ class FrameList(QWidget):
                 self._quiet = quiet
                 return
 
+    def _fill(self, r: int, row: dict) -> None:
+        """Every column but the name, from a frame_summary row."""
+        worst = row["lpd_worst_change"]
+        cells = [QTableWidgetItem(row["state"]), _NumberItem(row["targets"]),
+                 _NumberItem(row["lpd_decreased"] if row["edited"] else None),
+                 _NumberItem(worst, None if worst is None else f"{worst:.1f}"),
+                 QTableWidgetItem("yes" if row["edited"] else ""),
+                 _NumberItem(row.get("model_misses")), _NumberItem(row.get("model_false_alarms"))]
+        for c, cell in enumerate(cells, start=1):
+            self.table.setItem(r, c, cell)
+
     def update_row(self, row: dict) -> None:
+        """Refresh every column of one frame's row (sorting is paused so the row stays put while filled)."""
         for r in range(self.table.rowCount()):
             if self.frame_id_at(r) == row["frame_id"]:
-                self.table.item(r, 1).setText(row["state"])
-                self.table.item(r, 5).setText("yes" if row["edited"] else "")
+                sorting = self.table.isSortingEnabled()
+                self.table.setSortingEnabled(False)
+                self._fill(r, row)
+                self.table.setSortingEnabled(sorting)
+                self._apply_filter(self.filter.currentText())
                 return
+
+    def set_target_counts(self, counts: dict[str, int]) -> None:
+        """Target counts of unedited frames (their dataset labels), filled in as they are computed."""
+        sorting = self.table.isSortingEnabled()
+        self.table.setSortingEnabled(False)
+        for r in range(self.table.rowCount()):
+            n = counts.get(self.frame_id_at(r))
+            if n is not None and self.table.item(r, 5).text() == "":
+                self.table.setItem(r, 2, _NumberItem(n))
+        self.table.setSortingEnabled(sorting)
+
+    def _go_to(self) -> None:
+        """Enter in the search box: the first frame (in the list's order) whose name holds the text."""
+        text = self.search.text().strip().lower()
+        if not text:
+            return
+        names = [(r, self.table.item(r, 0).text().lower()) for r in range(self.table.rowCount())]
+        exact = [r for r, name in names if name == text]
+        found = exact or [r for r, name in names if text in name]
+        if found:
+            self.frame_activated.emit(self.frame_id_at(found[0]))
+        else:
+            self.not_found.emit(self.search.text())
 
     def mark_unsaved(self, frame_id: str) -> None:
         for r in range(self.table.rowCount()):
@@ -141,32 +190,44 @@ class FrameList(QWidget):
 
 
 class TargetTable(QTableWidget):
-    """The targets of the frame: id, area, centroid, box, SCR, LPD (original, now), status, source."""
+    """The targets of the frame by id: area, centroid, box, SCR, LPD (original, now), status, source."""
 
-    target_selected = Signal(int)
-    COLUMNS = ("#", "area", "x", "y", "box", "SCR", "LPD orig", "LPD now", "status", "source")
+    target_selected = Signal(int)  # a target id
+    COLUMNS = ("id", "LPD orig", "LPD now", "status", "area", "SCR", "source", "box", "x", "y")
 
     def __init__(self, parent=None):
         super().__init__(0, len(self.COLUMNS), parent)
+        self.setObjectName("targets")
         self.setHorizontalHeaderLabels(self.COLUMNS)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.verticalHeader().setVisible(False)
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.itemSelectionChanged.connect(self._selected)
+        self._ids: list[int] = []
         self._quiet = False
 
-    def set_rows(self, rows: list[dict], selected: int | None) -> None:
+    def set_rows(self, records, selected: int | None) -> None:
+        """One row per record (a TargetRecord); `selected` is a target id."""
         self._quiet = True
-        self.setRowCount(len(rows))
-        for r, row in enumerate(rows):
-            values = [row["index"] + 1, row["area"], f"{row['x']:.1f}", f"{row['y']:.1f}",
-                      "{}x{} @({},{})".format(*row["size"], *row["origin"]),
-                      _fmt(row["scr"]), _fmt(row["lpd_old"]), _fmt(row["lpd_new"]), row["status"], row["source"]]
+        self._ids = [r.id for r in records]
+        self.setRowCount(len(records))
+        for row, r in enumerate(records):
+            r0, c0, r1, c1 = r.bbox
+            values = [r.id, _fmt(r.lpd_old), _fmt(r.lpd_new), r.status, r.area, _fmt(r.scr), r.source,
+                      f"{r1 - r0}x{c1 - c0} @({c0},{r0})", f"{r.centroid[0]:.1f}", f"{r.centroid[1]:.1f}"]
             for c, value in enumerate(values):
-                self.setItem(r, c, QTableWidgetItem(str(value)))
-        if selected is not None and selected < len(rows):
-            self.selectRow(selected)
+                self.setItem(row, c, QTableWidgetItem(str(value)))
+        self.resizeColumnsToContents()
+        self._quiet = False
+        self.select_id(selected)
+
+    def select_id(self, target_id: int | None) -> None:
+        self._quiet = True
+        if target_id in self._ids:
+            self.selectRow(self._ids.index(target_id))
+            self.scrollToItem(self.item(self._ids.index(target_id), 0))
         else:
             self.clearSelection()
         self._quiet = False
@@ -176,7 +237,7 @@ class TargetTable(QTableWidget):
             return
         rows = self.selectionModel().selectedRows()
         if rows:
-            self.target_selected.emit(rows[0].row())
+            self.target_selected.emit(self._ids[rows[0].row()])
 
 
 def _fmt(value) -> str:
@@ -185,63 +246,114 @@ def _fmt(value) -> str:
     return f"{value:.2f}"
 
 
-class ToolPanel(QWidget):
-    """Brush size, wand tolerance, Canny thresholds, overlay visibility and opacity."""
+class ToolPanel(QScrollArea):
+    """Brush size, wand, Canny thresholds (with their numbers), overlay visibility and opacity.
 
-    changed = Signal()
-    OVERLAYS = (("mask", "current mask", "M"), ("original", "original label", "O"), ("edges", "Canny edges", "E"),
-                ("proposal", "proposal", "C"), ("prediction", "prediction", "H"), ("markers", "markers", "T"))
+    Fine-grained signals, so a view redoes only what a change needs: an
+    opacity tick sets an opacity; only threshold changes recompute edges.
+    """
+
+    visibility_changed = Signal(str, bool)  # overlay key, shown
+    opacity_changed = Signal(str, float)  # overlay key, 0..1
+    canny_changed = Signal()
+    prediction_style_changed = Signal()
+    brush_changed = Signal(int)
+    OVERLAYS = OVERLAYS
+    WAND_MODES = ("contrast %", "grey levels")
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.brush = QSpinBox()
+        self.brush.setObjectName("brush")
         self.brush.setRange(1, 64)
         self.brush.setValue(3)
+        self.brush.setSuffix(" px")
+        self.wand_mode = QComboBox()
+        self.wand_mode.setObjectName("wand-mode")
+        self.wand_mode.addItems(self.WAND_MODES)
+        self.wand_mode.setToolTip("contrast %: pixels at least this share of the way from the local background "
+                                  "to the clicked pixel; grey levels: within this many levels of the clicked pixel")
         self.tolerance = QSpinBox()
+        self.tolerance.setObjectName("wand-tolerance")
         self.tolerance.setRange(0, 65535)
-        self.tolerance.setValue(20)
+        self.wand_mode.currentTextChanged.connect(self._wand_range)
+        self._wand_range(self.wand_mode.currentText())
+        self.tolerance.setValue(50)
         self.canny_auto = QCheckBox("automatic")
+        self.canny_auto.setObjectName("canny-auto")
         self.canny_auto.setChecked(True)
         self.canny_low = QSlider(Qt.Orientation.Horizontal)
         self.canny_high = QSlider(Qt.Orientation.Horizontal)
-        for slider, value in ((self.canny_low, 40), (self.canny_high, 100)):
+        self.canny_numbers = {}
+        for slider, value, name in ((self.canny_low, 40, "low"), (self.canny_high, 100, "high")):
+            slider.setObjectName(f"canny-{name}")
             slider.setRange(1, 1000)
             slider.setValue(value)
+            self.canny_numbers[name] = QLabel(str(value))
+            self.canny_numbers[name].setObjectName(f"canny-{name}-value")
+            self.canny_numbers[name].setMinimumWidth(self.fontMetrics().horizontalAdvance("0000.0"))
         tools = QGroupBox("Tools")
         form = QFormLayout(tools)
-        form.addRow("Brush size, px across ([ ])", self.brush)
-        form.addRow("Wand tolerance", self.tolerance)
+        form.addRow("Brush size, across ([ ])", self.brush)
+        form.addRow("Wand", _row(self.wand_mode, self.tolerance))
         form.addRow("Canny thresholds", self.canny_auto)
-        form.addRow("low", self.canny_low)
-        form.addRow("high", self.canny_high)
+        form.addRow("low", _row(self.canny_low, self.canny_numbers["low"]))
+        form.addRow("high", _row(self.canny_high, self.canny_numbers["high"]))
         overlays = QGroupBox("Overlays")
         grid = QFormLayout(overlays)
         self.visible: dict[str, QCheckBox] = {}
         self.opacity: dict[str, QSlider] = {}
         for key, label, shortcut in self.OVERLAYS:
             box = QCheckBox(f"{label} ({shortcut})")
+            box.setObjectName(f"show-{key}")
             box.setChecked(key in ("mask", "original", "markers"))
             slider = QSlider(Qt.Orientation.Horizontal)
+            slider.setObjectName(f"opacity-{key}")
             slider.setRange(0, 100)
             slider.setValue(70 if key != "markers" else 100)
             self.visible[key], self.opacity[key] = box, slider
             grid.addRow(box, slider)
-            box.toggled.connect(self.changed)
-            slider.valueChanged.connect(self.changed)
+            box.toggled.connect(lambda shown, k=key: self.visibility_changed.emit(k, shown))
+            slider.valueChanged.connect(lambda value, k=key: self.opacity_changed.emit(k, value / 100.0))
         self.prediction_outline = QCheckBox("prediction as outline (p > 0.5)")
-        self.prediction_outline.toggled.connect(self.changed)
+        self.prediction_outline.toggled.connect(self.prediction_style_changed)
         grid.addRow(self.prediction_outline)
-        layout = QVBoxLayout(self)
+        body = QWidget()
+        layout = QVBoxLayout(body)
         layout.addWidget(tools)
         layout.addWidget(overlays)
         layout.addStretch(1)
-        for widget in (self.canny_low, self.canny_high):
-            widget.valueChanged.connect(self._manual_canny)
-        self.canny_auto.toggled.connect(self.changed)
+        self.setWidget(body)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
+        for name, widget in (("low", self.canny_low), ("high", self.canny_high)):
+            widget.valueChanged.connect(lambda value, n=name: self._manual_canny(n, value))
+        self.canny_auto.toggled.connect(lambda auto: self.canny_changed.emit())
+        self.brush.valueChanged.connect(self.brush_changed)
 
-    def _manual_canny(self) -> None:
+    def _wand_range(self, mode: str) -> None:
+        if mode == "contrast %":
+            self.tolerance.setRange(1, 100)
+            self.tolerance.setSuffix(" %")
+        else:
+            self.tolerance.setRange(0, 65535)
+            self.tolerance.setSuffix("")
+
+    def wand_settings(self) -> dict:
+        """Keyword arguments of :func:`irstlabel.core.editing.magic_wand`."""
+        if self.wand_mode.currentText() == "contrast %":
+            return {"contrast": self.tolerance.value() / 100.0}
+        return {"tolerance": float(self.tolerance.value())}
+
+    def _manual_canny(self, name: str, value: int) -> None:
+        self.canny_numbers[name].setText(str(value))
         self.canny_auto.setChecked(False)
-        self.changed.emit()
+        self.canny_changed.emit()
+
+    def show_thresholds(self, low: float, high: float) -> None:
+        """The thresholds in use (in automatic mode, those computed for the frame)."""
+        self.canny_numbers["low"].setText(f"{low:.0f}")
+        self.canny_numbers["high"].setText(f"{high:.0f}")
 
     def canny_thresholds(self):
         if self.canny_auto.isChecked():
@@ -249,5 +361,20 @@ class ToolPanel(QWidget):
         low, high = sorted((self.canny_low.value(), self.canny_high.value()))
         return float(low), float(high)
 
+    def opacity_of(self, key: str) -> float:
+        return self.opacity[key].value() / 100.0
+
+    def shown(self, key: str) -> bool:
+        return self.visible[key].isChecked()
+
     def toggle(self, key: str) -> None:
         self.visible[key].setChecked(not self.visible[key].isChecked())
+
+
+def _row(*widgets) -> QWidget:
+    holder = QWidget()
+    layout = QHBoxLayout(holder)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for widget in widgets:
+        layout.addWidget(widget, 1 if isinstance(widget, QSlider) else 0)
+    return holder

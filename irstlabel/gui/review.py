@@ -1,27 +1,24 @@
 """Review and retraining in the workspace: prediction sets, review markers, Retrain, Evaluate, import.
 
-A mixin of :class:`irstlabel.gui.main_window.MainWindow`. Every job is a
-:class:`~irstlabel.gui.jobs_bridge.QtJob` whose own signals drive the status
-bar's progress; the retrain steps come from the retrain pipeline. Prediction
-sets and their order come from the project's registry (SQLite), never from
-the cache folder's listing.
+Every job is a :class:`~irstlabel.gui.jobs_bridge.QtJob` whose own signals
+drive the status bar's progress; the retrain steps come from the retrain
+pipeline. Prediction sets and their order come from the project's registry
+(SQLite), never from the cache folder's listing. The Compare view is drawn
+only while it is visible.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QComboBox, QMessageBox, QProgressBar, QPushButton
+from PySide6.QtWidgets import QComboBox, QMessageBox
 
 from ..core.metrics import MetricOptions, match_frame
 from ..jobs.devices import cuda_likely
 from ..jobs.pipeline import register_evaluation
 from ..jobs.spec import JobSpec
-from .compare import ComparePanel
 from .dialogs import choose_folder
 from .jobs_bridge import JobRunner
-from .resources import icon
-from .results import ResultsPanel
 from .retrain import RetrainController, RetrainDialog
 
 STAGE_WORDS = {"training": "training", "predicting": "predicting every frame", "evaluating": "evaluating"}
@@ -39,55 +36,62 @@ def _refill(combo, items: list[str], keep: str, *, newest_otherwise: bool) -> No
     combo.blockSignals(False)
 
 
-class ReviewActions:
-    def _setup_review(self, _main_bar) -> None:
-        self.addToolBarBreak()
-        bar = self.addToolBar("Review")
-        bar.setObjectName("toolbar-review")
-        self.results = ResultsPanel()
+class ReviewController:
+    """Prediction sets, review markers, the Compare view, and the background jobs (retrain, evaluate, import)."""
+
+    def __init__(self, window, session, view, frames, status, *, results, compare, compare_dock, results_dock,
+                 review_action, settings, show_error):
+        self.window, self.session, self.project = window, session, session.project
+        self.view, self.frames, self.status = view, frames, status
+        self.results, self.compare = results, compare
+        self.compare_dock, self.results_dock = compare_dock, results_dock
+        self.review_action, self.settings, self.show_error = review_action, settings, show_error
         self.results.export_button.clicked.connect(self.export_evaluation)
         self.set_combo = QComboBox()
+        self.set_combo.setObjectName("prediction-set")
         self.set_combo.setMinimumContentsLength(14)
         self.set_combo.setToolTip("prediction set shown and reviewed")
         self.set_combo.currentTextChanged.connect(self._set_chosen)
-        self.progress = QProgressBar()
-        self.progress.setMaximumWidth(260)
-        self.progress.setVisible(False)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setVisible(False)
-        self.cancel_button.clicked.connect(self.cancel_jobs)
-        self.statusBar().addPermanentWidget(self.progress)
-        self.statusBar().addPermanentWidget(self.cancel_button)
-        self.runner = None if self.project.readonly else JobRunner(self.project.folder, self)
+        status.cancel_button.clicked.connect(self.cancel_jobs)
+        self.runner = None if self.project.readonly else JobRunner(self.project.folder, window)
         self.retrainer = None
         if self.runner is not None:
             self.runner.active_changed.connect(self._jobs_active)
-            self.retrainer = RetrainController(self.project, self.runner, self)
+            self.retrainer = RetrainController(self.project, self.runner, window)
             self.retrainer.stage.connect(self._retrain_stage)
             self.retrainer.progress.connect(self._job_progress)
             self.retrainer.epoch.connect(self.results.add_epoch)
             self.retrainer.frames_ready.connect(self._frames_ready)
             self.retrainer.finished.connect(self._retrain_finished)
             self.retrainer.failed.connect(self._job_failed)
-        self.retrain_action = self._action("Retrain", "Ctrl+R", self.start_retrain,
-                                           help="retrain ISPANet on the current labels, in the background")
-        self.retrain_action.setIcon(icon("retrain"))
-        self.retrain_action.setToolTip("Retrain ISPANet on the current labels (Ctrl+R)")
-        self.evaluate_action = self._action("Evaluate", "Ctrl+E", self.start_evaluate,
-                                            help="score the chosen prediction set on the test split")
-        self.evaluate_action.setToolTip("Score the chosen prediction set on the test split (Ctrl+E)")
-        self.review_action = self._action("Review markers", "V", self._update_review, checkable=True,
-                                          help="circle hits, misses and false alarms of the chosen prediction set")
-        for action in (self.retrain_action, self.evaluate_action, self.review_action):
-            bar.addAction(action)
-        bar.addWidget(self.set_combo)
-        self.compare = ComparePanel(self.canvas)
         self.compare.set_combo.currentTextChanged.connect(lambda name: self._update_compare())
+        self.compare_dock.visibilityChanged.connect(lambda visible: self._update_compare())
+        session.frame_changed.connect(lambda frame: self._frame_or_mask_changed())
+        session.targets_changed.connect(self._frame_or_mask_changed)
         self._refresh_sets()
         self.results.refresh(self.project)
+        self._show_docks()
+
+    @property
+    def prediction_set(self) -> str | None:
+        return self.view.prediction_set
+
+    def _show_docks(self) -> None:
+        """Results and Compare stay hidden until they have something to show (their View menu entries show them)."""
+        if self.project.evaluations() or self.project.checkpoints():
+            self.results_dock.show()
+        if len(self.prediction_sets()) >= 2:
+            self.compare_dock.show()
+
+    def _frame_or_mask_changed(self) -> None:
+        if self.review_action.isChecked():
+            self.update_review()
+        self._update_compare()
 
     def _update_compare(self) -> None:
-        """The second prediction set beside the first, on a view locked to the main one."""
+        """The second prediction set beside the first, on a view locked to the main one (only while shown)."""
+        if not self.compare_dock.isVisible():
+            return
         frame = self.session.frame
         name = self.compare.set_combo.currentText()
         probability = None if frame is None or not name else self.project.predictions.read(name, frame.frame_id, shape=frame.mask.shape)
@@ -103,30 +107,37 @@ class ReviewActions:
         """Refill both set drop-downs from the registry; the shown set falls back to the newest."""
         sets = self.prediction_sets()
         _refill(self.set_combo, sets, choose or self.set_combo.currentText(), newest_otherwise=True)
-        self.prediction_set = self.set_combo.currentText() or None
+        self.view.set_prediction_set(self.set_combo.currentText() or None)
         _refill(self.compare.set_combo, sets, self.compare.set_combo.currentText(), newest_otherwise=False)
 
     def _set_chosen(self, name: str) -> None:
-        self.prediction_set = name or None
-        self._overlays_changed()
+        self.view.set_prediction_set(name or None)
+        self._frame_or_mask_changed()
+
+    def prediction_source(self) -> str:
+        return f"prediction:{self.prediction_set or 'cache'}"
 
     def review_points(self) -> dict | None:
         """Hit, miss and false-alarm centroids of the chosen set against the current mask."""
         frame = self.session.frame
-        probability = self.current_prediction()
+        probability = self.view.prediction()
         if frame is None or probability is None:
             return None
         match = match_frame(frame.mask, probability, MetricOptions())
         true, pred = match.true.centroid, match.pred.centroid
         return {"hit": true[match.hits], "miss": true[match.misses], "false_alarm": pred[match.false_alarms]}
 
-    def _update_review(self) -> None:
+    def update_review(self) -> None:
         shown = self.review_action.isChecked()
         points = self.review_points() if shown else None
-        self.canvas.set_review(points)
+        self.view.canvas.set_review(points)
         if shown and points is None and self.session.frame is not None:
-            self.statusBar().showMessage(self.no_prediction_reason(), 5000)
-        self._update_compare()
+            self.status.say(self.no_prediction_reason(), 5000)
+
+    def toggle_prediction(self) -> None:
+        self.view.tools.toggle("prediction")
+        if self.view.tools.shown("prediction") and self.view.prediction() is None:
+            self.status.say(self.no_prediction_reason(), 5000)
 
     def no_prediction_reason(self) -> str:
         if self.prediction_set is None:
@@ -140,11 +151,11 @@ class ReviewActions:
     def _cannot_start(self, what: str) -> bool:
         """True (and says why in the status bar) when a job cannot start now."""
         if self.runner is None:
-            self.statusBar().showMessage(f"{what}: the project is open read-only; jobs cannot run from here", 5000)
+            self.status.say(f"{what}: the project is open read-only; jobs cannot run from here", 5000)
             return True
         if self.runner.active:
             kinds = ", ".join(sorted({job.kind for job in self.runner.running()}))
-            self.statusBar().showMessage(f"{what}: wait, a job is running ({kinds}); Cancel stops it", 5000)
+            self.status.say(f"{what}: wait, a job is running ({kinds}); Cancel stops it", 5000)
             return True
         return False
 
@@ -153,7 +164,7 @@ class ReviewActions:
         if self._cannot_start("Retrain"):
             return
         dialog = RetrainDialog(self.settings, checkpoint=self.retrainer.newest_checkpoint(), cuda=cuda_likely(),
-                               parent=self)
+                               parent=self.window)
         dialog.accepted.connect(lambda: self._retrain_with(dialog.values()))
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
@@ -163,6 +174,7 @@ class ReviewActions:
             return
         self.session.save()
         self.results.reset_training()
+        self.results_dock.show()
         self.retrainer.start(values, first=self._frames_to_predict_first())
 
     def _frames_to_predict_first(self, neighbours: int = 2) -> list[str]:
@@ -170,7 +182,7 @@ class ReviewActions:
         frame = self.session.frame
         if frame is None:
             return []
-        ids = self._walk_order()
+        ids = self.frames.walk_order()
         if frame.frame_id not in ids:
             return [frame.frame_id]
         k = ids.index(frame.frame_id)
@@ -184,7 +196,7 @@ class ReviewActions:
         if self._cannot_start("Evaluate"):
             return
         if name is None:
-            self.statusBar().showMessage("Evaluate: no prediction set yet; retrain (Ctrl+R) or import one first", 5000)
+            self.status.say("Evaluate: no prediction set yet; retrain (Ctrl+R) or import one first", 5000)
             return
         self.session.save()
         spec = JobSpec(kind="evaluate", dataset=str(self.project.dataset.root), project=str(self.project.folder),
@@ -195,7 +207,7 @@ class ReviewActions:
         """File > Import predictions folder: choose the folder, then import it as a background job."""
         if self._cannot_start("Import"):
             return
-        choose_folder(self, "Folder of masks or probability maps", self._import_folder)
+        choose_folder(self.window, "Folder of masks or probability maps", self._import_folder)
 
     def _import_folder(self, folder: str) -> None:
         if not folder or self._cannot_start("Import"):
@@ -214,7 +226,7 @@ class ReviewActions:
             if state == "finished":
                 on_done(result)
             elif state == "cancelled":
-                self.statusBar().showMessage(f"{what}: cancelled", 5000)
+                self.status.say(f"{what}: cancelled", 5000)
             else:
                 self._job_failed(error or "the job failed", log)
 
@@ -224,75 +236,79 @@ class ReviewActions:
         for evaluation in result["evaluations"]:
             register_evaluation(self.project, name, evaluation)
         self.results.refresh(self.project)
-        self.statusBar().showMessage(f"{name} evaluated on {result['evaluations'][0]['split']}", 5000)
+        self.results_dock.show()
+        self.status.say(f"{name} evaluated on {result['evaluations'][0]['split']}", 5000)
 
     def _imported(self, name: str, folder: str) -> None:
         self.project.register_prediction_set(name, "folder", folder)
         self._refresh_sets(choose=name)  # show what was just imported
-        self._overlays_changed()
-        self.statusBar().showMessage(f"Predictions from {folder} imported as '{name}'", 5000)
+        self._show_docks()
+        self.status.say(f"Predictions from {folder} imported as '{name}'", 5000)
 
     # --- progress in the status bar -----------------------------------------------------
 
     def _begin_progress(self, what: str) -> None:
         """A new job: the bar starts empty (busy until the first progress), Cancel shown."""
-        self.progress.setRange(0, 0)
-        self.progress.setValue(0)
-        self.progress.setFormat(f"{what} %p%")
-        self.progress.setToolTip(what)
-        self.progress.setVisible(True)
-        self.cancel_button.setVisible(True)
-        self.statusBar().showMessage(f"{what}...")
+        self.status.progress.setRange(0, 0)
+        self.status.progress.setValue(0)
+        self.status.progress.setFormat(f"{what} %p%")
+        self.status.progress.setToolTip(what)
+        self.status.progress.setVisible(True)
+        self.status.cancel_button.setVisible(True)
+        self.status.say(f"{what}...")
 
     def _jobs_active(self, active: bool) -> None:
         if not active:
-            self.progress.setVisible(False)
-            self.cancel_button.setVisible(False)
+            self.status.progress.setVisible(False)
+            self.status.cancel_button.setVisible(False)
 
     def cancel_jobs(self) -> None:
         if self.runner is not None:
             self.runner.cancel_all()
-            self.statusBar().showMessage("Cancelling...", 3000)
+            self.status.say("Cancelling...", 3000)
 
     def _retrain_stage(self, stage: str) -> None:
         self._begin_progress(f"Retrain: {STAGE_WORDS.get(stage, stage)}")
 
     def _job_progress(self, step: int, total: int, message: str) -> None:
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(step)
-        self.progress.setToolTip(message)
+        self.status.progress.setRange(0, max(total, 1))
+        self.status.progress.setValue(step)
+        self.status.progress.setToolTip(message)
 
     def _frames_ready(self, name: str, frames: list) -> None:
         """The new model's first predictions: show them on the frame on screen at once."""
         first = self.prediction_set != name
         self._refresh_sets(choose=name)
         if first:
-            self.tools.visible["prediction"].setChecked(True)
+            self.view.tools.visible["prediction"].setChecked(True)
         frame = self.session.frame
         if frame is not None and frame.frame_id in frames:
-            self._overlays_changed()
+            self.view.prediction_changed()
+            self._frame_or_mask_changed()
 
     def _retrain_finished(self, summary: dict) -> None:
         if summary["status"] == "cancelled":
-            self.statusBar().showMessage(f"Retrain cancelled while {summary['stage'] or 'finishing'}", 8000)
+            self.status.say(f"Retrain cancelled while {summary['stage'] or 'finishing'}", 8000)
             self._refresh_sets()
             return
         self._refresh_sets(choose=summary["name"])
         self.results.refresh(self.project)
-        self.frame_list.set_rows(self.project.frame_summary(), self.session.frame.frame_id if self.session.frame else None)
-        self._overlays_changed()
-        self.statusBar().showMessage(f"Retrained {summary['name']} ({summary['split']}): " + ";  ".join(summary["lines"]))
+        self.frames.refresh_rows()
+        self.view.prediction_changed()
+        self._frame_or_mask_changed()
+        self._show_docks()
+        self.status.say(f"Retrained {summary['name']} ({summary['split']}): " + ";  ".join(summary["lines"]))
 
     def _job_failed(self, message: str, log: list) -> None:
-        self.progress.setVisible(False)
-        self.cancel_button.setVisible(False)
-        self.statusBar().showMessage(f"A background job failed: {message.splitlines()[0] if message else ''}")
+        self.status.progress.setVisible(False)
+        self.status.cancel_button.setVisible(False)
+        self.status.say(f"A background job failed: {message.splitlines()[0] if message else ''}")
         tail = "\n".join(log[-10:])
         self.show_error("A background job failed", f"{message}\n\nLast lines of its log:\n{tail}" if tail else message)
 
     def export_evaluation(self) -> None:
         out = self.results.export(self.project.folder / "evaluation")
-        self.statusBar().showMessage(f"Evaluation exported to {out}", 5000)
+        self.status.say(f"Evaluation exported to {out}", 5000)
 
     # --- leaving while jobs run ---------------------------------------------------------
 
@@ -306,7 +322,7 @@ class ReviewActions:
         kinds = ", ".join(sorted({job.kind for job in self.runner.running()}))
         box = QMessageBox(QMessageBox.Icon.Question, f"{action} while a job runs?",
                           f"A background job is running ({kinds}). {action} anyway and cancel it?",
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self.window)
         box.setDefaultButton(QMessageBox.StandardButton.No)
         box.button(QMessageBox.StandardButton.Yes).setText(f"Cancel the job and {action.lower()}")
         box.button(QMessageBox.StandardButton.No).setText("Keep working")

@@ -157,12 +157,6 @@ class PredictionCache:
     def path_of(self, name: str) -> Path:
         return self.folder / _set_file_name(name)
 
-    def sets(self) -> list[str]:
-        names = []
-        for path in sorted(self.folder.glob("*.h5")):
-            names.append(unquote_to_bytes(path.stem).decode("utf-8", "replace"))
-        return names
-
     def writer(self, name: str, **attrs) -> CacheWriter:
         """A writer for set `name`; the set appears when the writer commits."""
         return CacheWriter(self, name, attrs)

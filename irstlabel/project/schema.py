@@ -74,9 +74,22 @@ CREATE TABLE IF NOT EXISTS evaluations (
 );
 """
 
-# MIGRATIONS[k] takes the schema from version k to k + 1. Each is idempotent (IF NOT EXISTS),
-# so a database whose tables exist but whose user_version was never set is repaired, not refused.
-MIGRATIONS = [_V1]
+
+
+def _v2(db: sqlite3.Connection) -> None:
+    """Targets get stable ids (1-based; version 1 stored 0-based list positions), anchors and SCR."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(targets)")}
+    if "anchor_r" in columns:
+        return
+    db.execute("UPDATE targets SET target = target + 1")
+    for column in ("anchor_r INTEGER", "anchor_c INTEGER", "scr REAL", "parts INTEGER NOT NULL DEFAULT 1"):
+        db.execute(f"ALTER TABLE targets ADD COLUMN {column}")
+
+
+# MIGRATIONS[k] takes the schema from version k to k + 1: SQL or a function of the connection.
+# Each is idempotent, so a database whose tables exist but whose user_version was never set is
+# repaired, not refused.
+MIGRATIONS = [_V1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -140,6 +153,9 @@ def _migrate(db: sqlite3.Connection, path: Path) -> None:
             raise IrstlabelError(path, f"project database has schema {version}, newer than this irstlabel "
                                        f"({SCHEMA_VERSION})")
         for step in range(version, SCHEMA_VERSION):
+            if callable(MIGRATIONS[step]):
+                MIGRATIONS[step](db)
+                continue
             for statement in filter(str.strip, MIGRATIONS[step].split(";")):
                 db.execute(statement)
         db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")

@@ -41,7 +41,8 @@ import numpy as np
 from ..core.datasets import Dataset
 from ..core.errors import IrstlabelError, NotWritable, display_path
 from ..core.io import encode_mask_png, read_mask, write_bytes_atomic
-from ..core.label_compare import compare_labels
+from ..core.target_records import (FrameTargets, KnownTarget, TargetRecord, changed_ids, frame_targets,
+                                   merge_statuses)
 from .cache import PredictionCache
 from .lock import WriterLock
 from .schema import FRAME_STATES, TARGET_STATES, connect, transaction
@@ -80,6 +81,19 @@ def _check_source(source: str) -> str:
     if source in ("manual", "canny", "import") or (source.startswith("prediction:") and len(source) > 11):
         return source
     raise IrstlabelError(None, f"unknown mask source '{source}'; use manual, canny or prediction:<set>")
+
+
+_TARGET_COLUMNS = ("frame_id", "target", "area", "x", "y", "r0", "c0", "r1", "c1", "anchor_r", "anchor_c",
+                   "lpd_old", "lpd_new", "change", "scr", "parts", "status", "source")
+
+
+def _row(record: TargetRecord) -> dict:
+    r0, c0, r1, c1 = record.bbox
+    return {"target": record.id, "area": record.area, "x": record.centroid[0], "y": record.centroid[1],
+            "r0": r0, "c0": c0, "r1": r1, "c1": c1, "anchor_r": record.anchor[0], "anchor_c": record.anchor[1],
+            "lpd_old": record.lpd_old, "lpd_new": record.lpd_new, "change": record.change,
+            "scr": record.scr, "parts": record.parts,
+            "status": record.status, "source": record.source}
 
 
 class _previous_kept:
@@ -217,9 +231,17 @@ class Project:
                 except IrstlabelError as exc:  # damaged or wrong-size: flag this frame, open the rest
                     self._flag_damaged(frame_id, sha, str(exc))
                 else:
-                    self._record(frame_id, sha, "recovered", "file", mask)
+                    self._record(frame_id, sha, "recovered", "file", self._recovered_targets(frame_id, mask))
                 fixes += 1
         return fixes
+
+    def _recovered_targets(self, frame_id: str, mask: np.ndarray) -> FrameTargets:
+        """Records for a mask file newer than the database: ids and statuses kept where the saved records still fit."""
+        known = self.known_targets(frame_id)
+        targets = self.frame_targets(frame_id, mask, known=known, next_id=self.next_target_id(frame_id))
+        changed = changed_ids(targets, None if known else self.original_mask(frame_id), mask,
+                              {t.id: t for t in known} if known else None)
+        return merge_statuses(targets, changed, self.target_statuses(frame_id), source="recovered")
 
     def _flag_damaged(self, frame_id: str, sha: str, problem: str) -> None:
         with transaction(self.db):
@@ -279,8 +301,17 @@ class Project:
     def is_edited(self, frame_id: str) -> bool:
         return self._mask_path(frame_id).exists()
 
-    def save_mask(self, frame_id: str, mask: np.ndarray, *, source: str = "manual", target_status: dict | None = None) -> SaveResult:
+    def save_mask(self, frame_id: str, mask: np.ndarray, *, source: str = "manual", ids: np.ndarray | None = None,
+                  sources: dict[int, str] | None = None) -> SaveResult:
         """Save a frame's mask: atomic PNG, then one transaction (targets, state, edit log).
+
+        Targets keep their ids, statuses and sources across saves
+        (:mod:`irstlabel.core.target_records`): an unchanged target keeps its
+        record's status and source; a changed or new one becomes ``edited``
+        with ``sources[id]`` (what the editor says changed it) or `source`.
+        `ids` is the editor's id image of `mask` (targets then keep the ids
+        shown on screen); without it ids are carried from the saved mask by
+        overlap.
 
         On a write failure (full disk, read-only folder), of the PNG or of the
         database commit after it, the previous mask file is put back and
@@ -288,38 +319,54 @@ class Project:
         """
         self._check_writable()
         source = _check_source(source)
+        for origin in (sources or {}).values():
+            _check_source(origin)
         frame = self.dataset.read_frame(frame_id)
         mask = np.asarray(mask)
         if mask.shape != frame.shape:
             raise IrstlabelError(self._mask_path(frame_id), f"mask is {mask.shape[1]}x{mask.shape[0]} but the frame is {frame.shape[1]}x{frame.shape[0]}")
+        mask = mask.astype(bool)
+        if ids is not None and (np.shape(ids) != mask.shape or not np.array_equal(np.asarray(ids) > 0, mask)):
+            raise IrstlabelError(None, "the target id image does not match the mask (a bug: please report it)")
         png = encode_mask_png(mask)
         sha = hashlib.sha256(png).hexdigest()
+        try:
+            before = self.load_mask(frame_id)
+            known = self.known_targets(frame_id)
+        except IrstlabelError:  # a damaged mask file is being replaced: every target counts as changed
+            before, known = np.zeros_like(mask), []
+        if ids is None:
+            ids = self.frame_targets(frame_id, before, known=known).ids
+        targets = self.frame_targets(frame_id, mask, ids_before=ids, next_id=self.next_target_id(frame_id))
+        previous = {t.id: t for t in known} if known else None
+        changed = changed_ids(targets, before, mask, previous)
+        targets = merge_statuses(targets, changed, self.target_statuses(frame_id), sources=sources, source=source)
         with _previous_kept(self._mask_path(frame_id)):
             write_bytes_atomic(self._mask_path(frame_id), png)
-            targets = self._record(frame_id, sha, "save", source, mask.astype(bool), target_status)
-        return SaveResult(frame_id, sha, targets)
+            rows = self._record(frame_id, sha, "save", source, targets)
+        return SaveResult(frame_id, sha, rows)
 
-    def _target_rows(self, frame_id: str, mask: np.ndarray, source: str, target_status: dict | None) -> list[dict]:
-        image = self.dataset.read_frame(frame_id)
-        changes = compare_labels(image, self.original_mask(frame_id), mask, frame_id=frame_id)
-        rows = []
-        for change in changes:
-            if change.lpd_new is None:  # a target of the original label that is gone
-                continue
-            index = len(rows)
-            status = (target_status or {}).get(index, "pending" if change.change == "constant" else "edited")
-            if status not in TARGET_STATES:
-                raise IrstlabelError(None, f"unknown target status '{status}'; use {', '.join(TARGET_STATES)}")
-            rows.append({
-                "target": index, "area": int(np.count_nonzero(mask[change.bbox[0]:change.bbox[2], change.bbox[1]:change.bbox[3]])),
-                "x": change.centroid[0], "y": change.centroid[1], "bbox": change.bbox,
-                "lpd_old": change.lpd_old, "lpd_new": change.lpd_new, "change": change.change,
-                "status": status, "source": source,
-            })
-        return rows
+    def frame_targets(self, frame_id: str, mask: np.ndarray, **identity) -> FrameTargets:
+        """Target records of `mask` on this frame (:func:`irstlabel.core.target_records.frame_targets`)."""
+        return frame_targets(self.dataset.read_frame(frame_id), self.original_mask(frame_id), mask, **identity)
 
-    def _record(self, frame_id, sha, action, source, mask, target_status=None) -> list[dict]:
-        rows = self._target_rows(frame_id, mask, source, target_status)
+    def known_targets(self, frame_id: str) -> list[KnownTarget]:
+        """The saved targets of a frame, enough to give the same mask its ids back."""
+        return [KnownTarget(r["target"], (r["r0"], r["c0"], r["r1"], r["c1"]), r["area"],
+                            None if r["anchor_r"] is None else (r["anchor_r"], r["anchor_c"]))
+                for r in self.targets(frame_id)]
+
+    def target_statuses(self, frame_id: str) -> dict[int, tuple[str, str]]:
+        """Saved ``(status, source)`` of each target id of a frame."""
+        return {r["target"]: (r["status"], r["source"]) for r in self.targets(frame_id)}
+
+    def next_target_id(self, frame_id: str) -> int:
+        """An id above every id the frame's records hold (ids are not reused)."""
+        row = self.db.execute("SELECT MAX(target) FROM targets WHERE frame_id = ?", (_key(frame_id),)).fetchone()
+        return (row[0] or 0) + 1
+
+    def _record(self, frame_id, sha, action, source, targets: FrameTargets) -> list[dict]:
+        rows = [_row(r) for r in targets.records]
         now = time.time()
         key = _key(frame_id)
         with transaction(self.db):
@@ -330,9 +377,8 @@ class Project:
             )
             self.db.execute("DELETE FROM targets WHERE frame_id = ?", (key,))
             self.db.executemany(
-                "INSERT INTO targets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(key, r["target"], r["area"], r["x"], r["y"], *r["bbox"], r["lpd_old"], r["lpd_new"],
-                  r["change"], r["status"], r["source"]) for r in rows],
+                f"INSERT INTO targets ({', '.join(_TARGET_COLUMNS)}) VALUES ({', '.join('?' * len(_TARGET_COLUMNS))})",
+                [(key, *(r[c] for c in _TARGET_COLUMNS[1:])) for r in rows],
             )
             self.db.execute(
                 "INSERT INTO edits (time, frame_id, action, source, detail, mask_sha256) VALUES (?, ?, ?, ?, ?, ?)",
@@ -361,12 +407,15 @@ class Project:
                             (time.time(), _key(frame_id), f"state:{state}"))
 
     def targets(self, frame_id: str) -> list[dict]:
-        """Per-target records of an edited frame (empty for unedited frames)."""
-        cursor = self.db.execute(
-            "SELECT target, area, x, y, r0, c0, r1, c1, lpd_old, lpd_new, change, status, source "
-            "FROM targets WHERE frame_id = ? ORDER BY target", (_key(frame_id),))
-        keys = ("target", "area", "x", "y", "r0", "c0", "r1", "c1", "lpd_old", "lpd_new", "change", "status", "source")
-        return [dict(zip(keys, row)) for row in cursor]
+        """Per-target records of an edited frame by id (empty for unedited frames).
+
+        Keys: ``target`` (the id), ``area``, ``x``, ``y``, ``r0`` ... ``c1``,
+        ``anchor_r``, ``anchor_c``, ``lpd_old``, ``lpd_new``, ``change``,
+        ``scr``, ``parts``, ``status``, ``source``.
+        """
+        cursor = self.db.execute(f"SELECT {', '.join(_TARGET_COLUMNS[1:])} FROM targets WHERE frame_id = ? ORDER BY target",
+                                 (_key(frame_id),))
+        return [dict(zip(_TARGET_COLUMNS[1:], row)) for row in cursor]
 
     def set_target_status(self, frame_id: str, target: int, status: str) -> None:
         self._check_writable()

@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from irstlabel.core.synthetic import make_demo_dataset
-from irstlabel.gui.app import open_project
+from irstlabel.gui.opening import open_project
 from irstlabel.gui.main_window import MainWindow
 
 

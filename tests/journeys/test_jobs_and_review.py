@@ -32,7 +32,7 @@ def start_long_retrain(window) -> None:
     dialog = open_dialog(RetrainDialog)
     fill_small_cpu_settings(dialog, epochs=500)
     click(button(dialog, "Retrain"))
-    wait_for(lambda: window.progress.maximum() > 1 and window.progress.value() > 0, timeout=120,
+    wait_for(lambda: window.status.progress.maximum() > 1 and window.status.progress.value() > 0, timeout=120,
              what="training progress")
 
 
@@ -50,7 +50,7 @@ def other_method(dataset, folder, *, shift: int, false_blob: bool):
 def import_folder(window, folder) -> None:
     menu_action(window, "File", "Import predictions folder...").trigger()
     type_path(open_dialog(QFileDialog), str(folder))
-    wait_for(lambda: window.set_combo.findText(folder.name) >= 0, timeout=120, what=f"'{folder.name}' to be imported")
+    wait_for(lambda: window.review.set_combo.findText(folder.name) >= 0, timeout=120, what=f"'{folder.name}' to be imported")
 
 
 def alive(pid: int) -> bool:
@@ -64,10 +64,10 @@ def alive(pid: int) -> bool:
 def test_cancel_stops_a_retraining_and_registers_nothing(window):
     start_long_retrain(window)
     assert "Retrain: training" in status_text(window)
-    click(window.cancel_button)
+    click(window.status.cancel_button)
     wait_for(lambda: "Retrain cancelled" in status_text(window), timeout=60, what="the cancel to be reported")
-    assert not window.progress.isVisible() and not window.cancel_button.isVisible()
-    assert window.results.table.rowCount() == 0 and window.set_combo.count() == 0
+    assert not window.status.progress.isVisible() and not window.status.cancel_button.isVisible()
+    assert window.results.table.rowCount() == 0 and window.review.set_combo.count() == 0
     press(window, "Ctrl+E")  # nothing to evaluate, and the status bar says why, not that a job runs
     assert "no prediction set yet" in status_text(window)
 
@@ -92,10 +92,10 @@ def test_evaluate_an_imported_set_equals_the_eval_command(window, dataset, tmp_p
 def test_import_two_sets_review_markers_and_compare_them(window, dataset, tmp_path):
     import_folder(window, other_method(dataset, tmp_path / "shifted", shift=1, false_blob=True))
     import_folder(window, other_method(dataset, tmp_path / "exact", shift=0, false_blob=False))
-    assert window.set_combo.currentText() == "exact"  # the newest set is shown
+    assert window.review.set_combo.currentText() == "exact"  # the newest set is shown
     press(window, "H")
     assert window.canvas.layers["prediction"].image is not None
-    window.set_combo.setCurrentText("shifted")
+    window.review.set_combo.setCurrentText("shifted")
     press(window, "V")  # review markers: hits, misses, false alarms of the shown set
     frame_id = window.session.frame.frame_id
     counts = count_frame(window.session.frame.mask, window.project.predictions.read("shifted", frame_id))

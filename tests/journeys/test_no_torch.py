@@ -26,7 +26,7 @@ def test_an_open_window_with_results_and_a_retrain_dialog_never_imports_torch(tm
         from PySide6.QtCore import QSettings
         from PySide6.QtWidgets import QApplication
         from irstlabel.core.synthetic import make_demo_dataset
-        from irstlabel.gui.app import open_project
+        from irstlabel.gui.opening import open_project
         from irstlabel.gui.main_window import MainWindow
         from tests.journeys.drive import press, open_dialog, button, click
         from irstlabel.gui.retrain import RetrainDialog

@@ -71,11 +71,11 @@ def retrain_through_dialog(window, qtbot, start, *, epochs=2) -> str:
     dialog = open_dialog(RetrainDialog)
     fill_small_cpu_settings(dialog, epochs=epochs)
     click(button(dialog, "Retrain"))
-    wait_for(lambda: window.progress.isVisible(), timeout=30, what="the progress bar")
+    wait_for(lambda: window.status.progress.isVisible(), timeout=30, what="the progress bar")
     wait_for(lambda: "Retrained" in status_text(window) or "failed" in status_text(window),
              timeout=TRAINING_MINUTES, what="the retraining to end")
     assert "Retrained" in status_text(window), status_text(window)
-    return window.set_combo.currentText()
+    return window.review.set_combo.currentText()
 
 
 def test_ctrl_r_retrains_and_shows_the_new_model_everywhere(window, qtbot, dataset):
@@ -87,7 +87,7 @@ def test_ctrl_r_retrains_and_shows_the_new_model_everywhere(window, qtbot, datas
     name = retrain_through_dialog(window, qtbot, lambda: press(window, "Ctrl+R"))
 
     assert loss_points and max(loss_points) == 2  # the live curve got one point per epoch
-    assert not window.progress.isVisible() and not window.cancel_button.isVisible()
+    assert not window.status.progress.isVisible() and not window.status.cancel_button.isVisible()
     frame_shape = window.canvas.image_item.image.shape[:2]
     prediction = window.canvas.layers["prediction"].image
     assert prediction is not None and prediction.shape[:2] == frame_shape  # drawn on the frame on screen

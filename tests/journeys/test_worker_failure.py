@@ -15,7 +15,7 @@ def test_a_killed_worker_is_reported_and_editing_goes_on(window):
     os.kill(job.pid, signal.SIGKILL)
     wait_for(lambda: "A background job failed" in status_text(window), timeout=60, what="the failure message")
     assert "killed by signal 9" in status_text(window)
-    assert not window.progress.isVisible() and not window.cancel_button.isVisible()
+    assert not window.status.progress.isVisible() and not window.status.cancel_button.isVisible()
     first = window.session.frame.frame_id
     press(window, "PgDown")
     assert window.session.frame.frame_id != first
@@ -24,7 +24,7 @@ def test_a_killed_worker_is_reported_and_editing_goes_on(window):
     drag_image(window.canvas, [(2, 2), (4, 2), (6, 2), (8, 2)])
     assert int(window.session.frame.mask.sum()) > before
     press(window, "Ctrl+S")
-    assert window.save_label.text() == "saved"
+    assert window.status.save_label.text() == "saved"
     press(window, "Ctrl+R")  # and a new retraining can start
     from irstlabel.gui.retrain import RetrainDialog
     from tests.journeys.drive import button, click, open_dialog

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from irstlabel.core.errors import IrstlabelError, NotWritable
-from irstlabel.gui.app import open_project
+from irstlabel.gui.opening import open_project
 from irstlabel.project.store import Project
 from tests.helpers import write_mask_file
 from tests.project.test_full_disk import small_disk  # noqa: F401 (fixture)

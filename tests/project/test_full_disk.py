@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from irstlabel.core.errors import IrstlabelError
-from irstlabel.gui.session import AnnotationSession
+from irstlabel.project.session import AnnotationSession
 from irstlabel.project.store import Project
 from tests.unit.test_datasets import make_generic
 

@@ -51,7 +51,7 @@ def test_review_states_targets_and_registry(dataset):
         with pytest.raises(IrstlabelError, match="unknown frame state 'finished'"):
             project.set_frame_state(frame_id, "finished")
         project.save_mask(frame_id, project.load_mask(frame_id))
-        project.set_target_status(frame_id, 0, "accepted")
+        project.set_target_status(frame_id, 1, "accepted")
         assert project.targets(frame_id)[0]["status"] == "accepted"
         with pytest.raises(IrstlabelError, match="no recorded target 99"):
             project.set_target_status(frame_id, 99, "accepted")

@@ -1,0 +1,277 @@
+"""Editing in the workspace: tools, strokes, clicks, proposals, predictions, statuses, undo.
+
+Every edit goes through the session (ids carried, sources recorded) and is
+pushed on the undo stack as one command. Dependencies are passed in; nothing
+here reaches into the window.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QUndoCommand
+
+from ..core import editing
+from ..core.proposals import proposal_problem
+
+STROKE_TOOLS = {"brush": (True, None), "eraser": (False, None), "merge": (True, 1.0), "split": (False, 0.75)}
+
+
+class MaskEditCommand(QUndoCommand):
+    """One stroke or action; the edit is already applied when the command is pushed."""
+
+    def __init__(self, session, patch, text: str):
+        super().__init__(text)
+        self.session, self.patch, self._applied = session, patch, True
+
+    def redo(self) -> None:
+        if self._applied:
+            self._applied = False
+            return
+        self.session.apply_patch(self.patch, undo=False)
+
+    def undo(self) -> None:
+        self.session.apply_patch(self.patch, undo=True)
+
+
+class EditController:
+    def __init__(self, session, canvas, tools, undo_stack, view, status, *, prediction_source):
+        self.session, self.canvas, self.tools = session, canvas, tools
+        self.undo_stack, self.view, self.status = undo_stack, view, status
+        self._prediction_source = prediction_source  # () -> "prediction:<set>"
+        self.tool = "select"
+        self._stroke = None
+        self._polygon: list[tuple[float, float]] = []
+        self._override = None  # the refused proposal a second A accepts
+        self.tool_actions: dict = {}
+        events = canvas.events
+        events.stroke.connect(self._on_stroke)
+        events.click.connect(self._on_click)
+        events.double_click.connect(lambda x, y: self.close_polygon())
+        events.moved.connect(self._on_moved)
+        tools.brush_changed.connect(lambda value: self._show_brush())
+        session.frame_changed.connect(lambda frame: self._frame_changed())
+
+    @property
+    def frame(self):
+        return self.session.frame
+
+    def _editable(self) -> bool:
+        if self.frame is None:
+            return False
+        if self.session.readonly:
+            self.status.say("This project is open read-only: edits cannot be saved here", 5000)
+            return False
+        return True
+
+    def _frame_changed(self) -> None:
+        self._polygon = []
+        self._override = None
+        self.canvas.show_polygon([])
+
+    # --- tools --------------------------------------------------------------------------
+
+    def set_tool(self, tool: str) -> None:
+        self.tool = tool
+        self.canvas.set_tool(tool)
+        if tool in self.tool_actions:
+            self.tool_actions[tool].setChecked(True)
+        self._polygon = []
+        self.canvas.show_polygon([])
+        self._show_brush()
+
+    def _show_brush(self) -> None:
+        self.canvas.set_brush(self.tools.brush.value() if self.tool in ("brush", "eraser") else None)
+
+    def resize_brush(self, step: int) -> None:
+        self.tools.brush.setValue(self.tools.brush.value() + step)
+
+    def _push(self, patch, text: str) -> None:
+        if patch is not None:
+            self.undo_stack.push(MaskEditCommand(self.session, patch, text))
+            self.status.unsaved()
+
+    # --- mouse --------------------------------------------------------------------------
+
+    def _on_stroke(self, phase: str, x: float, y: float) -> None:
+        if self.tool not in STROKE_TOOLS or (phase == "start" and not self._editable()) or self.frame is None:
+            return
+        frame = self.frame
+        value, radius = STROKE_TOOLS[self.tool]
+        radius = radius if radius is not None else self.tools.brush.value() / 2.0
+        if phase == "start" or self._stroke is None:
+            self._stroke = {"before": frame.mask.copy(), "last": (x, y), "box": None}
+        box = editing.paint_stroke(frame.mask, [self._stroke["last"], (x, y)], radius=radius, value=value)
+        self._stroke["last"] = (x, y)
+        if box[0] < box[2]:
+            old = self._stroke["box"]
+            self._stroke["box"] = box if old is None else (min(old[0], box[0]), min(old[1], box[1]),
+                                                           max(old[2], box[2]), max(old[3], box[3]))
+            self.session.notify_stroke(box)
+            value_lpd = self.session.lpd_at(x, y)
+            if value_lpd is not None:
+                self.status.say(f"LPD of the target under the brush: {value_lpd:.2f}", 3000)
+        if phase == "end":
+            stroke, self._stroke = self._stroke, None
+            if stroke["box"] is not None:
+                r0, c0, r1, c1 = stroke["box"]
+                self._push(self.session.finish_edit(stroke["box"], stroke["before"][r0:r1, c0:c1]), self.tool)
+
+    def _on_click(self, x: float, y: float, modifiers: int) -> None:
+        if self.frame is None:
+            return
+        if self.tool == "polygon":
+            if not self._editable():
+                return
+            self._polygon.append((x, y))
+            self.canvas.show_polygon(self._polygon + [self._polygon[0]] if len(self._polygon) > 2 else self._polygon)
+        elif self.tool == "wand":
+            if not self._editable():
+                return
+            try:
+                region, _ = editing.magic_wand(self.frame.image, (x, y), **self.tools.wand_settings())
+            except ValueError:
+                return
+            subtract = bool(modifiers & Qt.KeyboardModifier.ShiftModifier.value)
+            self._edit(lambda m: _apply_region(m, region, not subtract), "magic wand")
+        elif self.tool == "select":
+            self.select(self.session.target_near(x, y, reach=4), centre=False)
+
+    def _on_moved(self, x: float, y: float) -> None:
+        frame = self.frame
+        if frame is None:
+            return
+        col, row = int(round(x)), int(round(y))
+        if 0 <= row < frame.image.shape[0] and 0 <= col < frame.image.shape[1]:
+            target = int(frame.targets.ids[row, col])
+            self.status.pixel(f"x={col} y={row} value={frame.image[row, col]:g}" + (f" target {target}" if target else ""))
+
+    def close_polygon(self) -> None:
+        if self.tool == "polygon" and len(self._polygon) >= 3:
+            vertices, self._polygon = self._polygon, []
+            self.canvas.show_polygon([])
+            self._edit(lambda m: editing.fill_polygon(m, vertices), "polygon")
+
+    def _edit(self, operation, text: str, source: str = "manual") -> None:
+        if self._editable():
+            self._push(self.session.edit(operation, source=source), text)
+
+    # --- targets ------------------------------------------------------------------------
+
+    def select(self, target_id: int | None, *, centre: bool = True) -> None:
+        frame = self.frame
+        if frame is None:
+            return
+        self.session.select(target_id)
+        record = frame.targets.get(frame.selected)
+        if record is not None and centre:
+            r0, c0, r1, c1 = record.bbox
+            self.canvas.centre_on(record.centroid[0] + 0.5, record.centroid[1] + 0.5,
+                                  half_size=max(20, 2 * max(r1 - r0, c1 - c0)))
+
+    def step_target(self, step: int, frames) -> None:
+        """Walk every target of the dataset: on past a frame's last target to the next frame's first."""
+        frame = self.frame
+        if frame is None:
+            return
+        records = frame.targets.records
+        position = frame.targets.index(frame.selected)
+        k = (-1 if step > 0 else len(records)) if position is None else position
+        if 0 <= k + step < len(records):
+            self.select(records[k + step].id)
+            return
+        while frames.step(step):
+            records = self.frame.targets.records
+            if records:
+                self.select(records[0 if step > 0 else -1].id)
+                return
+
+    def _selected(self, what: str):
+        record = None if self.frame is None else self.frame.targets.get(self.frame.selected)
+        if record is None:
+            self.status.say(f"{what}: select a target first (click it, or Tab)", 4000)
+        return record
+
+    def delete_selected(self) -> None:
+        record = self._selected("Delete")
+        if record is None:
+            return
+        target = self.frame.targets.mask_of(record.id)
+        self.session.select(None)
+        self._edit(lambda m: _apply_region(m, target, False), "delete target")
+
+    def reject_target(self) -> None:
+        record = self._selected("Reject")
+        if record is None or not self._editable():
+            return
+        if self.session.set_status(record.id, "rejected"):
+            self.status.say(f"Target {record.id} rejected", 3000)
+
+    def accept_proposal(self) -> None:
+        """A: replace the selected target with its Canny proposal, unless it looks wrong (then A again)."""
+        record = self._selected("Accept proposal")
+        if record is None or not self._editable():
+            return
+        proposal = self.view.proposal()
+        frame = self.frame
+        target = frame.targets.mask_of(record.id)
+        others = np.where(target, 0, frame.targets.ids)
+        problem = proposal_problem(proposal.mask, target, others)
+        key = (frame.frame_id, record.id, record.bbox, proposal.thresholds)
+        if problem is not None and not proposal.mask.any():
+            self.status.say(f"Proposal not accepted: {problem}", 8000)
+            return
+        if problem is not None and self._override != key:
+            self._override = key
+            self.status.say(f"Proposal for target {record.id} not accepted: {problem}. Press A again to accept it "
+                            "anyway.", 15000)
+            return
+        self._override = None
+        self._edit(lambda m: _replace(m, target, proposal.mask), "accept proposal", source="canny")
+
+    def accept_prediction_target(self) -> None:
+        record = self._selected("Accept prediction")
+        probability = self.view.prediction()
+        if record is None:
+            return
+        if probability is None:
+            self.status.say("Accept prediction: there is no prediction for this frame", 4000)
+            return
+        frame = self.frame
+        target = frame.targets.mask_of(record.id)
+        r0, c0, r1, c1 = record.bbox
+        near = np.zeros(target.shape, bool)
+        near[max(r0 - 3, 0):r1 + 3, max(c0 - 3, 0):c1 + 3] = True
+        predicted = (probability > 0.5) & near
+        self._edit(lambda m: _replace(m, target, predicted), "accept prediction", source=self._prediction_source())
+
+    def accept_prediction_frame(self, no_prediction_reason) -> None:
+        probability = self.view.prediction()
+        if probability is None:
+            self.status.say(no_prediction_reason(), 5000)
+            return
+        self._edit(lambda m: _replace(m, m.copy(), probability > 0.5), "accept prediction (frame)",
+                   source=self._prediction_source())
+
+    def save(self) -> None:
+        if self.session.save():
+            self.status.saved(True)
+
+
+def _apply_region(mask: np.ndarray, region: np.ndarray, value: bool):
+    mask[region] = value
+    rows, cols = np.nonzero(region)
+    if rows.size == 0:
+        return (0, 0, 0, 0)
+    return int(rows.min()), int(cols.min()), int(rows.max()) + 1, int(cols.max()) + 1
+
+
+def _replace(mask: np.ndarray, old: np.ndarray, new: np.ndarray):
+    """Remove `old` pixels and add `new` ones; the box covers both."""
+    changed = old | new
+    mask[old] = False
+    mask[new] = True
+    rows, cols = np.nonzero(changed)
+    if rows.size == 0:
+        return (0, 0, 0, 0)
+    return int(rows.min()), int(cols.min()), int(rows.max()) + 1, int(cols.max()) + 1

@@ -1,0 +1,50 @@
+"""The status bar: passing messages, the frame line, what opening said, save state, pixel under the mouse."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar
+
+from ..core.errors import display_path
+
+
+class StatusLine:
+    def __init__(self, bar: QStatusBar, note: str | None):
+        self.bar = bar
+        self.pixel_label = QLabel()
+        self.save_label = QLabel()
+        self.save_label.setObjectName("save-state")
+        # what opening said (read-only, an absent split) stays visible: frame messages do not replace it
+        self.note_label = QLabel()
+        self.note_label.setObjectName("open-note")
+        self.note_label.setToolTip(note or "")
+        self.note_label.setText(bar.fontMetrics().elidedText(note or "", Qt.TextElideMode.ElideMiddle, 520))
+        self.note_label.setVisible(bool(note))
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(260)
+        self.progress.setVisible(False)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setVisible(False)
+        for widget in (self.note_label, self.pixel_label, self.save_label, self.progress, self.cancel_button):
+            bar.addPermanentWidget(widget)
+        self.frame_text = ""
+        if note:
+            bar.showMessage(note)
+
+    def say(self, text: str, ms: int = 5000) -> None:
+        self.bar.showMessage(text, ms)
+
+    def show_frame(self, frame, state: str) -> None:
+        """The frame line (name, size, type, review state): shown until a passing message replaces it."""
+        self.frame_text = (f"{display_path(frame.frame_id)}  {frame.image.shape[1]}x{frame.image.shape[0]} "
+                           f"{frame.image.dtype}  state: {state}")
+        self.bar.showMessage(self.frame_text)
+
+    def saved(self, ok: bool) -> None:
+        self.save_label.setText("saved" if ok else "NOT SAVED")
+
+    def unsaved(self) -> None:
+        self.save_label.setText("unsaved")
+
+    def pixel(self, text: str) -> None:
+        self.pixel_label.setText(text)

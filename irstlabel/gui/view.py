@@ -1,0 +1,202 @@
+"""What the canvas and the target table show of the session, redone only as far as a change needs.
+
+Each session event and each tool-panel signal maps to the least work: an
+opacity tick sets an opacity; a stroke repaints the mask inside its box;
+Canny edges are recomputed only when the frame or the thresholds change, the
+proposal only when the frame, the selection, the selected target's pixels or
+the thresholds change; the prediction map is read from the cache once per
+frame and set. ``counts`` tallies that work (tests check it per action).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from ..core.predictions import to_levels
+from ..core.proposals import canny_edges, propose_target
+from .overlays import COLOURS, heat_lut, mask_index, mask_lut, update_mask_index
+
+
+def _luts() -> dict[str, np.ndarray]:
+    return {
+        "mask": mask_lut(COLOURS["mask"], fill_alpha=90),
+        "original": mask_lut(COLOURS["original"], fill_alpha=0),
+        "edges": mask_lut(COLOURS["edges"], fill_alpha=255),
+        # the proposal is drawn as an outline with a faint fill, so the current mask stays visible under it
+        "proposal": np.array([(0, 0, 0, 0), (*COLOURS["proposal"], 25), (*COLOURS["proposal"], 255),
+                              (*COLOURS["edges"], 150)], np.uint8),
+        "prediction": heat_lut(),
+        "prediction_outline": mask_lut((255, 150, 0), fill_alpha=0),
+    }
+
+
+class CanvasView:
+    """Keeps the canvas layers, the markers and the target table in step with the session."""
+
+    def __init__(self, session, canvas, tools, table, *, counts: Counter, read_prediction):
+        self.session, self.canvas, self.tools, self.table = session, canvas, tools, table
+        self.counts = counts
+        self._read_prediction = read_prediction  # (set name, frame) -> probability map or None
+        self.prediction_set: str | None = None
+        self._luts = _luts()
+        self._mask_index: np.ndarray | None = None
+        self._cache: dict = {}  # per frame: edges, prediction, proposal
+        session.frame_changed.connect(self._frame_changed)
+        session.mask_changed.connect(self._mask_changed)
+        session.targets_changed.connect(self._targets_changed)
+        session.selection_changed.connect(lambda target_id: self._selection_changed())
+        tools.visibility_changed.connect(self._visibility_changed)
+        tools.opacity_changed.connect(self._opacity_changed)
+        tools.canny_changed.connect(self._canny_changed)
+        tools.prediction_style_changed.connect(self._show_prediction)
+
+    @property
+    def frame(self):
+        return self.session.frame
+
+    # --- session events ---------------------------------------------------------------
+
+    def _frame_changed(self, frame) -> None:
+        self._cache = {}
+        self.canvas.show_frame(frame.image)
+        for key in ("mask", "original", "edges", "prediction"):
+            self._show(key)
+        self._targets_changed()
+
+    def _mask_changed(self, box) -> None:
+        if self._mask_index is not None:
+            update_mask_index(self._mask_index, self.frame.mask, box)
+            self.canvas.refresh_layer("mask")
+
+    def _targets_changed(self) -> None:
+        frame = self.frame
+        self._markers()
+        self.table.set_rows(frame.records(), frame.selected)
+        self._show_proposal()
+
+    def _selection_changed(self) -> None:
+        frame = self.frame
+        record = frame.targets.get(frame.selected)
+        self.canvas.select_marker(None if record is None or not self.tools.shown("markers") else record.centroid)
+        self.table.select_id(frame.selected)
+        self._show_proposal()
+
+    # --- tool panel -------------------------------------------------------------------
+
+    def _visibility_changed(self, key: str, shown: bool) -> None:
+        if self.frame is None:
+            return
+        if key == "markers":
+            self._markers()
+        elif key == "proposal":
+            self._show_proposal()
+        else:
+            self._show(key)
+
+    def _opacity_changed(self, key: str, opacity: float) -> None:
+        if key in self.canvas.layers:
+            self.canvas.layers[key].setOpacity(opacity)
+
+    def _canny_changed(self) -> None:
+        if self.frame is None:
+            return
+        self._cache.pop("edges", None)
+        self._cache.pop("proposal", None)
+        self._show("edges")
+        self._show_proposal()
+
+    # --- layers -----------------------------------------------------------------------
+
+    def _show(self, key: str) -> None:
+        if key == "prediction":
+            self._show_prediction()
+            return
+        if not self.tools.shown(key):
+            if key == "mask":
+                self._mask_index = None
+            self.canvas.set_layer(key, None)
+            return
+        if key == "mask":
+            self._mask_index = mask_index(self.frame.mask)
+            index = self._mask_index
+        elif key == "original":
+            index = mask_index(self.frame.original)
+        else:
+            index = self.edges().view(np.uint8)
+        self.canvas.set_layer(key, index, self._luts[key], opacity=self.tools.opacity_of(key))
+
+    def edges(self) -> np.ndarray:
+        """Canny edges of the frame at the panel's thresholds (computed once per frame and thresholds)."""
+        if "edges" not in self._cache:
+            self.counts["edges"] += 1
+            low, high = self.tools.canny_thresholds()
+            edges, used = canny_edges(self.frame.image, low=low, high=high)
+            self.tools.show_thresholds(*used)
+            self._cache["edges"] = edges
+        return self._cache["edges"]
+
+    def set_prediction_set(self, name: str | None) -> None:
+        if name != self.prediction_set:
+            self.prediction_set = name
+            self._cache.pop("prediction", None)
+        if self.frame is not None:
+            self._show_prediction()
+
+    def prediction_changed(self) -> None:
+        """The cache has new maps (a retrain wrote them): read the frame's again."""
+        self._cache.pop("prediction", None)
+        if self.frame is not None:
+            self._show_prediction()
+
+    def prediction(self) -> np.ndarray | None:
+        """The chosen set's map of the frame on screen (one cache read per frame and set), or None."""
+        if self.prediction_set is None or self.frame is None:
+            return None
+        if "prediction" not in self._cache:
+            self.counts["prediction_read"] += 1
+            self._cache["prediction"] = self._read_prediction(self.prediction_set, self.frame)
+        return self._cache["prediction"]
+
+    def _show_prediction(self) -> None:
+        probability = self.prediction() if self.frame is not None and self.tools.shown("prediction") else None
+        if probability is None:
+            self.canvas.set_layer("prediction", None)
+        elif self.tools.prediction_outline.isChecked():
+            self.canvas.set_layer("prediction", mask_index(probability > 0.5), self._luts["prediction_outline"],
+                                  opacity=self.tools.opacity_of("prediction"))
+        else:
+            self.canvas.set_layer("prediction", to_levels(probability), self._luts["prediction"],
+                                  opacity=self.tools.opacity_of("prediction"))
+
+    def proposal(self):
+        """The Canny proposal for the selected target, or None (cached until its inputs change)."""
+        frame = self.frame
+        record = None if frame is None else frame.targets.get(frame.selected)
+        if record is None:
+            return None
+        key = (record.id, record.bbox, record.area, record.anchor, self.tools.canny_thresholds())
+        cached = self._cache.get("proposal")
+        if cached is None or cached[0] != key:
+            self.counts["proposal"] += 1
+            low, high = self.tools.canny_thresholds()
+            self._cache["proposal"] = (key, propose_target(frame.image, frame.targets.mask_of(record.id), low=low, high=high))
+        return self._cache["proposal"][1]
+
+    def _show_proposal(self) -> None:
+        proposal = self.proposal() if self.frame is not None and self.tools.shown("proposal") else None
+        if proposal is None:
+            self.canvas.set_layer("proposal", None)
+            return
+        index = mask_index(proposal.mask)
+        r0, c0, r1, c1 = proposal.window
+        index[r0:r1, c0:c1][proposal.edges & ~proposal.mask[r0:r1, c0:c1]] = 3
+        self.canvas.set_layer("proposal", index, self._luts["proposal"], opacity=self.tools.opacity_of("proposal"))
+
+    def _markers(self) -> None:
+        frame = self.frame
+        records = frame.targets.records if self.tools.shown("markers") else ()
+        centroids = np.array([r.centroid for r in records], float).reshape(-1, 2)
+        selected = next((k for k, r in enumerate(records) if r.id == frame.selected), None)
+        self.canvas.set_markers(centroids, [r.id for r in records], selected)

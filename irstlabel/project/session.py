@@ -1,0 +1,265 @@
+"""The annotation session: the open frame, its working mask, its targets by id, the selection. No Qt.
+
+Views subscribe to its events (plain callbacks, in the spirit of napari's
+models); widgets never hold the data themselves. Targets are identified by
+id (:mod:`irstlabel.core.target_records`): the selection is an id, so an edit
+that adds a target earlier in raster order never moves it to another target.
+The records shown come from the same function the store saves with, so the
+table and the database agree on every number.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from ..core.errors import IrstlabelError
+from ..core.target_records import FrameTargets, KnownTarget, changed_ids, frame_targets, merge_statuses
+
+__all__ = ["Signal", "Patch", "FrameState", "AnnotationSession"]
+
+
+class Signal:
+    """A list of callbacks: ``connect(fn)``, ``emit(*args)``."""
+
+    def __init__(self):
+        self._callbacks: list[Callable] = []
+
+    def connect(self, callback: Callable) -> None:
+        self._callbacks.append(callback)
+
+    def emit(self, *args) -> None:
+        for callback in list(self._callbacks):
+            callback(*args)
+
+
+@dataclass
+class Patch:
+    """What undo needs: the mask and the id image inside boxes, before and after an edit."""
+
+    frame_id: str
+    box: tuple[int, int, int, int]
+    before: np.ndarray
+    after: np.ndarray | None = None
+    ids_box: tuple[int, int, int, int] | None = None
+    ids_before: np.ndarray | None = None
+    ids_after: np.ndarray | None = None
+
+
+@dataclass
+class FrameState:
+    frame_id: str
+    image: np.ndarray
+    original: np.ndarray
+    mask: np.ndarray
+    saved_mask: np.ndarray  # the mask as the project has it: "changed" means changed since this
+    targets: FrameTargets = None
+    known: dict[int, KnownTarget] | None = None  # the saved records (None: never saved)
+    stored: dict[int, tuple[str, str]] = field(default_factory=dict)  # saved (status, source) by id
+    sources: dict[int, str] = field(default_factory=dict)  # id -> source of its last unsaved edit
+    next_id: int = 1
+    selected: int | None = None  # a target id
+    dirty: bool = False
+    save_failed: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    def records(self):
+        """The targets as the table shows them: statuses kept, changed ones ``edited``."""
+        changed = changed_ids(self.targets, self.saved_mask, self.mask, self.known)
+        return merge_statuses(self.targets, changed, self.stored, sources=self.sources, source="manual").records
+
+
+def _changed_box(before: np.ndarray, after: np.ndarray):
+    rows = np.flatnonzero((before != after).any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero((before[rows[0]:rows[-1] + 1] != after[rows[0]:rows[-1] + 1]).any(axis=0))
+    return int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1
+
+
+class AnnotationSession:
+    """Open frames of a :class:`irstlabel.project.store.Project` and edit their masks.
+
+    ``counts`` tallies the expensive steps (``labelled``: masks labelled into
+    targets) so tests and benchmarks can check that an action does each once.
+    """
+
+    def __init__(self, project, *, counts: Counter | None = None):
+        self.project = project
+        self.frame: FrameState | None = None
+        self.counts: Counter = Counter() if counts is None else counts
+        self.frame_changed = Signal()  # (FrameState), once its targets are known
+        self.mask_changed = Signal()  # (box)
+        self.targets_changed = Signal()  # ()
+        self.selection_changed = Signal()  # (id or None)
+        self.saved = Signal()  # (frame_id, ok, message)
+
+    @property
+    def frame_ids(self):
+        return self.project.frame_ids
+
+    @property
+    def readonly(self) -> bool:
+        return self.project.readonly
+
+    def open_frame(self, frame_id: str) -> FrameState:
+        """Save the current frame if it changed, then load `frame_id` (IrstlabelError if unreadable)."""
+        if self.frame is not None and self.frame.frame_id != frame_id:
+            self.save()
+        image = self.project.dataset.read_frame(frame_id)
+        original = self.project.original_mask(frame_id)
+        mask = self.project.load_mask(frame_id)
+        known = self.project.known_targets(frame_id)
+        frame = FrameState(frame_id, image, original, mask, saved_mask=mask.copy(),
+                           known={t.id: t for t in known} if known else None,
+                           stored=self.project.target_statuses(frame_id))
+        frame.targets = self._label(frame, known=known, next_id=self.project.next_target_id(frame_id))
+        frame.next_id = frame.targets.next_id
+        self.frame = frame
+        self.frame_changed.emit(frame)
+        return frame
+
+    def _label(self, frame: FrameState, **identity) -> FrameTargets:
+        self.counts["labelled"] += 1
+        return frame_targets(frame.image, frame.original, frame.mask, **identity)
+
+    # --- editing --------------------------------------------------------------------
+
+    def edit(self, operation: Callable[[np.ndarray], tuple], *, source: str = "manual") -> Patch | None:
+        """Run ``operation(mask) -> box`` on the working mask as one undoable edit."""
+        before = self.frame.mask.copy()
+        box = operation(self.frame.mask)
+        r0, c0, r1, c1 = box
+        if r0 >= r1 or c0 >= c1:
+            return None
+        return self.finish_edit(box, before[r0:r1, c0:c1], source=source)
+
+    def finish_edit(self, box, before: np.ndarray, *, source: str = "manual") -> Patch | None:
+        """An edit has changed the mask inside `box` (`before`: that box's pixels before): carry ids, record it."""
+        frame = self.frame
+        r0, c0, r1, c1 = box
+        if np.array_equal(before, frame.mask[r0:r1, c0:c1]):
+            return None
+        ids_before = frame.targets.ids
+        frame.targets = self._label(frame, ids_before=ids_before, next_id=frame.next_id)
+        frame.next_id = max(frame.next_id, frame.targets.next_id)
+        ids_box = _changed_box(ids_before, frame.targets.ids)
+        touched = frame.targets.ids[r0:r1, c0:c1][before != frame.mask[r0:r1, c0:c1]]
+        for target_id in np.unique(touched[touched > 0]).tolist():
+            frame.sources[int(target_id)] = source
+        if frame.selected is not None and frame.targets.get(frame.selected) is None:
+            frame.selected = None
+        frame.dirty = True
+        patch = Patch(frame.frame_id, box, before.copy(), frame.mask[r0:r1, c0:c1].copy(), ids_box)
+        if ids_box is not None:
+            a0, b0, a1, b1 = ids_box
+            patch.ids_before, patch.ids_after = ids_before[a0:a1, b0:b1].copy(), frame.targets.ids[a0:a1, b0:b1].copy()
+        self.mask_changed.emit(box)
+        self.targets_changed.emit()
+        return patch
+
+    def apply_patch(self, patch: Patch, *, undo: bool) -> None:
+        """Put a patch's before (undo) or after (redo) state back, ids included, opening its frame if needed."""
+        if self.frame is None or self.frame.frame_id != patch.frame_id:
+            self.open_frame(patch.frame_id)
+        frame = self.frame
+        r0, c0, r1, c1 = patch.box
+        frame.mask[r0:r1, c0:c1] = patch.before if undo else patch.after
+        ids = frame.targets.ids.copy()
+        if patch.ids_box is not None:
+            a0, b0, a1, b1 = patch.ids_box
+            ids[a0:a1, b0:b1] = patch.ids_before if undo else patch.ids_after
+        frame.targets = self._label(frame, ids_before=ids, next_id=frame.next_id)
+        if frame.selected is not None and frame.targets.get(frame.selected) is None:
+            frame.selected = None
+        frame.dirty = True
+        self.mask_changed.emit(patch.box)
+        self.targets_changed.emit()
+
+    def notify_stroke(self, box) -> None:
+        """A stroke is under way: views repaint `box`; targets are recomputed at its end."""
+        self.mask_changed.emit(box)
+
+    def lpd_at(self, x: float, y: float, *, reach: int = 48) -> float | None:
+        """LPD (current label) of the target under ``(x, y)`` while a stroke is drawn.
+
+        The same function as the records, on a crop: the same number the table
+        shows after the stroke, or None while the target (or its original
+        label) runs off the crop.
+        """
+        frame = self.frame
+        h, w = frame.mask.shape
+        col, row = int(round(x)), int(round(y))
+        if not (0 <= row < h and 0 <= col < w) or not frame.mask[row, col]:
+            return None
+        r0, c0, r1, c1 = max(row - reach, 0), max(col - reach, 0), min(row + reach + 1, h), min(col + reach + 1, w)
+        crop = frame_targets(frame.image[r0:r1, c0:c1], frame.original[r0:r1, c0:c1], frame.mask[r0:r1, c0:c1])
+        target_id = int(crop.ids[row - r0, col - c0])
+        record = crop.get(target_id)
+        b0, bc0, b1, bc1 = record.bbox
+        inner = (b0 > 1 or r0 == 0) and (bc0 > 1 or c0 == 0) and (b1 < r1 - r0 - 1 or r1 == h) and (bc1 < c1 - c0 - 1 or c1 == w)
+        return record.lpd_new if inner else None
+
+    # --- targets --------------------------------------------------------------------
+
+    def target_near(self, x: float, y: float, *, reach: int = 3) -> int | None:
+        """The id of the target at ``(x, y)``, or of the nearest one within `reach` pixels."""
+        ids = self.frame.targets.ids
+        col, row = int(round(x)), int(round(y))
+        h, w = ids.shape
+        r0, c0, r1, c1 = max(row - reach, 0), max(col - reach, 0), min(row + reach + 1, h), min(col + reach + 1, w)
+        if r0 >= r1 or c0 >= c1:
+            return None
+        rows, cols = np.nonzero(ids[r0:r1, c0:c1])
+        if rows.size == 0:
+            return None
+        k = int(np.argmin((rows + r0 - row) ** 2 + (cols + c0 - col) ** 2))
+        return int(ids[rows[k] + r0, cols[k] + c0])
+
+    def select(self, target_id: int | None) -> None:
+        if target_id is not None and self.frame.targets.get(target_id) is None:
+            target_id = None
+        self.frame.selected = target_id
+        self.selection_changed.emit(target_id)
+
+    def set_status(self, target_id: int, status: str) -> bool:
+        """Record a target's status (saving the frame first, so its record exists)."""
+        frame = self.frame
+        frame.dirty = True
+        if not self.save():
+            return False
+        self.project.set_target_status(frame.frame_id, target_id, status)
+        frame.stored = self.project.target_statuses(frame.frame_id)
+        self.targets_changed.emit()
+        return True
+
+    # --- saving ---------------------------------------------------------------------
+
+    def save(self) -> bool:
+        """Save the working mask if it changed; False (and the message kept) on failure."""
+        frame = self.frame
+        if frame is None or not frame.dirty:
+            return True
+        try:
+            self.project.save_mask(frame.frame_id, frame.mask, ids=frame.targets.ids, sources=frame.sources)
+        except IrstlabelError as exc:
+            first = frame.save_failed is None
+            frame.save_failed = str(exc)
+            self.saved.emit(frame.frame_id, False, str(exc) if first else None)
+            return False
+        frame.saved_mask = frame.mask.copy()
+        known = self.project.known_targets(frame.frame_id)
+        frame.known = {t.id: t for t in known} if known else None
+        frame.stored = self.project.target_statuses(frame.frame_id)
+        frame.sources = {}
+        frame.dirty = False
+        frame.save_failed = None
+        self.saved.emit(frame.frame_id, True, None)
+        return True
+
+    def set_state(self, state: str) -> None:
+        self.save()
+        self.project.set_frame_state(self.frame.frame_id, state)

@@ -9,7 +9,7 @@ Identity
     Every target (8-connected component of the current mask) carries an id, a
     positive integer. After an edit, each new component takes the id of the
     earlier target it overlaps most (ties: the smaller id); an id goes to one
-    component only, the one overlapping it most, so a split target keeps its id
+    component only, the one overlapping it most (ties: the first in raster order), so a split target keeps its id
     on its larger piece and the other piece gets a new id; merged targets keep
     the id of the one that contributes most pixels. A component overlapping no
     earlier target gets a new id, above every id used before. A frame opened
@@ -197,7 +197,7 @@ def _parts(image, mask_original, mask, lpd_margin, connectivity) -> list[_Part]:
 
 def _assign_ids(parts: list[_Part], ids_before, known, next_id: int) -> None:
     """Give each part an id: by overlap with `ids_before`, else by `known` anchors, else a new one."""
-    candidates = []  # (overlap, -id, part index, id): the largest overlap first, then the smaller id
+    candidates = []  # (overlap, -id, part index, id)
     if ids_before is not None:
         for k, part in enumerate(parts):
             r0, c0, r1, c1 = part.bbox
@@ -211,7 +211,8 @@ def _assign_ids(parts: list[_Part], ids_before, known, next_id: int) -> None:
             if found is not None:
                 candidates.append((part.area, -found, k, found))
     taken: set[int] = set()
-    for _, _, k, target_id in sorted(candidates, reverse=True):
+    # the largest overlap first; ties: the smaller id, then the part first in raster order
+    for _, _, k, target_id in sorted(candidates, key=lambda c: (-c[0], c[3], c[2])):
         if parts[k].id == 0 and target_id not in taken:
             parts[k].id = target_id
             taken.add(target_id)

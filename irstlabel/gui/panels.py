@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -52,6 +52,23 @@ class _NaturalItem(QTableWidgetItem):
         return self.key < getattr(other, "key", natural_key(other.text()))
 
 
+class _SearchBox(QLineEdit):
+    """A line edit that keeps Enter and Escape for itself (the window binds Enter to closing a polygon)."""
+
+    def event(self, event):
+        if event.type() == QEvent.Type.ShortcutOverride and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter,
+                                                                              Qt.Key.Key_Escape):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event):
+        if event.key() == Qt.Key.Key_Escape:
+            self.clearFocus()
+            return
+        super().keyPressEvent(event)
+
+
 class FrameList(QWidget):
     """Frames with review state, targets, LPD change; filter by state, sort by any column."""
 
@@ -66,7 +83,7 @@ class FrameList(QWidget):
         self.filter = QComboBox()
         self.filter.setObjectName("state-filter")
         self.filter.addItems(STATE_FILTERS)
-        self.search = QLineEdit()
+        self.search = _SearchBox()
         self.search.setObjectName("go-to-frame")
         self.search.setPlaceholderText("Go to frame (Ctrl+G): type part of a name, Enter")
         self.search.setClearButtonEnabled(True)
@@ -168,6 +185,7 @@ class FrameList(QWidget):
         exact = [r for r, name in names if name == text]
         found = exact or [r for r, name in names if text in name]
         if found:
+            self.search.clearFocus()  # back to the window: D, Tab, A act on the frame again
             self.frame_activated.emit(self.frame_id_at(found[0]))
         else:
             self.not_found.emit(self.search.text())

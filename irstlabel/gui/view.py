@@ -19,6 +19,9 @@ from ..core.proposals import canny_edges, propose_target
 from .overlays import COLOURS, heat_lut, mask_index, mask_lut, update_mask_index
 
 
+PROPOSALS_KEPT = 8
+
+
 def _luts() -> dict[str, np.ndarray]:
     return {
         "mask": mask_lut(COLOURS["mask"], fill_alpha=90),
@@ -177,12 +180,14 @@ class CanvasView:
         if record is None:
             return None
         key = (record.id, record.bbox, record.area, record.anchor, self.tools.canny_thresholds())
-        cached = self._cache.get("proposal")
-        if cached is None or cached[0] != key:
+        proposals = self._cache.setdefault("proposal", {})  # the frame's recent proposals: stepping back is free
+        if key not in proposals:
             self.counts["proposal"] += 1
             low, high = self.tools.canny_thresholds()
-            self._cache["proposal"] = (key, propose_target(frame.image, frame.targets.mask_of(record.id), low=low, high=high))
-        return self._cache["proposal"][1]
+            proposals[key] = propose_target(frame.image, frame.targets.mask_of(record.id), low=low, high=high)
+            while len(proposals) > PROPOSALS_KEPT:
+                proposals.pop(next(iter(proposals)))
+        return proposals[key]
 
     def _show_proposal(self) -> None:
         proposal = self.proposal() if self.frame is not None and self.tools.shown("proposal") else None

@@ -8,14 +8,16 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from xml.etree import ElementTree
 
 import numpy as np
 
 from ..core.errors import IrstlabelError
-from ..core.io import write_mask
+from ..core.io import write_bytes_atomic, write_mask
+from ..core.jsonio import to_json
 from ..core.paths import staged_folder
 from ..core.targets import find_targets
-from ..core.jsonio import to_json
+from ..core.voc_xml import boxes_xml, centroids_xml
 
 __all__ = ["export_project", "coco_dict"]
 
@@ -77,6 +79,8 @@ def _export(project, out: Path, layout: str, progress) -> dict:
                 (out / os.path.relpath(record.mask_path, dataset.root)).unlink(missing_ok=True)
             target.parent.mkdir(parents=True, exist_ok=True)
             write_mask(target, mask)
+            if project.is_edited(frame_id):
+                _rewrite_annotation_xml(project, out, frame_id, mask)
         edited += project.is_edited(frame_id)
         if progress is not None:
             progress(k, len(dataset))
@@ -84,6 +88,26 @@ def _export(project, out: Path, layout: str, progress) -> dict:
     if skipped:
         summary["folder_links_not_followed"] = skipped
     return summary
+
+
+# box and centroid files beside the masks (SIRST-V2): rewritten for edited frames, or they would contradict them
+_XML_FOLDERS = {"annotations/bboxes": "boxes", "annotations/centroids": "centroids"}
+
+
+def _rewrite_annotation_xml(project, out: Path, frame_id: str, mask: np.ndarray) -> None:
+    for folder, kind in _XML_FOLDERS.items():
+        path = out / folder / f"{frame_id}.xml"
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        try:
+            name = ElementTree.fromstring(text).findtext("object/name") or "Target"
+            text = (boxes_xml(text, mask, name=name) if kind == "boxes"
+                    else centroids_xml(text, project.dataset.read_frame(frame_id), mask, name=name))
+        except ElementTree.ParseError as exc:
+            raise IrstlabelError(project.dataset.root / folder / f"{frame_id}.xml",
+                                 f"cannot be rewritten for the edited mask: not valid XML ({exc})") from None
+        write_bytes_atomic(path, text.encode("utf-8"))
 
 
 def _copy_tree(src: Path, dst: Path) -> list[str]:

@@ -81,7 +81,9 @@ def _v2(db: sqlite3.Connection) -> None:
     columns = {row[1] for row in db.execute("PRAGMA table_info(targets)")}
     if "anchor_r" in columns:
         return
-    db.execute("UPDATE targets SET target = target + 1")
+    # through negatives: "target + 1" in one pass collides with the next row's key (UNIQUE is checked per row)
+    db.execute("UPDATE targets SET target = -target - 1")
+    db.execute("UPDATE targets SET target = -target")
     for column in ("anchor_r INTEGER", "anchor_c INTEGER", "scr REAL", "parts INTEGER NOT NULL DEFAULT 1"):
         db.execute(f"ALTER TABLE targets ADD COLUMN {column}")
 

@@ -80,3 +80,55 @@ def test_source_export_does_not_follow_folder_links_and_names_a_dangling_one(tmp
         (root / "gone.txt").symlink_to(tmp_path / "missing")
         with pytest.raises(IrstlabelError, match=r"gone.txt: dangling or looping symbolic link"):
             export_project(project, tmp_path / "out2", layout="source")
+
+
+def test_source_export_rewrites_the_box_and_centroid_files_of_edited_frames(tmp_path):
+    """SIRST-V2 ships boxes and centroids beside the masks: an edited frame's must follow its new mask."""
+    from irstlabel.core.voc_xml import weighted_centroids
+
+    root = make_sirst_v2(tmp_path / "data")
+    header = "<annotation>\n  <filename>{}</filename>\n  <size><width>40</width><height>32</height></size>\n{}</annotation>\n"
+    stale = "  <object>\n    <name>Target</name>\n    <bndbox><xmin>1</xmin><ymin>1</ymin><xmax>2</xmax><ymax>2</ymax></bndbox>\n  </object>\n"
+    (root / "annotations" / "centroids").mkdir(parents=True, exist_ok=True)
+    for frame_id in ("Misc_1", "Misc_2"):
+        (root / "annotations" / "bboxes" / f"{frame_id}.xml").write_text(header.format(frame_id, stale))
+        (root / "annotations" / "centroids" / f"{frame_id}.xml").write_text(
+            header.format(frame_id, "  <object><name>Target</name><centroid><yc>1.0</yc><xc>1.0</xc></centroid></object>\n"))
+    with Project.open(root) as project:
+        edited = project.load_mask("Misc_2")
+        edited[20:23, 30:34] = True
+        project.save_mask("Misc_2", edited)
+        export_project(project, tmp_path / "out", layout="source")
+        image = project.dataset.read_frame("Misc_2")
+    import xml.etree.ElementTree as ET
+
+    boxes = ET.parse(tmp_path / "out" / "annotations" / "bboxes" / "Misc_2.xml").getroot()
+    assert boxes.findtext("filename") == "Misc_2" and boxes.find("size/width").text == "40"
+    got = sorted(tuple(int(o.findtext(f"bndbox/{k}")) for k in ("ymin", "xmin", "ymax", "xmax")) for o in boxes.iter("object"))
+    expected = sorted(tuple(int(v) + 1 for v in box) for box in find_targets(edited).bbox)
+    assert got == expected and (21, 31, 24, 35) in got
+    centroids = ET.parse(tmp_path / "out" / "annotations" / "centroids" / "Misc_2.xml").getroot()
+    xy = [(float(o.findtext("centroid/xc")), float(o.findtext("centroid/yc"))) for o in centroids.iter("object")]
+    assert np.allclose(xy, np.array(weighted_centroids(image, edited)) + 1)
+    # an unedited frame's files are copied as they were
+    assert (tmp_path / "out" / "annotations" / "bboxes" / "Misc_1.xml").read_text() == header.format("Misc_1", stale)
+
+
+@pytest.mark.realdata
+def test_weighted_centroids_reproduce_the_published_sirst_files(sirst_v1):
+    """The convention read off SIRST-V2: intensity-weighted, 1-based (skips without the real data)."""
+    import xml.etree.ElementTree as ET
+
+    from irstlabel.core.voc_xml import boxes_xml, weighted_centroids
+
+    root = sirst_v1
+    dataset = Dataset.open(root)
+    for frame_id in ("Misc_1", "Misc_10", "Misc_50", "Misc_200"):
+        mask, image = dataset.read_mask(frame_id).mask, dataset.read_frame(frame_id)
+        published = ET.parse(root / "annotations" / "centroids" / f"{frame_id}.xml").getroot()
+        xy = sorted((float(o.findtext("centroid/xc")), float(o.findtext("centroid/yc"))) for o in published.iter("object"))
+        ours = sorted((x + 1, y + 1) for x, y in weighted_centroids(image, mask))
+        assert np.allclose(xy, ours, atol=1e-6), frame_id
+        text = (root / "annotations" / "bboxes" / f"{frame_id}.xml").read_text()
+        assert sorted(ET.tostring(o) for o in ET.fromstring(boxes_xml(text, mask)).iter("bndbox")) == \
+            sorted(ET.tostring(o) for o in ET.fromstring(text).iter("bndbox")), frame_id

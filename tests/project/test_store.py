@@ -192,3 +192,36 @@ def test_non_utf8_frame_ids_round_trip(tmp_path):
         assert project.edit_log(odd)[-1]["frame_id"] == odd
         assert project.predictions.frame_ids("p") == [odd]
         np.testing.assert_array_equal(project.predictions.read("p", odd) > 0.5, mask)
+
+
+def test_a_version_1_project_keeps_its_statuses_under_stable_ids(dataset):
+    """Version 1 stored list positions (0-based) and no anchors: targets are found again by box and area."""
+    import sqlite3
+
+    from irstlabel.project.schema import MIGRATIONS
+
+    with Project.open(dataset) as project:
+        frame_id = project.frame_ids[0]
+        mask = project.load_mask(frame_id)
+        mask[0:2, 0:2] = True  # a second target, first in raster order
+        result = project.save_mask(frame_id, mask)
+        records, sha, folder = result.targets, result.sha256, project.folder
+    db = sqlite3.connect(folder / "project.sqlite", isolation_level=None)
+    db.executescript("DROP TABLE targets; DROP TABLE meta; DROP TABLE frames; DROP TABLE edits; "
+                     "DROP TABLE checkpoints; DROP TABLE prediction_sets; DROP TABLE evaluations;")
+    db.executescript(MIGRATIONS[0])
+    db.execute("INSERT INTO frames (frame_id, edited, mask_sha256) VALUES (?, 1, ?)", (frame_id, sha))
+    for k, r in enumerate(records):  # as version 1 wrote them: 0-based positions, the second one rejected
+        db.execute("INSERT INTO targets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   (frame_id, k, r["area"], r["x"], r["y"], r["r0"], r["c0"], r["r1"], r["c1"], r["lpd_old"],
+                    r["lpd_new"], r["change"], "rejected" if k == 1 else "pending", "dataset"))
+    db.execute("PRAGMA user_version = 1")
+    db.close()
+    with Project.open(dataset) as project:
+        migrated = project.targets(frame_id)
+        assert [t["target"] for t in migrated] == list(range(1, len(records) + 1)) and migrated[0]["anchor_r"] is None
+        more = project.load_mask(frame_id)
+        more[-2:, -2:] = True  # an edit elsewhere
+        saved = {t["target"]: t for t in project.save_mask(frame_id, more).targets}
+        assert saved[2]["status"] == "rejected" and saved[1]["status"] == "pending"
+        assert saved[len(records) + 1]["status"] == "edited" and saved[2]["anchor_r"] is not None

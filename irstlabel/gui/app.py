@@ -62,6 +62,8 @@ def run_app(*, dataset: str | None = None, project: str | None = None, screensho
     window = MainWindow(opened, note=note, settings=settings)
     if screenshot:
         window.resize(*_screenshot_size())
+    elif settings is None and window.settings.value("window/geometry") is None:
+        _fit_screen(window)
     window.show()
     if screenshot:
         try:
@@ -71,6 +73,14 @@ def run_app(*, dataset: str | None = None, project: str | None = None, screensho
     code = app.exec()
     opened.close()
     return code
+
+
+def _fit_screen(window) -> None:
+    """A first start fills most of the screen, centred (later starts restore the saved geometry)."""
+    screen = window.screen().availableGeometry()
+    width, height = int(screen.width() * 0.94), int(screen.height() * 0.94)
+    window.resize(width, height)
+    window.move(screen.x() + (screen.width() - width) // 2, screen.y() + (screen.height() - height) // 2)
 
 
 def _screenshot_size() -> tuple[int, int]:
@@ -96,6 +106,12 @@ def _save_screenshot(app, window, path: str) -> int:
         window.tools.visible["proposal"].setChecked(True)  # show what an annotator sees on a target
         window.actions_["next_target"].trigger()
         window.actions_["fit"].trigger()
+    import time
+
+    deadline = time.monotonic() + 10
+    while window.frames.counting and time.monotonic() < deadline:  # the frame list's target counts
+        app.processEvents()
+        time.sleep(0.02)
     for _ in range(5):
         app.processEvents()
     folder = os.path.dirname(os.path.abspath(path))

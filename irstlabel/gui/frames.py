@@ -28,6 +28,7 @@ class FrameController:
         self.show_error = show_error
         self._helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="frames")
         self._counts = _Counts()
+        self._counting: list = []
         self._counts.ready.connect(frame_list.set_target_counts)
         session.frame_changed.connect(self._frame_changed)
         session.saved.connect(self._saved)
@@ -161,8 +162,13 @@ class FrameController:
     def _count_unedited(self) -> None:
         """Count the dataset's targets of every unedited frame on the helper thread, in batches."""
         unedited = [row["frame_id"] for row in self.project.frame_summary() if not row["edited"]]
-        for start in range(0, len(unedited), 64):
-            self._helper.submit(self._count_batch, unedited[start:start + 64])
+        self._counting = [self._helper.submit(self._count_batch, unedited[start:start + 64])
+                          for start in range(0, len(unedited), 64)]
+
+    @property
+    def counting(self) -> bool:
+        """Whether target counts of unedited frames are still being computed."""
+        return any(not future.done() for future in self._counting)
 
     def _count_batch(self, frame_ids: list[str]) -> None:
         counts = {}

@@ -106,7 +106,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(docks["results"], docks["compare"])
         for key in ("results", "compare"):  # shown once there is something in them
             docks[key].hide()
-        self.resizeDocks([docks["frames"], docks["targets"]], [300, 440], Qt.Orientation.Horizontal)
+        self.resizeDocks([docks["frames"], docks["targets"]], [260, 420], Qt.Orientation.Horizontal)
         self.resizeDocks([docks["targets"], docks["tools"]], [360, 280], Qt.Orientation.Vertical)
         return docks
 

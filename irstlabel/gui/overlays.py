@@ -40,6 +40,17 @@ def mask_index(mask: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     return out
 
 
+def proposal_index(mask: np.ndarray) -> np.ndarray:
+    """1 inside, 2 on the ring of pixels just outside (8-connected): drawn around a target, not over it.
+
+    A small target is all outline, so an inner outline would cover the current
+    mask under it; the outer ring leaves every target pixel visible.
+    """
+    u8 = np.ascontiguousarray(mask).view(np.uint8)
+    ring = cv2.dilate(u8, np.ones((3, 3), np.uint8)) > 0
+    return u8 + (2 * (ring & ~mask)).astype(np.uint8)
+
+
 def update_mask_index(index: np.ndarray, mask: np.ndarray, box) -> None:
     """Redraw `index` inside `box` (grown for the outline) after `mask` changed there."""
     h, w = mask.shape

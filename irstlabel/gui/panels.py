@@ -307,7 +307,7 @@ class ToolPanel(QScrollArea):
             slider.setObjectName(f"canny-{name}")
             slider.setRange(1, 1000)
             slider.setValue(value)
-            self.canny_numbers[name] = QLabel(str(value))
+            self.canny_numbers[name] = QLabel("auto")
             self.canny_numbers[name].setObjectName(f"canny-{name}-value")
             self.canny_numbers[name].setMinimumWidth(self.fontMetrics().horizontalAdvance("0000.0"))
         tools = QGroupBox("Tools")
@@ -344,9 +344,10 @@ class ToolPanel(QScrollArea):
         self.setWidget(body)
         self.setWidgetResizable(True)
         self.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         for name, widget in (("low", self.canny_low), ("high", self.canny_high)):
             widget.valueChanged.connect(lambda value, n=name: self._manual_canny(n, value))
-        self.canny_auto.toggled.connect(lambda auto: self.canny_changed.emit())
+        self.canny_auto.toggled.connect(self._auto_toggled)
         self.brush.valueChanged.connect(self.brush_changed)
 
     def _wand_range(self, mode: str) -> None:
@@ -363,15 +364,25 @@ class ToolPanel(QScrollArea):
             return {"contrast": self.tolerance.value() / 100.0}
         return {"tolerance": float(self.tolerance.value())}
 
+    def _auto_toggled(self, auto: bool) -> None:
+        if not auto:
+            self.show_thresholds(*self.canny_thresholds())
+        self.canny_changed.emit()
+
     def _manual_canny(self, name: str, value: int) -> None:
         self.canny_numbers[name].setText(str(value))
         self.canny_auto.setChecked(False)
         self.canny_changed.emit()
 
     def show_thresholds(self, low: float, high: float) -> None:
-        """The thresholds in use (in automatic mode, those computed for the frame)."""
+        """The thresholds in use (in automatic mode, those computed for the frame; the sliders follow quietly)."""
         self.canny_numbers["low"].setText(f"{low:.0f}")
         self.canny_numbers["high"].setText(f"{high:.0f}")
+        if self.canny_auto.isChecked():
+            for slider, value in ((self.canny_low, low), (self.canny_high, high)):
+                slider.blockSignals(True)
+                slider.setValue(int(round(value)))
+                slider.blockSignals(False)
 
     def canny_thresholds(self):
         if self.canny_auto.isChecked():

@@ -19,6 +19,7 @@ _COLOURS = {
     QPalette.ColorRole.Highlight: "#3d7bd9",
     QPalette.ColorRole.HighlightedText: "#ffffff",
     QPalette.ColorRole.Link: "#6ea8fe",
+    QPalette.ColorRole.PlaceholderText: "#8a8d93",
 }
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..core.predictions import to_levels
 from ..core.proposals import canny_edges, propose_target
-from .overlays import COLOURS, heat_lut, mask_index, mask_lut, update_mask_index
+from .overlays import COLOURS, heat_lut, mask_index, mask_lut, proposal_index, update_mask_index
 
 
 PROPOSALS_KEPT = 8
@@ -27,7 +27,7 @@ def _luts() -> dict[str, np.ndarray]:
         "mask": mask_lut(COLOURS["mask"], fill_alpha=90),
         "original": mask_lut(COLOURS["original"], fill_alpha=0),
         "edges": mask_lut(COLOURS["edges"], fill_alpha=255),
-        # the proposal is drawn as an outline with a faint fill, so the current mask stays visible under it
+        # the proposal: a faint fill and a ring just outside it, so the current mask stays visible under it
         "proposal": np.array([(0, 0, 0, 0), (*COLOURS["proposal"], 25), (*COLOURS["proposal"], 255),
                               (*COLOURS["edges"], 150)], np.uint8),
         "prediction": heat_lut(),
@@ -185,6 +185,7 @@ class CanvasView:
             self.counts["proposal"] += 1
             low, high = self.tools.canny_thresholds()
             proposals[key] = propose_target(frame.image, frame.targets.mask_of(record.id), low=low, high=high)
+            self.tools.show_thresholds(*proposals[key].thresholds)
             while len(proposals) > PROPOSALS_KEPT:
                 proposals.pop(next(iter(proposals)))
         return proposals[key]
@@ -194,7 +195,7 @@ class CanvasView:
         if proposal is None:
             self.canvas.set_layer("proposal", None)
             return
-        index = mask_index(proposal.mask)
+        index = proposal_index(proposal.mask)
         r0, c0, r1, c1 = proposal.window
         index[r0:r1, c0:c1][proposal.edges & ~proposal.mask[r0:r1, c0:c1]] = 3
         self.canvas.set_layer("proposal", index, self._luts["proposal"], opacity=self.tools.opacity_of("proposal"))

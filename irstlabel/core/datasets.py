@@ -26,7 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from .errors import DatasetWarning, IrstlabelError, display_path
-from .io import MaskRead, read_frame, read_mask
+from .inflight import InFlight
+from .io import MaskRead, read_frame, read_mask, read_mask_checked
 from .layouts import LAYOUTS, FrameRecord, index_dataset
 
 __all__ = ["Dataset", "FrameRecord", "LAYOUTS"]
@@ -59,6 +60,7 @@ class Dataset:
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
+        self._decoding = InFlight()  # a frame the prefetch thread is decoding is waited for, not decoded twice
 
     @classmethod
     def open(cls, root: str | os.PathLike, *, layout: str = "auto", cache_size: int = 32) -> "Dataset":
@@ -127,6 +129,9 @@ class Dataset:
             if frame_id in self._cache:
                 self._cache.move_to_end(frame_id)
                 return self._cache[frame_id]
+        return self._decoding.run(frame_id, lambda: self._decode(frame_id))
+
+    def _decode(self, frame_id: str) -> np.ndarray:
         image = read_frame(self.record(frame_id).image_path)
         image.setflags(write=False)
         with self._lock:
@@ -143,10 +148,10 @@ class Dataset:
         yet) gets an all-false mask and the encoding ``"none (no mask file)"``.
         """
         record = self.record(frame_id)
-        shape = self.read_frame(frame_id).shape[:2]
         if record.mask_path is None:
-            return MaskRead(np.zeros(shape, bool), "none (no mask file)")
-        return read_mask(record.mask_path, shape=shape)
+            return MaskRead(np.zeros(self.read_frame(frame_id).shape[:2], bool), "none (no mask file)")
+        found = read_mask(record.mask_path)  # decoded before the frame is asked for: the two can run in parallel
+        return read_mask_checked(record.mask_path, found, self.read_frame(frame_id).shape[:2])
 
     def clear_cache(self) -> None:
         with self._lock:

@@ -176,13 +176,20 @@ def _describe_values(values: np.ndarray) -> str:
     return "{" + shown + more + "}"
 
 
+def _values(grey: np.ndarray) -> np.ndarray:
+    """The distinct values of an 8- or 16-bit image, sorted (a histogram: sorting 1.3 M pixels cost 4 ms)."""
+    if grey.dtype in (np.uint8, np.uint16):
+        return np.flatnonzero(np.bincount(grey.ravel(), minlength=1)).astype(grey.dtype)
+    return np.unique(grey)
+
+
 def _grey_mask_to_bool(path, grey: np.ndarray, prefix: str) -> MaskRead:
     if np.issubdtype(grey.dtype, np.floating):
         values = np.unique(grey)
         if np.all(np.isin(values, (0.0, 1.0))):
             return MaskRead(grey > 0.5, prefix + "float 0/1")
         raise IrstlabelError(path, f"mask has values {_describe_values(values)}, not 0/1 floats")
-    values = np.unique(grey)
+    values = _values(grey)
     top = np.iinfo(grey.dtype).max
     if np.all(np.isin(values, (0, 1))):
         return MaskRead(grey == 1, prefix + "0/1")
@@ -246,6 +253,11 @@ def read_mask(
         else:
             raise IrstlabelError(path, "float colour masks are not supported")
     return _check_shape(path, _grey_mask_to_bool(path, image, prefix), shape)
+
+
+def read_mask_checked(path, found: MaskRead, shape) -> MaskRead:
+    """A mask already read, refused (IrstlabelError naming `path`) unless it is `shape` (H, W)."""
+    return _check_shape(path, found, shape)
 
 
 def _check_shape(path, found: MaskRead, shape) -> MaskRead:

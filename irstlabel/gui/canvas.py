@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QGraphicsEllipseItem
 
 TOOLS = ("select", "brush", "eraser", "polygon", "wand", "merge", "split")
+LAYER_MARGIN = 48  # pixels of an overlay kept around its non-zero part, so strokes near it need no re-placing
+
+
+def grown(box, margin: int, shape) -> tuple[int, int, int, int]:
+    r0, c0, r1, c1 = box
+    h, w = shape[:2]
+    return max(r0 - margin, 0), max(c0 - margin, 0), min(r1 + margin, h), min(c1 + margin, w)
 
 
 class CanvasEvents(QObject):
@@ -117,6 +125,7 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
         self.histogram = pg.HistogramLUTItem(image=self.image_item)
         self.addItem(self.histogram)
         self.scene().sigMouseMoved.connect(self._moved)
+        self._layer_boxes: dict = {}  # layer -> (frame-sized index, shown part (r0, c0, r1, c1), lut)
         self.frame: np.ndarray | None = None
 
     def set_tool(self, tool: str) -> None:
@@ -152,35 +161,61 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
 
     def set_layer(self, name: str, index: np.ndarray | None, lut: np.ndarray | None = None, *,
                   opacity: float = 1.0) -> None:
-        """Show an overlay: a uint8 index image through an RGBA lookup table (None hides it)."""
+        """Show an overlay: a frame-sized uint8 index image through an RGBA lookup table (None hides it).
+
+        Only the part holding non-zero indices (grown by LAYER_MARGIN) is handed
+        to the image item, placed where it lies in the frame: small-target
+        overlays are a few sparse boxes, and Qt converts an indexed image to
+        RGBA on every paint, so painting the whole frame cost ~2 ms per layer.
+        The item shows a view of `index`, so edits made to it in place show
+        after :meth:`refresh_layer`.
+        """
         item = self.layers[name]
         if index is None:
             item.clear()
+            self._layer_boxes.pop(name, None)
             return
-        item.setImage(index, autoLevels=False, levels=(0, len(lut) - 1), lut=lut)
+        x, y, w, h = cv2.boundingRect(index)
+        if w == 0:
+            item.clear()
+            self._layer_boxes[name] = (index, (0, 0, 0, 0), lut)
+            return
+        box = grown((y, x, y + h, x + w), LAYER_MARGIN, index.shape)
+        r0, c0, r1, c1 = box
+        item.setImage(index[r0:r1, c0:c1], autoLevels=False, levels=(0, len(lut) - 1), lut=lut)
+        item.setRect(c0, r0, c1 - c0, r1 - r0)
         item.setOpacity(opacity)
+        self._layer_boxes[name] = (index, box, lut)
 
-    def refresh_layer(self, name: str) -> None:
-        """Repaint a layer whose index image was changed in place."""
+    def refresh_layer(self, name: str, box=None) -> None:
+        """Repaint a layer whose index image was changed in place (inside `box`, when given)."""
+        shown = self._layer_boxes.get(name)
+        if shown is None:
+            return
+        index, (r0, c0, r1, c1), lut = shown
+        if box is not None and not (r0 <= box[0] and c0 <= box[1] and box[2] <= r1 and box[3] <= c1):
+            self.set_layer(name, index, lut, opacity=self.layers[name].opacity())  # grew past its part: place it again
+            return
         item = self.layers[name]
         if item.image is not None:
             item.updateImage(item.image)
 
     def set_markers(self, centroids: np.ndarray, names, selected: int | None) -> None:
         """Circles at target centroids, each labelled with its name (the target id); `selected` is a position."""
-        for label in self.labels:
-            self.view.removeItem(label)
-        self.labels = []
         centroids = np.asarray(centroids, float).reshape(-1, 2)
+        while len(self.labels) < len(centroids):  # labels are kept and reused: making one costs ~0.5 ms
+            text = pg.TextItem("", color=(80, 220, 255), anchor=(-0.3, 1.2))
+            text.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+            text.setZValue(12)
+            self.view.addItem(text)
+            self.labels.append(text)
+        for k, label in enumerate(self.labels):
+            if k < len(centroids):
+                label.setText(str(names[k]))
+                label.setPos(centroids[k][0] + 0.5, centroids[k][1] + 0.5)
+            label.setVisible(k < len(centroids))
         if len(centroids):
             self.markers.setData(x=centroids[:, 0] + 0.5, y=centroids[:, 1] + 0.5)
-            for name, (x, y) in zip(names, centroids):
-                text = pg.TextItem(str(name), color=(80, 220, 255), anchor=(-0.3, 1.2))
-                text.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
-                text.setPos(x + 0.5, y + 0.5)
-                text.setZValue(12)
-                self.view.addItem(text)
-                self.labels.append(text)
         else:
             self.markers.clear()
         self.select_marker(None if selected is None else centroids[selected])

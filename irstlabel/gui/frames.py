@@ -9,10 +9,14 @@ from __future__ import annotations
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..core.errors import IrstlabelError, display_path
+from ..core.io import read_mask
 from ..core.targets import find_targets
+
+
+PREFETCH_DELAY_MS = 40
 
 
 class _Counts(QObject):
@@ -26,9 +30,14 @@ class FrameController:
         self.session, self.project = session, session.project
         self.frame_list, self.status, self.settings = frame_list, status, settings
         self.show_error = show_error
-        self._helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="frames")
+        self._helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch")
+        self._counter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="count-targets")  # never delays prefetch
         self._counts = _Counts()
         self._counting: list = []
+        self._prefetch_timer = QTimer(self._counts)
+        self._prefetch_timer.setSingleShot(True)
+        self._prefetch_timer.setInterval(PREFETCH_DELAY_MS)
+        self._prefetch_timer.timeout.connect(self._prefetch_current)
         self._counts.ready.connect(frame_list.set_target_counts)
         session.frame_changed.connect(self._frame_changed)
         session.saved.connect(self._saved)
@@ -125,7 +134,8 @@ class FrameController:
         self.status.show_frame(frame, self.project.frame_state(frame.frame_id))
         self.status.saved(True)
         self.settings.setValue(self._resume_key(), frame.frame_id)
-        self._prefetch_neighbours(frame.frame_id)
+        # after the frame is on screen: decoding the next one meanwhile would slow this frame's paint
+        self._prefetch_timer.start()
 
     def _saved(self, frame_id: str, ok: bool, message: str | None) -> None:
         self.status.saved(ok)
@@ -149,6 +159,10 @@ class FrameController:
         self.frame_list.set_rows(self.project.frame_summary(), current)
         self._count_unedited()
 
+    def _prefetch_current(self) -> None:
+        if self.session.frame is not None:
+            self._prefetch_neighbours(self.session.frame.frame_id)
+
     def _prefetch_neighbours(self, frame_id: str) -> None:
         """Decode the next and previous frames on a helper thread, so stepping finds them cached."""
         ids = self.walk_order()
@@ -162,7 +176,7 @@ class FrameController:
     def _count_unedited(self) -> None:
         """Count the dataset's targets of every unedited frame on the helper thread, in batches."""
         unedited = [row["frame_id"] for row in self.project.frame_summary() if not row["edited"]]
-        self._counting = [self._helper.submit(self._count_batch, unedited[start:start + 64])
+        self._counting = [self._counter.submit(self._count_batch, unedited[start:start + 64])
                           for start in range(0, len(unedited), 64)]
 
     @property
@@ -173,11 +187,14 @@ class FrameController:
     def _count_batch(self, frame_ids: list[str]) -> None:
         counts = {}
         for frame_id in frame_ids:
-            try:
-                counts[frame_id] = len(find_targets(self.project.dataset.read_mask(frame_id).mask))
+            path = self.project.dataset.record(frame_id).mask_path
+            try:  # the mask file alone: decoding the frame for its size would fill the frame cache for nothing
+                counts[frame_id] = 0 if path is None else len(find_targets(read_mask(path).mask))
             except IrstlabelError:
                 continue
         self._counts.ready.emit(counts)
 
     def shutdown(self) -> None:
-        self._helper.shutdown(wait=True, cancel_futures=True)
+        self._prefetch_timer.stop()
+        for pool in (self._helper, self._counter):
+            pool.shutdown(wait=True, cancel_futures=True)

@@ -31,13 +31,16 @@ def outline(mask: np.ndarray) -> np.ndarray:
 
 
 def mask_index(mask: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """0 outside, 1 inside, 2 on the outline."""
+    """0 outside, 1 inside, 2 on the outline (worked out only around the mask's pixels)."""
     mask = np.ascontiguousarray(mask)
-    index = mask.view(np.uint8) + outline(mask).view(np.uint8)
-    if out is None:
-        return index
-    out[...] = index
-    return out
+    index = np.zeros(mask.shape, np.uint8) if out is None else out
+    if out is not None:
+        out[...] = 0
+    x, y, w, h = cv2.boundingRect(mask.view(np.uint8))
+    if w:
+        part = mask[y:y + h, x:x + w]
+        index[y:y + h, x:x + w] = part.view(np.uint8) + outline(part).view(np.uint8)
+    return index
 
 
 def proposal_index(mask: np.ndarray) -> np.ndarray:

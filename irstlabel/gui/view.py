@@ -71,7 +71,7 @@ class CanvasView:
     def _mask_changed(self, box) -> None:
         if self._mask_index is not None:
             update_mask_index(self._mask_index, self.frame.mask, box)
-            self.canvas.refresh_layer("mask")
+            self.canvas.refresh_layer("mask", (box[0] - 2, box[1] - 2, box[2] + 2, box[3] + 2))  # with its outline
 
     def _targets_changed(self) -> None:
         frame = self.frame

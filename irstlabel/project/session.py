@@ -109,9 +109,7 @@ class AnnotationSession:
         """Save the current frame if it changed, then load `frame_id` (IrstlabelError if unreadable)."""
         if self.frame is not None and self.frame.frame_id != frame_id:
             self.save()
-        image = self.project.dataset.read_frame(frame_id)
-        original = self.project.original_mask(frame_id)
-        mask = self.project.load_mask(frame_id)
+        image, original, mask = self.project.load_frame(frame_id)
         known = self.project.known_targets(frame_id)
         frame = FrameState(frame_id, image, original, mask, saved_mask=mask.copy(),
                            known={t.id: t for t in known} if known else None,

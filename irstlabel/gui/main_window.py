@@ -74,7 +74,7 @@ class MainWindow(QMainWindow):
         self.target_table.target_selected.connect(self.editor.select)
         self.review = ReviewController(self, self.session, self.view, self.frames, self.status, results=self.results,
                                        compare=self.compare, compare_dock=self.docks["compare"],
-                                       results_dock=self.docks["results"], review_action=self.actions_["review_markers"],
+                                       show_dock=self.show_dock, review_action=self.actions_["review_markers"],
                                        settings=self.settings, show_error=self.show_error)
         self.runner = self.review.runner
         self._bars()
@@ -104,6 +104,9 @@ class MainWindow(QMainWindow):
             self.addDockWidget(area, dock)
             docks[title.lower()] = dock
         self.tabifyDockWidget(docks["results"], docks["compare"])
+        # the side docks run the full height: Results and Compare sit under the canvas only
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         for key in ("results", "compare"):  # shown once there is something in them
             docks[key].hide()
         self.resizeDocks([docks["frames"], docks["targets"]], [260, 420], Qt.Orientation.Horizontal)
@@ -208,6 +211,14 @@ class MainWindow(QMainWindow):
             for name in WRITING:
                 self.actions_[name].setEnabled(False)
         self.setWindowTitle(title)
+
+    def show_dock(self, key: str) -> None:
+        """Show a bottom dock (Results, Compare) raised, a third of the window high the first time."""
+        dock = self.docks[key]
+        if dock.isHidden():
+            dock.show()
+            self.resizeDocks([dock], [max(200, self.height() // 3)], Qt.Orientation.Vertical)
+        dock.raise_()
 
     # --- datasets ---------------------------------------------------------------------
 

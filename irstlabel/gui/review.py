@@ -39,12 +39,12 @@ def _refill(combo, items: list[str], keep: str, *, newest_otherwise: bool) -> No
 class ReviewController:
     """Prediction sets, review markers, the Compare view, and the background jobs (retrain, evaluate, import)."""
 
-    def __init__(self, window, session, view, frames, status, *, results, compare, compare_dock, results_dock,
+    def __init__(self, window, session, view, frames, status, *, results, compare, compare_dock, show_dock,
                  review_action, settings, show_error):
         self.window, self.session, self.project = window, session, session.project
         self.view, self.frames, self.status = view, frames, status
         self.results, self.compare = results, compare
-        self.compare_dock, self.results_dock = compare_dock, results_dock
+        self.compare_dock, self.show_dock = compare_dock, show_dock  # show_dock(key): show a bottom dock, sized
         self.review_action, self.settings, self.show_error = review_action, settings, show_error
         self.results.export_button.clicked.connect(self.export_evaluation)
         self.set_combo = QComboBox()
@@ -78,10 +78,10 @@ class ReviewController:
 
     def _show_docks(self) -> None:
         """Results and Compare stay hidden until they have something to show (their View menu entries show them)."""
-        if self.project.evaluations() or self.project.checkpoints():
-            self.results_dock.show()
         if len(self.prediction_sets()) >= 2:
-            self.compare_dock.show()
+            self.show_dock("compare")
+        if self.project.evaluations() or self.project.checkpoints():
+            self.show_dock("results")
 
     def _frame_or_mask_changed(self) -> None:
         if self.review_action.isChecked():
@@ -174,7 +174,7 @@ class ReviewController:
             return
         self.session.save()
         self.results.reset_training()
-        self.results_dock.show()
+        self.show_dock("results")
         self.retrainer.start(values, first=self._frames_to_predict_first())
 
     def _frames_to_predict_first(self, neighbours: int = 2) -> list[str]:
@@ -236,7 +236,7 @@ class ReviewController:
         for evaluation in result["evaluations"]:
             register_evaluation(self.project, name, evaluation)
         self.results.refresh(self.project)
-        self.results_dock.show()
+        self.show_dock("results")
         self.status.say(f"{name} evaluated on {result['evaluations'][0]['split']}", 5000)
 
     def _imported(self, name: str, folder: str) -> None:

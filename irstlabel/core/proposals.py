@@ -325,7 +325,7 @@ def proposal_problem(
     >>> others = np.zeros((20, 20), int); others[5, 9] = 3
     >>> big = np.zeros((20, 20), bool); big[2:9, 2:9] = True
     >>> proposal_problem(big, target, others)
-    'it is 49 px for a 2-px target (more than 25 px larger) and it would merge target 3 into this one'
+    'it is 49 px for a target of 2 px (more than 25 px larger) and it would merge target 3 into this one'
     >>> proposal_problem(target, target, others) is None
     True
     """
@@ -337,7 +337,7 @@ def proposal_problem(
     reasons = []
     if size > max(max_growth * area, area + slack):
         bound = f"{max_growth:g}x" if max_growth * area >= area + slack else f"{slack} px larger"
-        reasons.append(f"it is {size} px for a {area}-px target (more than {bound})")
+        reasons.append(f"it is {size} px for a target of {area} px (more than {bound})")
     near = cv2.dilate(proposal.view(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     touched = np.unique(np.asarray(ids_others)[near])
     touched = touched[touched > 0].tolist()

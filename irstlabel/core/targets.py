@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-__all__ = ["Targets", "find_targets", "targets_table", "Region", "occupied_regions", "first_pixels"]
+__all__ = ["Targets", "find_targets", "count_targets", "targets_table", "Region", "occupied_regions", "first_pixels"]
 
 
 def _as_mask(mask: np.ndarray, name: str = "mask") -> np.ndarray:
@@ -189,6 +189,28 @@ def occupied_regions(mask_a: np.ndarray, mask_b: np.ndarray | None = None, *, ti
                 own = np.repeat(np.repeat(tiles == k, tile, axis=0), tile, axis=1)[: r1 - r0, : c1 - c0]
         regions.append(Region(r0, c0, r1, c1, own))
     return regions
+
+
+def count_targets(mask: np.ndarray, *, connectivity: int = 8) -> int:
+    """How many targets a mask holds, labelling only its occupied regions (no statistics).
+
+    Labelling a whole 1280x1024 frame with statistics costs ~15 ms even when it
+    is empty; the sparse masks of small-target data cost a fraction of that.
+
+    Examples
+    --------
+    >>> m = np.zeros((64, 64), bool); m[0, 0] = m[40:42, 40:42] = True; m[2, 1] = True
+    >>> count_targets(m), count_targets(m, connectivity=4)
+    (3, 3)
+    """
+    mask = _as_mask(mask)
+    if connectivity not in (4, 8):
+        raise ValueError(f"connectivity must be 4 or 8, got {connectivity}")
+    total = 0
+    for region in occupied_regions(mask):
+        crop = np.ascontiguousarray(region.crop(mask))
+        total += cv2.connectedComponents(crop.view(np.uint8), connectivity=connectivity)[0] - 1
+    return total
 
 
 def first_pixels(targets: Targets) -> np.ndarray:

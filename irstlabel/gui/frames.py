@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..core.errors import IrstlabelError, display_path
 from ..core.io import read_mask
-from ..core.targets import find_targets
+from ..core.targets import count_targets
 
 
 PREFETCH_DELAY_MS = 40
@@ -189,7 +189,7 @@ class FrameController:
         for frame_id in frame_ids:
             path = self.project.dataset.record(frame_id).mask_path
             try:  # the mask file alone: decoding the frame for its size would fill the frame cache for nothing
-                counts[frame_id] = 0 if path is None else len(find_targets(read_mask(path).mask))
+                counts[frame_id] = 0 if path is None else count_targets(read_mask(path).mask)
             except IrstlabelError:
                 continue
         self._counts.ready.emit(counts)

@@ -35,7 +35,12 @@ def make_dataset(root: Path, frames: dict[str, tuple[np.ndarray, np.ndarray]]) -
 
 def open_window(qtbot, dataset: Path, settings_file: Path, *, size=(1400, 860)) -> MainWindow:
     """The main window as `irstlabel gui DATASET` opens it."""
-    project, note = open_project(dataset, None)
+    return open_window_on(qtbot, dataset, None, settings_file, size=size)
+
+
+def open_window_on(qtbot, dataset: Path, project_dir, settings_file: Path, *, size=(1400, 860)) -> MainWindow:
+    """The main window as `irstlabel gui DATASET --project PROJECT` opens it."""
+    project, note = open_project(dataset, None if project_dir is None else str(project_dir))
     window = MainWindow(project, settings=QSettings(str(settings_file), QSettings.Format.IniFormat), note=note)
     qtbot.addWidget(window)
     window.resize(*size)

@@ -15,9 +15,10 @@ def test_f1_lists_every_binding_including_the_ones_the_first_list_forgot(window)
     rows = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
     keys = {key for cell in rows for key in cell.split(" / ")}
     for expected in ("Ctrl+R", "Ctrl+E", "V", "Ctrl+O", "Ctrl+Y", "Ctrl+Shift+Z", "F1", "PgDown", "Tab", "A", "W",
-                     "M", "Ctrl+S", "Ctrl+Q"):
+                     "M", "Ctrl+S", "Ctrl+Q", "Ctrl+G", "D", "F"):
         assert expected in keys, expected
     assert "retrain ISPANet" in rows["Ctrl+R"] and "Shift+click subtracts" in rows["W"]
+    assert "next one" in rows["D"] and "frame's name" in rows["Ctrl+G"]
     listed = [key for cell in rows for key in cell.split(" / ")]
     assert len(listed) == len(set(listed)), "a key bound to two actions"
     click(button(dialog, "Close"))

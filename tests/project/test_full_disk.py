@@ -50,6 +50,14 @@ def fill(folder) -> "os.PathLike":
     return filler
 
 
+def flip(row: int, col: int):
+    """An edit that changes one pixel (an edit that changes nothing is not an edit)."""
+    def operation(mask):
+        mask[row, col] = not mask[row, col]
+        return row, col, row + 1, col + 1
+    return operation
+
+
 def test_a_full_disk_at_commit_keeps_the_saved_mask_and_the_frame_unsaved(tmp_path, small_disk):
     dataset = make_generic(tmp_path / "data")
     project = Project.open(dataset, small_disk / "project")
@@ -57,7 +65,7 @@ def test_a_full_disk_at_commit_keeps_the_saved_mask_and_the_frame_unsaved(tmp_pa
     told = []
     session.saved.connect(lambda frame_id, ok, message: told.append((ok, message)))
     frame = session.open_frame(project.frame_ids[0])
-    session.edit(lambda mask: (mask.__setitem__((0, 0), True), (0, 0, 1, 1))[1])
+    session.edit(flip(0, 0))
     assert session.save()
     path = project.masks_folder / f"{frame.frame_id}.png"
     saved_bytes, log_before = path.read_bytes(), project.edit_log()
@@ -66,7 +74,7 @@ def test_a_full_disk_at_commit_keeps_the_saved_mask_and_the_frame_unsaved(tmp_pa
     # leave one 4 KiB page: the new PNG fits, the database's write-ahead log does not
     with open(filler, "r+b") as handle:
         handle.truncate(os.path.getsize(filler) - 4096)
-    session.edit(lambda mask: (mask.__setitem__((1, 1), True), (1, 1, 2, 2))[1])
+    session.edit(flip(1, 1))
     assert session.save() is False and session.save() is False
     assert frame.dirty and "cannot" in frame.save_failed
     assert [ok for ok, _ in told] == [True, False, False] and told[1][1] and told[2][1] is None  # told once
@@ -78,7 +86,7 @@ def test_a_full_disk_at_commit_keeps_the_saved_mask_and_the_frame_unsaved(tmp_pa
     assert len(project.edit_log()) == len(log_before) + 1
     project.close()
     with Project.open(dataset, small_disk / "project") as reopened:
-        assert reopened.load_mask(frame.frame_id)[1, 1]
+        assert (reopened.load_mask(frame.frame_id) == frame.mask).all()
 
 
 def test_opening_a_project_on_a_full_disk_is_one_line(tmp_path, small_disk):

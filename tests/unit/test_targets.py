@@ -71,3 +71,19 @@ def test_occupied_regions_hold_every_pixel_once_and_every_component_whole(shape)
         for k in inside[inside > 0]:
             assert (r.crop(labels) == k).sum() == (labels == k).sum()
     assert occupied_regions(np.zeros(shape, bool)) == []
+
+
+def test_count_targets_equals_full_frame_labelling_on_hostile_masks():
+    from hypothesis import given
+
+    from irstlabel.core.targets import count_targets
+    from tests.unit.test_metrics_properties import FAST, frame_pair
+
+    @FAST
+    @given(frame_pair())
+    def check(pair):
+        mask = pair[0]
+        for connectivity in (4, 8):
+            assert count_targets(mask, connectivity=connectivity) == len(find_targets(mask, connectivity=connectivity))
+
+    check()

@@ -240,10 +240,7 @@ def _bright_region_reaches_border(image8, box, seed_mask, window) -> bool:
 
 def _propose_in_window(image8, shape, box, seed_mask, window, low, high, aperture, method) -> Proposal:
     r0, c0, r1, c1 = window
-    if low is None or high is None:
-        auto_low, auto_high = canny_thresholds(image8, aperture=aperture)
-        low = auto_low if low is None else low
-        high = auto_high if high is None else high
+    low, high = _thresholds(image8, low, high, aperture)
     edges = _canny(image8, low, high, aperture)
     point = _seed_point(image8, box, seed_mask, window)
     region, used = None, method
@@ -255,6 +252,15 @@ def _propose_in_window(image8, shape, box, seed_mask, window, low, high, apertur
     if region is not None:
         mask[r0:r1, c0:c1] = region
     return Proposal(mask=mask, edges=edges, window=window, thresholds=(float(low), float(high)), method=used)
+
+
+def _thresholds(image8, low, high, aperture) -> tuple[float, float]:
+    """The given Canny thresholds, the automatic ones filling any left out."""
+    if low is None or high is None:
+        auto_low, auto_high = canny_thresholds(image8, aperture=aperture)
+        low = auto_low if low is None else low
+        high = auto_high if high is None else high
+    return low, high
 
 
 def _seed_point(image8, box, seed_mask, window) -> tuple[int, int]:
@@ -290,10 +296,7 @@ def canny_edges(
     if image.ndim != 2:
         raise ValueError(f"image must be 2-D, got {image.shape}")
     image8 = _stretch(image, sigma)
-    if low is None or high is None:
-        auto_low, auto_high = canny_thresholds(image8, aperture=aperture)
-        low = auto_low if low is None else low
-        high = auto_high if high is None else high
+    low, high = _thresholds(image8, low, high, aperture)
     return _canny(image8, low, high, aperture), (float(low), float(high))
 
 

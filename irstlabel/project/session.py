@@ -64,7 +64,6 @@ class FrameState:
     selected: int | None = None  # a target id
     dirty: bool = False
     save_failed: str | None = None
-    extra: dict = field(default_factory=dict)
 
     def records(self):
         """The targets as the table shows them: statuses kept, changed ones ``edited``."""

@@ -5,10 +5,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsEllipseItem
 
 TOOLS = ("select", "brush", "eraser", "polygon", "wand", "merge", "split")
+HISTOGRAM_DELAY_MS = 120
 LAYER_MARGIN = 48  # pixels of an overlay kept around its non-zero part, so strokes near it need no re-placing
 
 
@@ -124,6 +125,14 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
             item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.histogram = pg.HistogramLUTItem(image=self.image_item)
         self.addItem(self.histogram)
+        # The levels histogram follows a new frame a moment later, once, however fast frames change:
+        # recomputing and repainting it with every frame cost ~10 ms of each switch.
+        self.image_item.sigImageChanged.disconnect(self.histogram.imageChanged)
+        self._histogram_timer = QTimer(self)
+        self._histogram_timer.setSingleShot(True)
+        self._histogram_timer.setInterval(HISTOGRAM_DELAY_MS)
+        self._histogram_timer.timeout.connect(self._update_histogram)
+        self._levels = None
         self.scene().sigMouseMoved.connect(self._moved)
         self._layer_boxes: dict = {}  # layer -> (frame-sized index, shown part (r0, c0, r1, c1), lut)
         self.frame: np.ndarray | None = None
@@ -139,9 +148,15 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
         if levels is None:
             levels = auto_levels(frame)
         self.image_item.setImage(frame, autoLevels=False, levels=levels)
-        self.histogram.setLevels(*levels)
+        self._levels = levels
+        self._histogram_timer.start()
         if not keep_view:
             self.fit()
+
+    def _update_histogram(self) -> None:
+        self.histogram.imageChanged()
+        if self._levels is not None:
+            self.histogram.setLevels(*self._levels)
 
     def fit(self) -> None:
         if self.frame is not None:

@@ -111,3 +111,22 @@ def test_a_second_instance_is_read_only_and_says_so(qtbot, dataset, tmp_path):
     assert shown(second) == "b"
     second.close()
     first.close()
+
+
+def test_the_levels_histogram_follows_the_frame_after_a_moment(qtbot, dataset, tmp_path):
+    import numpy as np
+
+    window = open_window(qtbot, dataset, tmp_path / "s.ini")
+    histogram, item = window.canvas.histogram, window.canvas.image_item
+    press(window, "PgDown")
+    press(window, "PgDown")
+
+    def follows():
+        x, y = histogram.plot.getData()
+        expected = item.getHistogram()
+        return (x is not None and np.allclose(histogram.getLevels(), item.getLevels())
+                and np.array_equal(y, expected[1]))
+
+    wait_for(follows, timeout=5, what="the histogram of the frame on screen")
+    assert shown(window) == "c"
+    window.close()

@@ -27,7 +27,7 @@ import numpy as np
 
 from .errors import DatasetWarning, IrstlabelError, display_path
 from .inflight import InFlight
-from .io import MaskRead, read_frame, read_mask, read_mask_checked
+from .io import MaskRead, read_frame, read_mask, check_mask_shape
 from .layouts import LAYOUTS, FrameRecord, index_dataset
 
 __all__ = ["Dataset", "FrameRecord", "LAYOUTS"]
@@ -151,7 +151,7 @@ class Dataset:
         if record.mask_path is None:
             return MaskRead(np.zeros(self.read_frame(frame_id).shape[:2], bool), "none (no mask file)")
         found = read_mask(record.mask_path)  # decoded before the frame is asked for: the two can run in parallel
-        return read_mask_checked(record.mask_path, found, self.read_frame(frame_id).shape[:2])
+        return check_mask_shape(record.mask_path, found, self.read_frame(frame_id).shape[:2])
 
     def clear_cache(self) -> None:
         with self._lock:

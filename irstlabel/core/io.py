@@ -249,18 +249,14 @@ def read_mask(
         elif np.issubdtype(image.dtype, np.integer):
             half = (int(np.iinfo(image.dtype).max) + 1) // 2
             found = MaskRead((channels >= half).any(axis=2), "RGB colour, any channel >= half")
-            return _check_shape(path, found, shape)
+            return check_mask_shape(path, found, shape)
         else:
             raise IrstlabelError(path, "float colour masks are not supported")
-    return _check_shape(path, _grey_mask_to_bool(path, image, prefix), shape)
+    return check_mask_shape(path, _grey_mask_to_bool(path, image, prefix), shape)
 
 
-def read_mask_checked(path, found: MaskRead, shape) -> MaskRead:
+def check_mask_shape(path, found: MaskRead, shape) -> MaskRead:
     """A mask already read, refused (IrstlabelError naming `path`) unless it is `shape` (H, W)."""
-    return _check_shape(path, found, shape)
-
-
-def _check_shape(path, found: MaskRead, shape) -> MaskRead:
     if shape is not None and tuple(found.mask.shape) != tuple(shape[:2]):
         h, w = found.mask.shape
         raise IrstlabelError(

@@ -27,7 +27,7 @@ LPD
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -35,7 +35,8 @@ from .label_compare import compare_group, overlap_groups
 from .quality import grown_box, scr
 from .targets import find_targets, first_pixels, occupied_regions
 
-__all__ = ["TargetRecord", "FrameTargets", "KnownTarget", "frame_targets", "merge_statuses", "changed_ids"]
+__all__ = ["TargetRecord", "FrameTargets", "KnownTarget", "SavedTargets", "frame_targets", "merge_statuses",
+           "changed_ids", "merge_with_saved"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,24 @@ class KnownTarget:
     bbox: tuple[int, int, int, int]
     area: int
     anchor: tuple[int, int] | None = None  # (row, col) of its first pixel; None in records written before anchors
+
+
+@dataclass(frozen=True)
+class SavedTargets:
+    """What a store holds about a frame's targets: their ids back for the same mask, and statuses."""
+
+    known: tuple[KnownTarget, ...] = ()
+    statuses: dict[int, tuple[str, str]] = field(default_factory=dict)  # id -> (status, source)
+
+    @property
+    def next_id(self) -> int:
+        """An id above every id the frame has held (ids are not reused)."""
+        return max((t.id for t in self.known), default=0) + 1
+
+    @property
+    def by_id(self) -> dict[int, KnownTarget] | None:
+        """The known targets by id; None for a frame never saved (compare pixels only)."""
+        return {t.id: t for t in self.known} or None
 
 
 @dataclass(frozen=True)
@@ -277,3 +296,11 @@ def merge_statuses(targets: FrameTargets, changed: set[int], previous: dict[int,
             status, origin = previous.get(record.id, ("pending", "dataset"))
         records.append(replace(record, status=status, source=origin))
     return FrameTargets(targets.ids, tuple(records))
+
+
+def merge_with_saved(targets: FrameTargets, saved: SavedTargets, mask_before: np.ndarray | None,
+                     mask_after: np.ndarray, *, sources: dict[int, str] | None = None,
+                     source: str = "manual") -> FrameTargets:
+    """:func:`changed_ids` against the saved mask and records, then :func:`merge_statuses` with the saved statuses."""
+    changed = changed_ids(targets, mask_before, mask_after, saved.by_id)
+    return merge_statuses(targets, changed, saved.statuses, sources=sources, source=source)

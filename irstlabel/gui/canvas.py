@@ -8,15 +8,12 @@ import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsEllipseItem
 
+from ..core.quality import grown_box
+
 TOOLS = ("select", "brush", "eraser", "polygon", "wand", "merge", "split")
 HISTOGRAM_DELAY_MS = 120
 LAYER_MARGIN = 48  # pixels of an overlay kept around its non-zero part, so strokes near it need no re-placing
 
-
-def grown(box, margin: int, shape) -> tuple[int, int, int, int]:
-    r0, c0, r1, c1 = box
-    h, w = shape[:2]
-    return max(r0 - margin, 0), max(c0 - margin, 0), min(r1 + margin, h), min(c1 + margin, w)
 
 
 class CanvasEvents(QObject):
@@ -195,7 +192,7 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
             item.clear()
             self._layer_boxes[name] = (index, (0, 0, 0, 0), lut)
             return
-        box = grown((y, x, y + h, x + w), LAYER_MARGIN, index.shape)
+        box = grown_box((y, x, y + h, x + w), LAYER_MARGIN, index.shape)
         r0, c0, r1, c1 = box
         item.setImage(index[r0:r1, c0:c1], autoLevels=False, levels=(0, len(lut) - 1), lut=lut)
         item.setRect(c0, r0, c1 - c0, r1 - r0)

@@ -48,20 +48,25 @@ class FrameController:
 
     # --- opening and stepping -----------------------------------------------------------
 
-    def open(self, frame_id: str, *, quiet: bool = False) -> bool:
+    def open(self, frame_id: str) -> bool:
         """Open a frame; on failure say why (once), keep the one on screen and its row selected."""
+        problem = self._try_open(frame_id)
+        if problem is not None:
+            self.show_error("Cannot open this frame", problem)
+        return problem is None
+
+    def _try_open(self, frame_id: str) -> str | None:
+        """Open a frame quietly; the one-line reason when it cannot be read (the one on screen stays)."""
         frame = self.session.frame
         if frame is not None and frame.frame_id == frame_id:
-            return True
+            return None
         try:
             self.session.open_frame(frame_id)
         except IrstlabelError as exc:
             if frame is not None:
                 self.frame_list.select(frame.frame_id)
-            if not quiet:
-                self.show_error("Cannot open this frame", str(exc))
-            return False
-        return True
+            return str(exc)
+        return None
 
     def walk_order(self) -> list[str]:
         """The frames in the order the list shows them (filtered and sorted), else the dataset's."""
@@ -75,23 +80,16 @@ class FrameController:
         skipped = []
         while 0 <= k + step < len(ids):
             k += step
-            if self.open(ids[k], quiet=True):
+            problem = self._try_open(ids[k])
+            if problem is None:
                 if skipped:
                     self.status.say(f"Passed {len(skipped)} unreadable frame{'s' if len(skipped) > 1 else ''}: "
                                     + "; ".join(skipped), 10000)
                 return True
-            skipped.append(f"{display_path(ids[k])} ({self._why(ids[k])})")
+            skipped.append(f"{display_path(ids[k])} ({problem})")
         if skipped:
             self.status.say("No readable frame further on: " + "; ".join(skipped), 10000)
         return False
-
-    def _why(self, frame_id: str) -> str:
-        try:
-            self.project.dataset.read_frame(frame_id)
-            self.project.load_mask(frame_id)
-        except IrstlabelError as exc:
-            return str(exc)
-        return "unreadable"
 
     def go_to(self) -> None:
         self.frame_list.search.setFocus()
@@ -121,10 +119,10 @@ class FrameController:
     def open_first(self) -> None:
         """The frame this dataset was left on, else the first readable one."""
         last = self.settings.value(self._resume_key())
-        if last in self.project.dataset and self.open(last, quiet=True):
+        if last in self.project.dataset and self._try_open(last) is None:
             return
         ids = self.walk_order()
-        if ids and not self.open(ids[0], quiet=True):
+        if ids and self._try_open(ids[0]) is not None:
             self.step(1)
 
     # --- the frame list -----------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Callable
 import numpy as np
 
 from ..core.errors import IrstlabelError
-from ..core.target_records import FrameTargets, KnownTarget, changed_ids, frame_targets, merge_statuses
+from ..core.target_records import FrameTargets, SavedTargets, frame_targets, merge_with_saved
 
 __all__ = ["Signal", "Patch", "FrameState", "AnnotationSession"]
 
@@ -57,8 +57,7 @@ class FrameState:
     mask: np.ndarray
     saved_mask: np.ndarray  # the mask as the project has it: "changed" means changed since this
     targets: FrameTargets = None
-    known: dict[int, KnownTarget] | None = None  # the saved records (None: never saved)
-    stored: dict[int, tuple[str, str]] = field(default_factory=dict)  # saved (status, source) by id
+    saved: SavedTargets = field(default_factory=SavedTargets)  # the store's records of saved_mask
     sources: dict[int, str] = field(default_factory=dict)  # id -> source of its last unsaved edit
     next_id: int = 1
     selected: int | None = None  # a target id
@@ -67,8 +66,7 @@ class FrameState:
 
     def records(self):
         """The targets as the table shows them: statuses kept, changed ones ``edited``."""
-        changed = changed_ids(self.targets, self.saved_mask, self.mask, self.known)
-        return merge_statuses(self.targets, changed, self.stored, sources=self.sources, source="manual").records
+        return merge_with_saved(self.targets, self.saved, self.saved_mask, self.mask, sources=self.sources).records
 
 
 def _changed_box(before: np.ndarray, after: np.ndarray):
@@ -109,11 +107,9 @@ class AnnotationSession:
         if self.frame is not None and self.frame.frame_id != frame_id:
             self.save()
         image, original, mask = self.project.load_frame(frame_id)
-        known = self.project.known_targets(frame_id)
-        frame = FrameState(frame_id, image, original, mask, saved_mask=mask.copy(),
-                           known={t.id: t for t in known} if known else None,
-                           stored=self.project.target_statuses(frame_id))
-        frame.targets = self._label(frame, known=known, next_id=self.project.next_target_id(frame_id))
+        saved = self.project.saved_targets(frame_id)
+        frame = FrameState(frame_id, image, original, mask, saved_mask=mask.copy(), saved=saved)
+        frame.targets = self._label(frame, known=list(saved.known), next_id=saved.next_id)
         frame.next_id = frame.targets.next_id
         self.frame = frame
         self.frame_changed.emit(frame)
@@ -229,7 +225,7 @@ class AnnotationSession:
         if not self.save():
             return False
         self.project.set_target_status(frame.frame_id, target_id, status)
-        frame.stored = self.project.target_statuses(frame.frame_id)
+        frame.saved = self.project.saved_targets(frame.frame_id)
         self.targets_changed.emit()
         return True
 
@@ -248,9 +244,7 @@ class AnnotationSession:
             self.saved.emit(frame.frame_id, False, str(exc) if first else None)
             return False
         frame.saved_mask = frame.mask.copy()
-        known = self.project.known_targets(frame.frame_id)
-        frame.known = {t.id: t for t in known} if known else None
-        frame.stored = self.project.target_statuses(frame.frame_id)
+        frame.saved = self.project.saved_targets(frame.frame_id)
         frame.sources = {}
         frame.dirty = False
         frame.save_failed = None

@@ -43,8 +43,8 @@ from ..core.datasets import Dataset
 from ..core.errors import IrstlabelError, NotWritable, display_path
 from ..core.inflight import InFlight
 from ..core.io import encode_mask_png, read_mask, write_bytes_atomic
-from ..core.target_records import (FrameTargets, KnownTarget, TargetRecord, changed_ids, frame_targets,
-                                   merge_statuses)
+from ..core.target_records import (FrameTargets, KnownTarget, SavedTargets, TargetRecord, frame_targets,
+                                   merge_with_saved)
 from .cache import PredictionCache
 from .lock import WriterLock
 from .schema import FRAME_STATES, TARGET_STATES, connect, transaction
@@ -244,11 +244,10 @@ class Project:
 
     def _recovered_targets(self, frame_id: str, mask: np.ndarray) -> FrameTargets:
         """Records for a mask file newer than the database: ids and statuses kept where the saved records still fit."""
-        known = self.known_targets(frame_id)
-        targets = self.frame_targets(frame_id, mask, known=known, next_id=self.next_target_id(frame_id))
-        changed = changed_ids(targets, None if known else self.original_mask(frame_id), mask,
-                              {t.id: t for t in known} if known else None)
-        return merge_statuses(targets, changed, self.target_statuses(frame_id), source="recovered")
+        saved = self.saved_targets(frame_id)
+        targets = self.frame_targets(frame_id, mask, known=list(saved.known), next_id=saved.next_id)
+        before = None if saved.known else self.original_mask(frame_id)
+        return merge_with_saved(targets, saved, before, mask, source="recovered")
 
     def _flag_damaged(self, frame_id: str, sha: str, problem: str) -> None:
         with transaction(self.db):
@@ -305,8 +304,7 @@ class Project:
         pending = None if cached else self._reader.submit(self.original_mask, frame_id)
         image = self.dataset.read_frame(frame_id)
         original = self.original_mask(frame_id) if pending is None else pending.result()
-        mask = self.load_mask(frame_id) if self.is_edited(frame_id) else original.copy()
-        return image, original, mask
+        return image, original, self.load_mask(frame_id)
 
     def prefetch(self, frame_id: str) -> None:
         """Decode a frame and its original mask into the caches (safe from a helper thread)."""
@@ -355,17 +353,15 @@ class Project:
             raise IrstlabelError(None, "the target id image does not match the mask (a bug: please report it)")
         png = encode_mask_png(mask)
         sha = hashlib.sha256(png).hexdigest()
+        saved = self.saved_targets(frame_id)
         try:
             before = self.load_mask(frame_id)
-            known = self.known_targets(frame_id)
         except IrstlabelError:  # a damaged mask file is being replaced: every target counts as changed
-            before, known = np.zeros_like(mask), []
+            before = np.zeros_like(mask)
         if ids is None:
-            ids = self.frame_targets(frame_id, before, known=known).ids
-        targets = self.frame_targets(frame_id, mask, ids_before=ids, next_id=self.next_target_id(frame_id))
-        previous = {t.id: t for t in known} if known else None
-        changed = changed_ids(targets, before, mask, previous)
-        targets = merge_statuses(targets, changed, self.target_statuses(frame_id), sources=sources, source=source)
+            ids = self.frame_targets(frame_id, before, known=list(saved.known)).ids
+        targets = self.frame_targets(frame_id, mask, ids_before=ids, next_id=saved.next_id)
+        targets = merge_with_saved(targets, saved, before, mask, sources=sources, source=source)
         with _previous_kept(self._mask_path(frame_id)):
             write_bytes_atomic(self._mask_path(frame_id), png)
             rows = self._record(frame_id, sha, "save", source, targets)
@@ -375,20 +371,12 @@ class Project:
         """Target records of `mask` on this frame (:func:`irstlabel.core.target_records.frame_targets`)."""
         return frame_targets(self.dataset.read_frame(frame_id), self.original_mask(frame_id), mask, **identity)
 
-    def known_targets(self, frame_id: str) -> list[KnownTarget]:
-        """The saved targets of a frame, enough to give the same mask its ids back."""
-        return [KnownTarget(r["target"], (r["r0"], r["c0"], r["r1"], r["c1"]), r["area"],
-                            None if r["anchor_r"] is None else (r["anchor_r"], r["anchor_c"]))
-                for r in self.targets(frame_id)]
-
-    def target_statuses(self, frame_id: str) -> dict[int, tuple[str, str]]:
-        """Saved ``(status, source)`` of each target id of a frame."""
-        return {r["target"]: (r["status"], r["source"]) for r in self.targets(frame_id)}
-
-    def next_target_id(self, frame_id: str) -> int:
-        """An id above every id the frame's records hold (ids are not reused)."""
-        row = self.db.execute("SELECT MAX(target) FROM targets WHERE frame_id = ?", (_key(frame_id),)).fetchone()
-        return (row[0] or 0) + 1
+    def saved_targets(self, frame_id: str) -> SavedTargets:
+        """The frame's saved targets (one query): their ids back for the same mask, their statuses."""
+        rows = self.targets(frame_id)
+        known = tuple(KnownTarget(r["target"], (r["r0"], r["c0"], r["r1"], r["c1"]), r["area"],
+                                  None if r["anchor_r"] is None else (r["anchor_r"], r["anchor_c"])) for r in rows)
+        return SavedTargets(known, {r["target"]: (r["status"], r["source"]) for r in rows})
 
     def _record(self, frame_id, sha, action, source, targets: FrameTargets) -> list[dict]:
         rows = [_row(r) for r in targets.records]

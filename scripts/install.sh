@@ -11,7 +11,8 @@ extras=${1:-}
 if ! "$PYTHON" -c "import torch" >/dev/null 2>&1; then
     "$PYTHON" -m pip install --quiet "${IRSTLABEL_TORCH:-torch==2.13.0}"
 fi
-"$PYTHON" -m pip install --quiet -e ".${extras:+[$extras]}"
+# "fast": OpenVINO, the default CPU prediction path (eager PyTorch is the fallback without it)
+"$PYTHON" -m pip install --quiet -e ".[fast${extras:+,$extras}]"
 if [ "$extras" = "dev" ]; then
     # Test-only cross-check of the legacy metrics. Its metadata pins numpy<2, which it does not
     # need; --no-deps keeps pip from downgrading numpy for it.

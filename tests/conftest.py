@@ -18,6 +18,7 @@ def _private_data_dir(tmp_path_factory):
     """Keep the demo dataset and settings of the tests away from the user's."""
     folder = tmp_path_factory.mktemp("irstlabel-data")
     os.environ["IRSTLABEL_DATA_DIR"] = str(folder)
+    os.environ["IRSTLABEL_CACHE"] = str(folder / "cache")  # converted models (OpenVINO) stay with the tests
     yield folder
 
 

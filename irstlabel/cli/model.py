@@ -15,6 +15,17 @@ def _model_options(parser) -> None:
     parser.add_argument("--variant", default=None, help="Table XI variant: B (full), A, C, D")
 
 
+def _inference_options(parser) -> None:
+    parser.add_argument("--threshold", type=float, default=None, help="default: the checkpoint's (chosen on val)")
+    parser.add_argument("--scale", type=float, default=None,
+                        help="resize frames by this factor for the network (default: the checkpoint's)")
+    parser.add_argument("--size", nargs="+", default=None, metavar="H W",
+                        help="fill-resize frames to H W instead; 'native' for the frames' own size")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--backend", choices=("auto", "openvino", "torch"), default="auto",
+                        help="auto: OpenVINO on a CPU when installed, else PyTorch")
+
+
 def register(commands) -> None:
     info = commands.add_parser("model-info", help="parameters and multiply-accumulates of ISPANet")
     _model_options(info)
@@ -44,27 +55,21 @@ def register(commands) -> None:
     tr.set_defaults(run=run_train)
 
     pr = commands.add_parser("predict", help="write predicted masks (and probabilities) for a dataset")
-    pr.add_argument("checkpoint")
-    pr.add_argument("dataset")
+    pr.add_argument("paths", nargs="+", metavar="[CHECKPOINT] DATASET",
+                    help="a checkpoint (.pt or .safetensors; default: the shipped starter model) and a dataset folder")
     pr.add_argument("--out", required=True)
     pr.add_argument("--split", default="all")
-    pr.add_argument("--threshold", type=float, default=0.5)
     pr.add_argument("--probabilities", action="store_true", help="also write <id>_prob.png (16-bit)")
-    pr.add_argument("--device", default="auto")
-    pr.add_argument("--size", nargs="+", default=None, metavar="H W",
-                    help="predict on frames fill-resized to H W (default: the training size); 'native' for none")
+    _inference_options(pr)
     pr.set_defaults(run=run_predict)
 
     ev = commands.add_parser("evaluate", help="predict a split and score it (same JSON as eval)")
-    ev.add_argument("checkpoint")
-    ev.add_argument("dataset")
+    ev.add_argument("paths", nargs="+", metavar="[CHECKPOINT] DATASET",
+                    help="a checkpoint (default: the shipped starter model) and a dataset folder")
     ev.add_argument("--split", default=None,
                     help="split to score (default: test; a dataset without one is scored on all frames, with a warning)")
-    ev.add_argument("--threshold", type=float, default=0.5)
     ev.add_argument("--distance", type=float, default=2.0)
-    ev.add_argument("--device", default="auto")
-    ev.add_argument("--size", nargs="+", default=None, metavar="H W",
-                    help="predict on frames fill-resized to H W (default: the training size); 'native' for none")
+    _inference_options(ev)
     ev.add_argument("--json", action="store_true")
     ev.set_defaults(run=run_evaluate)
 
@@ -149,18 +154,35 @@ def _size_option(args):
     return h, w
 
 
+def _checkpoint_and_dataset(args) -> tuple[str | None, str]:
+    """``[CHECKPOINT] DATASET``: one path is the dataset (the starter model predicts), two are both."""
+    from ..core.errors import IrstlabelError
+
+    if len(args.paths) > 2:
+        raise IrstlabelError(None, f"expected [CHECKPOINT] DATASET, got {len(args.paths)} paths: {' '.join(args.paths)}")
+    return (None, args.paths[0]) if len(args.paths) == 1 else (args.paths[0], args.paths[1])
+
+
+def _predictor(args, checkpoint):
+    from ..model.predict import Predictor
+
+    return Predictor.from_checkpoint(checkpoint, device=args.device, size=_size_option(args), scale=args.scale,
+                                     threshold=args.threshold, backend=args.backend)
+
+
 def run_predict(args: argparse.Namespace) -> int:
     from ..core.datasets import Dataset
-    from ..model.predict import Predictor, write_predictions
+    from ..model.predict import write_predictions
 
-    predictor = Predictor.from_checkpoint(args.checkpoint, device=args.device, size=_size_option(args))
-    dataset = Dataset.open(args.dataset)
+    checkpoint, dataset_path = _checkpoint_and_dataset(args)
+    dataset = Dataset.open(dataset_path)
     refuse_inside(args.out, dataset.root, what="--out")
+    predictor = _predictor(args, checkpoint)
     frame_ids = dataset.split(args.split)
     with progress_bar(len(frame_ids), "predict") as bar:
-        n = write_predictions(predictor, dataset.read_frame, frame_ids, args.out, threshold=args.threshold,
+        n = write_predictions(predictor, dataset.read_frame, frame_ids, args.out, threshold=predictor.threshold,
                               probabilities=args.probabilities, progress=lambda done: bar.update(1))
-    print(f"{n} frames written to {args.out}")
+    print(f"{n} frames written to {args.out} ({predictor.settings.describe()}, {predictor.backend})")
     return 0
 
 
@@ -184,13 +206,13 @@ def _evaluation_split(dataset, name: str | None):
 def run_evaluate(args: argparse.Namespace) -> int:
     from ..core.datasets import Dataset
     from ..core.metrics import Evaluator, MetricOptions
-    from ..model.predict import Predictor
     from .quality import format_table
 
-    predictor = Predictor.from_checkpoint(args.checkpoint, device=args.device, size=_size_option(args))
-    dataset = Dataset.open(args.dataset)
+    checkpoint, dataset_path = _checkpoint_and_dataset(args)
+    dataset = Dataset.open(dataset_path)
+    predictor = _predictor(args, checkpoint)
     frame_ids = _evaluation_split(dataset, args.split)
-    evaluator = Evaluator(MetricOptions(threshold=args.threshold, distance=args.distance), keep_frames=False)
+    evaluator = Evaluator(MetricOptions(threshold=predictor.threshold, distance=args.distance), keep_frames=False)
     with progress_bar(len(frame_ids), "evaluate") as bar:
         for frame_id in frame_ids:
             evaluator.add(dataset.read_mask(frame_id).mask, predictor.levels(dataset.read_frame(frame_id)),

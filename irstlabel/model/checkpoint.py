@@ -2,9 +2,12 @@
 
 A checkpoint holds ``format``, ``version``, ``model`` (the ISPANetConfig as a
 dict), ``state_dict``, ``epoch``, ``metrics``, ``train`` (the training
-configuration) and, for resuming, ``optimizer``. Loading never runs code:
+configuration), ``inference`` (how it predicts: a scale or size, and a
+threshold) and, for resuming, ``optimizer``. Loading never runs code:
 anything that is not such a dict (a truncated file, another program's
 checkpoint, a pickle carrying objects) is refused with a one-line message.
+The same facts in a safetensors file (:mod:`.safetensors_io`, how models are
+shipped) load into the same dict, without any pickle at all.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from ..core.errors import IrstlabelError
 from ..core.io import write_bytes_atomic
 from .config import ISPANetConfig
 
-__all__ = ["FORMAT", "save_checkpoint", "load_checkpoint", "model_from_checkpoint"]
+__all__ = ["FORMAT", "save_checkpoint", "load_checkpoint", "model_from_checkpoint", "record_inference"]
 
 FORMAT = "irstlabel-ispanet"
 VERSION = 1
@@ -50,6 +53,10 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
         raise IrstlabelError(path, "checkpoint not found" if not path.exists() else "is not a file")
     if path.stat().st_size == 0:
         raise IrstlabelError(path, "empty file (0 bytes), not a checkpoint")
+    from .safetensors_io import is_safetensors, load_safetensors
+
+    if is_safetensors(path):
+        return _checked(path, load_safetensors(path))
     _refuse_zip_bomb(path)
     if not zipfile.is_zipfile(path):
         with path.open("rb") as handle:
@@ -65,6 +72,11 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
         raise IrstlabelError(path, f"refused: the checkpoint carries pickled objects or code ({reason[:120]})") from None
     except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as exc:
         raise IrstlabelError(path, f"not a readable torch checkpoint (truncated or corrupt: {str(exc)[:100]})") from None
+    return _checked(path, data)
+
+
+def _checked(path: Path, data) -> dict:
+    """The loaded dict, checked field by field, with ``model_config`` added."""
     if not isinstance(data, dict) or data.get("format") != FORMAT or any(k not in data for k in REQUIRED):
         raise IrstlabelError(path, "not an irstlabel ISPANet checkpoint (missing format, model or state_dict)")
     version = data["version"]
@@ -81,6 +93,9 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
     _check_weights(path, data["state_dict"])
     for key in ("train", "inference"):
         _check_size(path, data, key)
+    from .inference import InferenceSettings
+
+    InferenceSettings.from_checkpoint(data, path)  # a bad scale or threshold is named now, not at the first frame
     return data
 
 
@@ -135,3 +150,13 @@ def model_from_checkpoint(path: str | os.PathLike):
     load_weights(model, data, path)
     model.eval()
     return model, data
+
+
+def record_inference(path: str | os.PathLike, inference: dict) -> None:
+    """Replace a ``.pt`` checkpoint's ``inference`` section (rewritten atomically)."""
+    data = load_checkpoint(path)
+    data.pop("model_config", None)
+    data["inference"] = inference
+    buffer = io.BytesIO()
+    torch.save(data, buffer)
+    write_bytes_atomic(path, buffer.getvalue())

@@ -43,6 +43,7 @@ class Augment:
     hflip: bool = True
     noise_std: tuple[float, float] = (0.0, 0.1)  # in standardised units
     noise_probability: float = 0.5
+    keep_target: bool = True  # crops of a frame with targets hold at least one target pixel
 
 
 def _random_scale(rng, image, mask, augment: Augment):
@@ -59,7 +60,14 @@ def _random_scale(rng, image, mask, augment: Augment):
     return image, mask
 
 
-def _random_crop(rng, image, mask, size):
+def _random_crop(rng, image, mask, size, *, keep_target: bool = False):
+    """A random `size` crop (zero padding where the frame is smaller).
+
+    With `keep_target` and a mask with targets, the crop is drawn among those
+    that hold a randomly chosen target pixel: a target-free crop gives F-SIoU
+    a loss of ~alpha and almost no gradient (the smoothing term is 1e-6), so
+    it would cost a step and teach nothing.
+    """
     th, tw = size
     h, w = image.shape
     if h < th or w < tw:
@@ -67,8 +75,15 @@ def _random_crop(rng, image, mask, size):
         image = np.pad(image, ((0, ph), (0, pw)))
         mask = np.pad(mask, ((0, ph), (0, pw)))
         h, w = image.shape
-    r = int(rng.integers(0, h - th + 1))
-    c = int(rng.integers(0, w - tw + 1))
+    rows, cols = (0, h - th), (0, w - tw)
+    if keep_target:
+        ys, xs = np.nonzero(mask)
+        if len(ys):
+            k = int(rng.integers(len(ys)))
+            rows = (max(0, ys[k] - th + 1), min(ys[k], h - th))
+            cols = (max(0, xs[k] - tw + 1), min(xs[k], w - tw))
+    r = int(rng.integers(rows[0], rows[1] + 1))
+    c = int(rng.integers(cols[0], cols[1] + 1))
     return image[r : r + th, c : c + tw], mask[r : r + th, c : c + tw]
 
 
@@ -97,7 +112,7 @@ class TrainingSamples(TorchDataset):
         if self.augment is not None:
             rng = np.random.default_rng([self.seed, self.epoch, index])
             x, m = _random_scale(rng, x, m, self.augment)
-            x, m = _random_crop(rng, x, m, self.size)
+            x, m = _random_crop(rng, x, m, self.size, keep_target=self.augment.keep_target)
             if self.augment.hflip and rng.random() < 0.5:
                 x, m = x[:, ::-1], m[:, ::-1]
             if rng.random() < self.augment.noise_probability:

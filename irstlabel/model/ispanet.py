@@ -63,8 +63,9 @@ class MFSA(nn.Module):
         b, c, h, w = d.shape
         g, s = self.grid, self.scale
         unit = g * s
-        ph, pw = math.ceil(h / unit) * unit, math.ceil(w / unit) * unit
-        x = F.pad(d, (0, pw - w, 0, ph - h)) if (ph, pw) != (h, w) else d
+        # shape arithmetic without branches or floats, so the graph exports with symbolic sizes
+        ph, pw = (h + unit - 1) // unit * unit, (w + unit - 1) // unit * unit
+        x = F.pad(d, (0, pw - w, 0, ph - h))
         sh, sw = ph // g, pw // g
         # (B, C, g*sh, g*sw) -> (B*g*g, sh*sw, C): every sub-map is a sequence
         x = x.reshape(b, c, g, sh, g, sw).permute(0, 2, 4, 3, 5, 1).reshape(b * g * g, sh * sw, c)
@@ -169,9 +170,8 @@ class ISPANet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h, w = x.shape[-2:]
-        ph, pw = math.ceil(h / STRIDE) * STRIDE, math.ceil(w / STRIDE) * STRIDE
-        if (ph, pw) != (h, w):
-            x = F.pad(x, (0, pw - w, 0, ph - h))
+        ph, pw = (h + STRIDE - 1) // STRIDE * STRIDE, (w + STRIDE - 1) // STRIDE * STRIDE
+        x = F.pad(x, (0, pw - w, 0, ph - h))
         d = [unify(c) for unify, c in zip(self.unify, self.lfe(x))]
         variant = self.config.variant
         if variant == "C":  # MFF first, then self-attention on the fused maps

@@ -26,13 +26,15 @@ from torch.utils.data import DataLoader, DistributedSampler
 from ..core.errors import IrstlabelError
 from ..core.metrics import Evaluator, MetricOptions
 from ..core.predictions import to_levels
-from .checkpoint import load_checkpoint, load_weights, save_checkpoint
+from .checkpoint import load_checkpoint, load_weights, record_inference, save_checkpoint
 from .config import ISPANetConfig
 from .data import Augment, PairSource, TrainingSamples
+from .inference import SCALES, THRESHOLDS
+from .inference_sweep import SELECTIONS, choose_inference, sweep_inference, sweep_summary, write_sweep
 from .info import count_parameters
 from .ispanet import ISPANet
 from .losses import make_loss
-from .predict import predict_probability
+from .predict import EagerRunner, predict_probability
 from .runtime import autocast, barrier, dist_env, init_distributed, resolve_device
 from ..core.jsonio import to_json
 
@@ -60,11 +62,16 @@ class TrainConfig:
     workers: int = 2
     device: str = "auto"
     amp: bool = True
+    cpu_amp: bool = True  # bf16 autocast on CPUs with native bf16 (~2x per step, docs/benchmarks.md)
     channels_last: bool = True
     threshold: float = 0.5
     distance: float = 2.0
     best_metric: str = "target.f1"
     max_steps: int | None = None  # stop after this many optimiser steps (smoke runs)
+    # after training: the inference scale and threshold chosen on the validation split (empty: keep the size)
+    sweep_scales: tuple[float, ...] = SCALES
+    sweep_thresholds: tuple[float, ...] = THRESHOLDS
+    sweep_select: str = "niou+f1"
 
     def __post_init__(self):
         problems = []
@@ -78,6 +85,12 @@ class TrainConfig:
             problems.append(f"need 0 < min_lr <= lr, got {self.min_lr} and {self.lr}")
         if self.best_metric not in BEST_METRICS:
             problems.append(f"best_metric must be one of {', '.join(BEST_METRICS)}")
+        if self.sweep_select not in SELECTIONS:
+            problems.append(f"sweep_select must be one of {', '.join(SELECTIONS)}")
+        if any(not 0.1 <= float(v) <= 8 for v in self.sweep_scales):
+            problems.append(f"sweep_scales must be from 0.1 to 8, got {list(self.sweep_scales)}")
+        if any(not 0 < float(v) < 1 for v in self.sweep_thresholds) or (self.sweep_scales and not self.sweep_thresholds):
+            problems.append(f"sweep_thresholds must be in (0, 1), got {list(self.sweep_thresholds)}")
         if problems:
             raise IrstlabelError(None, "; ".join(problems))
 
@@ -135,7 +148,8 @@ def validate(model, source: PairSource, frame_ids, config: TrainConfig, device) 
     model.eval()
     for frame_id in frame_ids:
         image, mask = source.read(frame_id)
-        probability = predict_probability(model, image, size=config.size, device=device, amp=config.amp)
+        probability = predict_probability(model, image, size=config.size, device=device, amp=config.amp,
+                                          cpu_amp=config.cpu_amp)
         evaluator.add(mask, to_levels(probability))
     model.train()
     result = evaluator.result()
@@ -228,7 +242,7 @@ def train(
             raise IrstlabelError(init_checkpoint, "model settings differ from the checkpoint's")
         load_weights(model, state, init_checkpoint)
     model.to(device)
-    if config.channels_last and device.type == "cuda":
+    if config.channels_last:
         model = model.to(memory_format=torch.channels_last)
     net = model
     if env.distributed:
@@ -284,9 +298,9 @@ def train(
                 for group in optimizer.param_groups:
                     group["lr"] = lr
                 x, m = x.to(device, non_blocking=True), m.to(device, non_blocking=True)
-                if config.channels_last and device.type == "cuda":
+                if config.channels_last:
                     x = x.contiguous(memory_format=torch.channels_last)
-                with autocast(device, config.amp):
+                with autocast(device, config.amp, cpu=config.cpu_amp):
                     logits = net(x)
                 loss = loss_fn(logits.float(), m)
                 optimizer.zero_grad(set_to_none=True)
@@ -324,14 +338,49 @@ def train(
             save(last_path, epoch, {"stopped_at_step": step}, with_optimizer=True)
     if env.is_main and not best_path.exists():
         save(best_path, epoch + 1, {}, with_optimizer=False)  # no validation: best is the latest
+    inference = None
+    if env.is_main and status == "finished" and val_ids and config.sweep_scales:
+        inference = choose_inference_scale(best_path, source, val_ids, config, device, emit=emit, should_stop=stop)
     summary = {"status": status, "epochs_done": epoch + 1 if status == "finished" else epoch,
                "best_metric": config.best_metric, "best_score": best_score if best_score > -math.inf else None,
                "best": str(best_path), "last": str(last_path), "weights_sha256": weights_digest(model), "rank": env.rank,
-               "parameters": count_parameters(model)}
+               "parameters": count_parameters(model), "inference": inference}
     if env.distributed:  # each rank records its own outcome, so runs can be compared across ranks
         (out_dir / f"rank{env.rank}.json").write_text(to_json(summary))
     emit({"event": "done", **summary})
     return summary
+
+
+def choose_inference_scale(checkpoint, source: PairSource, val_ids, config: TrainConfig, device, *,
+                           emit: Callable[[dict], None] = lambda e: None, should_stop: Callable[[], bool] | None = None,
+                           out_dir=None) -> dict | None:
+    """Sweep scales and thresholds on validation frames with `checkpoint`'s weights; record the best in it.
+
+    Writes ``inference_sweep.csv`` beside the checkpoint (or in `out_dir`) and
+    the chosen settings into the checkpoint and, when there, into ``last.pt``
+    beside it. Returns the recorded ``inference`` section (None if stopped).
+    """
+    checkpoint = Path(checkpoint)
+    state = load_checkpoint(checkpoint)
+    model = ISPANet(state["model_config"])
+    load_weights(model, state, checkpoint)
+    model.to(device).eval()
+    runner = EagerRunner(model, device, amp=config.amp, cpu_amp=config.cpu_amp)
+    rows = sweep_inference(runner, source.read, list(val_ids), scales=config.sweep_scales,
+                           thresholds=config.sweep_thresholds, distance=config.distance, should_stop=should_stop,
+                           progress=lambda done, total: emit({"event": "sweep", "step": done, "steps": total}))
+    if len(rows) < len(config.sweep_scales) * len(config.sweep_thresholds):
+        return None
+    settings, chosen = choose_inference(rows, select=config.sweep_select)
+    folder = Path(out_dir) if out_dir is not None else checkpoint.parent
+    write_sweep(folder / "inference_sweep.csv", rows, chosen, config.sweep_select)
+    inference = {**settings.to_dict(), **sweep_summary(chosen, config.sweep_select, "val")}
+    record_inference(checkpoint, inference)
+    last = checkpoint.parent / "last.pt"
+    if last.exists() and last != checkpoint:
+        record_inference(last, inference)
+    emit({"event": "inference_chosen", "inference": inference})
+    return inference
 
 
 class _Stop(Exception):

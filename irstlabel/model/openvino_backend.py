@@ -1,0 +1,119 @@
+"""ISPANet on OpenVINO: the fast CPU path of :class:`~irstlabel.model.predict.Predictor`.
+
+The model is exported once with symbolic height and width (multiples of 32,
+``torch.export``), converted to OpenVINO's form and saved in the user's cache
+(``$IRSTLABEL_CACHE`` or ``~/.cache/irstlabel``), keyed by a digest of the
+weights: converting costs ~20 s on a busy 2-core machine, loading the saved
+model well under a second. One compiled model serves every frame size.
+
+On CPUs with native bf16 (AVX512-BF16, AMX) OpenVINO computes in bf16; the
+masks of the starter model on SIRST test frames were checked against eager
+fp32 (docs/benchmarks.md). ``precision="f32"`` forces full precision.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..core.errors import IrstlabelError
+from .runtime import default_threads
+
+__all__ = ["OpenVinoRunner", "openvino_available", "cache_folder"]
+
+EXPORT_VERSION = "1"  # bump when ISPANet's graph changes in a way the weights digest cannot see
+PAD = 32  # the network's deepest stride: the exported graph takes multiples of it
+
+
+def openvino_available() -> bool:
+    try:
+        import openvino  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def cache_folder() -> Path:
+    base = os.environ.get("IRSTLABEL_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "irstlabel")
+    return Path(base) / "openvino"
+
+
+def model_digest(model: torch.nn.Module) -> str:
+    """What the converted model depends on: the configuration, every tensor, the export version."""
+    digest = hashlib.sha256(EXPORT_VERSION.encode())
+    digest.update(repr(getattr(model, "config", None)).encode())
+    for name, value in sorted(model.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(value.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()[:24]
+
+
+_CONVERT_LOCK = threading.Lock()
+
+
+def _converted(model: torch.nn.Module, identity: str):
+    """The OpenVINO model for `model`, from the cache or converted now (and saved there)."""
+    import openvino as ov
+
+    folder = cache_folder()
+    xml = folder / f"ispanet-{identity}.xml"
+    core = ov.Core()
+    if xml.is_file() and xml.with_suffix(".bin").is_file():
+        try:
+            return core, core.read_model(xml)
+        except RuntimeError:
+            pass  # damaged: convert again
+    with _CONVERT_LOCK, torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.export's deprecation notices are not the user's business
+        example = torch.zeros(1, 1, 4 * PAD, 4 * PAD)
+        dims = {2: PAD * torch.export.Dim("h32", min=1, max=512), 3: PAD * torch.export.Dim("w32", min=1, max=512)}
+        exported = torch.export.export(model.eval().to(memory_format=torch.contiguous_format), (example,),
+                                       dynamic_shapes={"x": dims})
+        converted = ov.convert_model(exported)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary = folder / f".ispanet-{identity}.{os.getpid()}.xml"
+        ov.save_model(converted, temporary, compress_to_fp16=False)
+        os.replace(temporary.with_suffix(".bin"), xml.with_suffix(".bin"))
+        os.replace(temporary, xml)
+    except OSError:
+        pass  # a read-only cache only costs the next start another conversion
+    return core, converted
+
+
+class OpenVinoRunner:
+    """Runs ISPANet through OpenVINO on the CPU; called with (1, 1, H, W) float32, returns logits."""
+
+    name = "openvino"
+
+    def __init__(self, model: torch.nn.Module, *, identity: str | None = None, threads: int | None = None,
+                 precision: str = "auto"):
+        import openvino as ov  # noqa: F401
+
+        if precision not in ("auto", "f32", "bf16"):
+            raise IrstlabelError(None, f"precision must be auto, f32 or bf16, got '{precision}'")
+        identity = identity or model_digest(model)
+        core, converted = _converted(model, identity)
+        capabilities = core.get_property("CPU", "OPTIMIZATION_CAPABILITIES")
+        hint = "bf16" if precision == "auto" and "BF16" in capabilities else "f32" if precision == "auto" else precision
+        self.precision = hint
+        self.threads = threads or default_threads()
+        self.compiled = core.compile_model(converted, "CPU", {"INFERENCE_NUM_THREADS": self.threads,
+                                                             "INFERENCE_PRECISION_HINT": hint,
+                                                             "PERFORMANCE_HINT": "LATENCY"})
+        self._request = self.compiled.create_infer_request()
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        h, w = x.shape[-2:]
+        ph, pw = -h % PAD, -w % PAD
+        if ph or pw:  # the same zero padding the eager network applies to itself
+            x = np.pad(x, ((0, 0), (0, 0), (0, ph), (0, pw)))
+        logits = self._request.infer([np.ascontiguousarray(x, np.float32)])[0]
+        return np.asarray(logits)[..., :h, :w]
+

@@ -80,7 +80,7 @@ def stage_scale(dataset: str, run: Path) -> dict:
 def stage_export(run: Path, ship: Path, command: str) -> Path:
     from irstlabel.model.checkpoint import load_checkpoint
     from irstlabel.model.safetensors_io import save_safetensors
-    from irstlabel.model.starter import STARTER_FILE
+    from irstlabel.core.starter import STARTER_FILE
 
     best = load_checkpoint(run / "best.pt")
     summary = json.loads((run / "train_summary.json").read_text()) if (run / "train_summary.json").exists() else {}
@@ -118,7 +118,7 @@ def _score(checkpoint: Path, dataset: str, backend: str) -> dict:
 
 def stage_test(dataset: str, run: Path, ship: Path) -> dict:
     """test_v1, scored once per way of running the model: the shipped file (default path and eager) and best.pt."""
-    from irstlabel.model.starter import STARTER_FILE
+    from irstlabel.core.starter import STARTER_FILE
 
     scores = {"shipped_default": _score(ship / STARTER_FILE, dataset, "auto"),
               "shipped_torch": _score(ship / STARTER_FILE, dataset, "torch"),

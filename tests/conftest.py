@@ -19,6 +19,9 @@ def _private_data_dir(tmp_path_factory):
     folder = tmp_path_factory.mktemp("irstlabel-data")
     os.environ["IRSTLABEL_DATA_DIR"] = str(folder)
     os.environ["IRSTLABEL_CACHE"] = str(folder / "cache")  # converted models (OpenVINO) stay with the tests
+    # the shipped starter model predicts in the background of every window it serves; tests of other
+    # things run without it, and the starter's own tests point here at the real file (`starter_model`)
+    os.environ["IRSTLABEL_STARTER_DIR"] = str(folder / "no-starter-model")
     yield folder
 
 
@@ -28,3 +31,13 @@ def sirst_v1() -> Path:
     if not (SIRST_V1 / "images" / "targets").is_dir():
         pytest.skip(f"real data not found at {SIRST_V1} (shared/data/sirst-v1 beside the repository)")
     return SIRST_V1
+
+
+@pytest.fixture
+def starter_model(monkeypatch) -> Path:
+    """The real shipped starter model, for the tests that exercise it (workers inherit the setting)."""
+    folder = REPO / "resources" / "models"
+    if not (folder / "ispanet-sirst-v1.safetensors").is_file():
+        pytest.fail(f"the starter model is missing from {folder}")
+    monkeypatch.setenv("IRSTLABEL_STARTER_DIR", str(folder))
+    return folder / "ispanet-sirst-v1.safetensors"

@@ -242,7 +242,7 @@ class EditController:
         r0, c0, r1, c1 = record.bbox
         near = np.zeros(target.shape, bool)
         near[max(r0 - 3, 0):r1 + 3, max(c0 - 3, 0):c1 + 3] = True
-        predicted = (probability > 0.5) & near
+        predicted = self.view.prediction_mask() & near
         self._edit(lambda m: _replace(m, target, predicted), "accept prediction", source=self._prediction_source())
 
     def accept_prediction_frame(self, no_prediction_reason) -> None:
@@ -250,7 +250,8 @@ class EditController:
         if probability is None:
             self.status.say(no_prediction_reason(), 5000)
             return
-        self._edit(lambda m: _replace(m, m.copy(), probability > 0.5), "accept prediction (frame)",
+        predicted = self.view.prediction_mask()
+        self._edit(lambda m: _replace(m, m.copy(), predicted), "accept prediction (frame)",
                    source=self._prediction_source())
 
     def save(self) -> None:

@@ -64,7 +64,8 @@ class MainWindow(QMainWindow):
         self.docks = self._docks()
         self.view = CanvasView(self.session, self.canvas, self.tools, self.target_table, counts=self.counts,
                                read_prediction=lambda name, frame: project.predictions.read(
-                                   name, frame.frame_id, shape=frame.mask.shape))
+                                   name, frame.frame_id, shape=frame.mask.shape),
+                               read_threshold=project.predictions.threshold)
         self.frames = FrameController(self.session, self.frame_list, self.status, self.settings,
                                       show_error=self.show_error)
         self.editor = EditController(self.session, self.canvas, self.tools, self.undo_stack, self.view, self.status,

@@ -333,7 +333,7 @@ class ToolPanel(QScrollArea):
             grid.addRow(box, slider)
             box.toggled.connect(lambda shown, k=key: self.visibility_changed.emit(k, shown))
             slider.valueChanged.connect(lambda value, k=key: self.opacity_changed.emit(k, value / 100.0))
-        self.prediction_outline = QCheckBox("prediction as outline (p > 0.5)")
+        self.prediction_outline = QCheckBox("prediction as outline (above its threshold)")
         self.prediction_outline.toggled.connect(self.prediction_style_changed)
         grid.addRow(self.prediction_outline)
         body = QWidget()

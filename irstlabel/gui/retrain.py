@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from ..core.starter import starter_checkpoint
 from ..jobs.pipeline import RetrainPipeline, latest_test_metrics
 
 GPU_DEFAULTS = {"epochs": 200, "height": 1024, "width": 1280, "batch": 8}
@@ -145,8 +146,9 @@ class RetrainController(QObject):
         return self.pipeline is not None
 
     def newest_checkpoint(self) -> dict | None:
+        """The project's newest checkpoint, else the shipped starter model: what Retrain fine-tunes."""
         checkpoints = self.project.checkpoints()
-        return checkpoints[-1] if checkpoints else None
+        return checkpoints[-1] if checkpoints else starter_checkpoint()
 
     def start(self, values: dict, *, first=()) -> None:
         """Start retraining with the dialog's `values`; `first`: frames to predict first."""

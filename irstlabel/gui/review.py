@@ -19,6 +19,7 @@ from ..jobs.pipeline import register_evaluation
 from ..jobs.spec import JobSpec
 from .dialogs import choose_folder
 from .jobs_bridge import JobRunner
+from .starter import StarterPredictions
 from .retrain import RetrainController, RetrainDialog
 
 STAGE_WORDS = {"training": "training", "predicting": "predicting every frame", "evaluating": "evaluating"}
@@ -64,6 +65,14 @@ class ReviewController:
             self.retrainer.frames_ready.connect(self._frames_ready)
             self.retrainer.finished.connect(self._retrain_finished)
             self.retrainer.failed.connect(self._job_failed)
+        self.starter = None
+        if self.runner is not None:
+            self.starter = StarterPredictions(self.project, self.runner, frames_first=self._frames_to_predict_first,
+                                              chosen_set=lambda: self.prediction_set, parent=window)
+            self.starter.frames_ready.connect(self._frames_ready)
+            self.starter.progress.connect(self._starter_progress)
+            self.starter.failed.connect(lambda message, log: self.status.say(message, 8000))
+            session.frame_changed.connect(lambda frame: self.starter.request())
         self.compare.set_combo.currentTextChanged.connect(lambda name: self._update_compare())
         self.compare_dock.visibilityChanged.connect(lambda visible: self._update_compare())
         session.frame_changed.connect(lambda frame: self._frame_or_mask_changed())
@@ -123,7 +132,7 @@ class ReviewController:
         probability = self.view.prediction()
         if frame is None or probability is None:
             return None
-        match = match_frame(frame.mask, probability, MetricOptions())
+        match = match_frame(frame.mask, probability, MetricOptions(threshold=self.view.prediction_threshold()))
         true, pred = match.true.centroid, match.pred.centroid
         return {"hit": true[match.hits], "miss": true[match.misses], "false_alarm": pred[match.false_alarms]}
 
@@ -141,6 +150,8 @@ class ReviewController:
 
     def no_prediction_reason(self) -> str:
         if self.prediction_set is None:
+            if self.starter is not None and self.starter.job is not None:
+                return "No prediction yet: the starter model is predicting this frame"
             return "No prediction yet: retrain (Ctrl+R) or import a predictions folder (File menu)"
         if self.retrainer is not None and self.retrainer.running:
             return f"No prediction of '{self.prediction_set}' for this frame yet: the retraining is running"
@@ -153,10 +164,12 @@ class ReviewController:
         if self.runner is None:
             self.status.say(f"{what}: the project is open read-only; jobs cannot run from here", 5000)
             return True
-        if self.runner.active:
-            kinds = ", ".join(sorted({job.kind for job in self.runner.running()}))
+        others = [job for job in self.runner.running() if not self.starter.owns(job)]
+        if others:
+            kinds = ", ".join(sorted({job.kind for job in others}))
             self.status.say(f"{what}: wait, a job is running ({kinds}); Cancel stops it", 5000)
             return True
+        self.starter.pause()  # the starter's predictions make way; moving to a frame resumes them
         return False
 
     def start_retrain(self) -> None:
@@ -266,6 +279,11 @@ class ReviewController:
         if self.runner is not None:
             self.runner.cancel_all()
             self.status.say("Cancelling...", 3000)
+
+    def _starter_progress(self, step: int, total: int, message: str) -> None:
+        if not self.status.progress.isVisible():
+            self._begin_progress("Starter model: predicting")
+        self._job_progress(step, total, message)
 
     def _retrain_stage(self, stage: str) -> None:
         self._begin_progress(f"Retrain: {STAGE_WORDS.get(stage, stage)}")

@@ -14,6 +14,8 @@ from collections import Counter
 
 import numpy as np
 
+from ..core.metrics import binarize
+
 from ..core.predictions import to_levels
 from ..core.proposals import canny_edges, propose_target
 from .overlays import COLOURS, heat_lut, mask_index, mask_lut, proposal_index, update_mask_index
@@ -38,10 +40,11 @@ def _luts() -> dict[str, np.ndarray]:
 class CanvasView:
     """Keeps the canvas layers, the markers and the target table in step with the session."""
 
-    def __init__(self, session, canvas, tools, table, *, counts: Counter, read_prediction):
+    def __init__(self, session, canvas, tools, table, *, counts: Counter, read_prediction, read_threshold=None):
         self.session, self.canvas, self.tools, self.table = session, canvas, tools, table
         self.counts = counts
         self._read_prediction = read_prediction  # (set name, frame) -> probability map or None
+        self._read_threshold = read_threshold or (lambda name: 0.5)  # set name -> its model's threshold
         self.prediction_set: str | None = None
         self._luts = _luts()
         self._mask_index: np.ndarray | None = None
@@ -162,12 +165,21 @@ class CanvasView:
             self._cache["prediction"] = self._read_prediction(self.prediction_set, self.frame)
         return self._cache["prediction"]
 
+    def prediction_threshold(self) -> float:
+        """The threshold the chosen set's model was recorded with (0.5 for sets without one)."""
+        return 0.5 if self.prediction_set is None else float(self._read_threshold(self.prediction_set))
+
+    def prediction_mask(self) -> np.ndarray | None:
+        """The chosen set's mask of the frame on screen: its map above the set's threshold."""
+        probability = self.prediction()
+        return None if probability is None else binarize(probability, self.prediction_threshold())
+
     def _show_prediction(self) -> None:
         probability = self.prediction() if self.frame is not None and self.tools.shown("prediction") else None
         if probability is None:
             self.canvas.set_layer("prediction", None)
         elif self.tools.prediction_outline.isChecked():
-            self.canvas.set_layer("prediction", mask_index(probability > 0.5), self._luts["prediction_outline"],
+            self.canvas.set_layer("prediction", mask_index(binarize(probability, self.prediction_threshold())), self._luts["prediction_outline"],
                                   opacity=self.tools.opacity_of("prediction"))
         else:
             self.canvas.set_layer("prediction", to_levels(probability), self._luts["prediction"],

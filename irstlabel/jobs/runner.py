@@ -10,7 +10,11 @@ The worker process and the CLI both call :func:`run_job`. Settings per kind:
     ``checkpoint``, ``set`` (cache name), ``frames`` (default all), ``first``
     (a frame id or a list: the one on screen, then its neighbours, done
     first and published to the cache before the rest: a ``frames_ready``
-    event says when), ``device``, ``size`` (default: the checkpoint's).
+    event says when), ``device``, ``size`` (default: the checkpoint's),
+    ``resume`` (keep the frames the set holds, predict only the others,
+    publish every few seconds and keep what is done when cancelled: how the
+    GUI fills the starter model's set on demand). ``checkpoint`` may be
+    ``"starter"``: the shipped starter model.
 ``evaluate``
     ``set`` (a cached prediction set), ``splits`` (a list, default
     ``["test"]``; ``split`` names one), ``options`` (MetricOptions fields).
@@ -115,33 +119,45 @@ def _frames_in_order(all_ids, frames, first) -> tuple[list[str], int]:
     return front + [frame_id for frame_id in ids if frame_id not in lead], len(front)
 
 
+PUBLISH_EVERY = 5.0  # seconds between publications of a resumable run
+
+
 def _predict(spec: JobSpec, emit: Emit, should_stop) -> dict:
     from ..model.predict import Predictor
     from ..project.cache import PredictionCache
 
     settings = spec.settings
-    checkpoint = settings["checkpoint"]
-    predictor = Predictor.from_checkpoint(checkpoint, device=settings.get("device", "auto"),
+    predictor = Predictor.from_checkpoint(settings["checkpoint"], device=settings.get("device", "auto"),
                                           size=settings.get("size", "checkpoint"))
     source = ProjectPairs(spec.dataset, spec.project)
     ids, lead = _frames_in_order(source.frame_ids, settings.get("frames"), settings.get("first"))
-    publish_at = {1, lead} - {0, len(ids)}  # the frame on screen, then its neighbours, as soon as done
-    name = settings.get("set") or Path(checkpoint).stem
+    name = settings.get("set") or Path(settings["checkpoint"]).stem
+    resume = bool(settings.get("resume"))
     cache = PredictionCache(Path(spec.project) / "predictions")
     started = time.perf_counter()
-    with cache.writer(name, checkpoint=str(checkpoint)) as writer:
+    with cache.writer(name, keep_existing=resume, checkpoint=str(settings["checkpoint"]),
+                      threshold=predictor.threshold) as writer:
+        if writer.kept:
+            lead -= sum(1 for frame_id in ids[:lead] if frame_id in writer.kept)
+            ids = [frame_id for frame_id in ids if frame_id not in writer.kept]
+        publish_at = {1, lead} - {0, len(ids)}  # the frame on screen, then its neighbours, as soon as done
+        published = time.perf_counter()
         for k, frame_id in enumerate(ids, 1):
             if should_stop():
+                if resume and k > 1:
+                    writer.publish()  # what is done stays done
                 raise _Cancelled()
             writer.write(frame_id, predictor(source.read_frame(frame_id)))
-            if k in publish_at:
+            if k in publish_at or (resume and time.perf_counter() - published > PUBLISH_EVERY):
                 writer.publish()
+                published = time.perf_counter()
                 emit({"event": "frames_ready", "set": name, "frames": ids[:k]})
             _progress(emit, k, len(ids), frame_id)
     seconds = time.perf_counter() - started
     emit({"event": "frames_ready", "set": name, "frames": ids})
     return {"status": "finished", "set": name, "frames": len(ids), "fps": len(ids) / max(seconds, 1e-9),
-            "device": str(predictor.device), "size": None if predictor.size is None else list(predictor.size)}
+            "device": str(predictor.device), "backend": predictor.backend, "inference": predictor.settings.to_dict(),
+            "size": None if predictor.size is None else list(predictor.size)}
 
 
 def _evaluation_splits(dataset, names: list[str], seed: int) -> list[tuple[str, list[str]]]:
@@ -168,9 +184,10 @@ def _evaluate(spec: JobSpec, emit: Emit, should_stop) -> dict:
     source = ProjectPairs(spec.dataset, spec.project)
     splits = _evaluation_splits(source.dataset, list(settings.get("splits") or [settings.get("split", "test")]),
                                 settings.get("seed", 0))
-    options = MetricOptions(**settings.get("options", {}))
-    ids = list(dict.fromkeys(frame_id for _, split_ids in splits for frame_id in split_ids))
     cache = PredictionCache(Path(spec.project) / "predictions")
+    # the set's model threshold unless the job names one: the Results row equals `irstlabel evaluate`
+    options = MetricOptions(**{"threshold": cache.threshold(name), **settings.get("options", {})})
+    ids = list(dict.fromkeys(frame_id for _, split_ids in splits for frame_id in split_ids))
     counts, missing = {}, []
     for k, frame_id in enumerate(ids, 1):  # each frame is read and counted once, whatever the splits
         if should_stop():

@@ -47,7 +47,7 @@ def _set_file_name(name: str) -> str:
 class CacheWriter:
     """Writes one prediction set; ``commit()`` moves it into place (context manager)."""
 
-    def __init__(self, cache: "PredictionCache", name: str, attrs: dict):
+    def __init__(self, cache: "PredictionCache", name: str, attrs: dict, *, keep_existing: bool = False):
         self.cache, self.name = cache, name
         self.final = cache.path_of(name)
         self.temp = self.final.with_name(self.final.name + f".{os.getpid()}.tmp")
@@ -58,6 +58,20 @@ class CacheWriter:
         for key, value in attrs.items():
             self.file.attrs[key] = value
         self.count = 0
+        self.kept: set[str] = self._keep_existing() if keep_existing else set()
+
+    def _keep_existing(self) -> set[str]:
+        """Copy the frames the set already holds (chunks as they are): a resumed run adds to them."""
+        kept = set()
+        with self.cache._lock:
+            source = self.cache._file(self.name)
+            if source is None:
+                return kept
+            for key in source.keys():
+                source.copy(source[key], self.file, name=key)
+                kept.add(_frame_id(key))
+        self.count = len(kept)
+        return kept
 
     def write(self, frame_id: str, probability: np.ndarray) -> None:
         probability = np.asarray(probability)
@@ -157,9 +171,13 @@ class PredictionCache:
     def path_of(self, name: str) -> Path:
         return self.folder / _set_file_name(name)
 
-    def writer(self, name: str, **attrs) -> CacheWriter:
-        """A writer for set `name`; the set appears when the writer commits."""
-        return CacheWriter(self, name, attrs)
+    def writer(self, name: str, *, keep_existing: bool = False, **attrs) -> CacheWriter:
+        """A writer for set `name`; the set appears when the writer commits (or publishes).
+
+        With `keep_existing` the writer starts from the frames the set holds
+        now (its ``kept`` ids), so a run that was stopped can be resumed.
+        """
+        return CacheWriter(self, name, attrs, keep_existing=keep_existing)
 
     def _file(self, name: str) -> h5py.File | None:
         path = self.path_of(name)
@@ -235,6 +253,14 @@ class PredictionCache:
         with self._lock:
             handle = self._file(name)
             return {} if handle is None else {k: handle.attrs[k] for k in handle.attrs}
+
+    def threshold(self, name: str) -> float:
+        """The threshold the set's model was recorded with (a ``threshold`` attribute), else 0.5."""
+        try:
+            value = float(self.attrs(name).get("threshold", 0.5))
+        except (TypeError, ValueError):
+            return 0.5
+        return value if 0.0 < value < 1.0 else 0.5
 
     def delete(self, name: str) -> None:
         with self._lock:

@@ -1,0 +1,102 @@
+"""The starter model's predictions, made on demand: the frame on screen first, then its neighbours, then the rest.
+
+A project without predictions of its own shows the shipped starter model's
+(set ``starter``). Whenever the frame on screen has no starter map yet, a
+``predict`` job with ``resume`` starts (in a worker process, as every job)
+with that frame and its neighbours first; a job already running for another
+frame is stopped and started again from the new one, keeping what it has
+done. Other jobs (retrain, evaluate, import) take precedence: starting one
+pauses the starter's job, and moving to a frame later resumes it.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from ..jobs.spec import JobSpec
+from ..core.starter import STARTER_NAME, starter_available, starter_path
+
+__all__ = ["StarterPredictions"]
+
+SETTLE_MS = 150  # a burst of PgDowns asks once, for the frame the user stops on
+
+
+class StarterPredictions(QObject):
+    """Keeps the ``starter`` prediction set filled ahead of the user."""
+
+    frames_ready = Signal(str, list)  # set name, frames published so far
+    progress = Signal(int, int, str)
+    failed = Signal(str, list)
+
+    def __init__(self, project, runner, *, frames_first: Callable[[], list[str]],
+                 chosen_set: Callable[[], str | None], parent=None):
+        super().__init__(parent)
+        self.project, self.runner = project, runner
+        self._frames_first, self._chosen_set = frames_first, chosen_set
+        self.job = None
+        self._first: list[str] = []
+        self._paused = False
+        self._gave_up = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(SETTLE_MS)
+        self._timer.timeout.connect(self._check)
+
+    @property
+    def enabled(self) -> bool:
+        """Whether the starter serves this project: a model is installed and no other set is chosen."""
+        return (not self._gave_up and starter_available()
+                and self._chosen_set() in (None, STARTER_NAME) and not self.project.readonly)
+
+    def owns(self, job) -> bool:
+        return job is not None and job is self.job
+
+    def request(self) -> None:
+        """The frame on screen changed: make sure its starter map is on the way."""
+        self._paused = False
+        self._timer.start()
+
+    def pause(self) -> None:
+        """Another job needs the worker slot: stop (what is done is kept)."""
+        self._paused = True
+        self._timer.stop()
+        if self.job is not None:
+            self.job.cancel()
+
+    def _check(self) -> None:
+        if self._paused or not self.enabled:
+            return
+        first = self._frames_first()
+        if not first:
+            return
+        if first[0] in set(self.project.predictions.frame_ids(STARTER_NAME)):
+            return
+        if self.job is not None:
+            if self._first[:1] != first[:1]:
+                self.job.cancel()  # its finished signal starts the job again from the new frame
+            return
+        self._start(first)
+
+    def _start(self, first: list[str]) -> None:
+        spec = JobSpec(kind="predict", dataset=str(self.project.dataset.root), project=str(self.project.folder),
+                       settings={"checkpoint": STARTER_NAME, "set": STARTER_NAME, "first": first, "resume": True})
+        self._first = first
+        self.job = self.runner.submit(spec, priority=0)
+        self.job.frames_ready.connect(self._frames_ready)
+        self.job.progress.connect(self.progress)
+        self.job.finished.connect(self._finished)
+
+    def _frames_ready(self, name: str, frames: list) -> None:
+        self.project.register_prediction_set(STARTER_NAME, "checkpoint", str(starter_path()))
+        self.frames_ready.emit(name, frames)
+
+    def _finished(self, state: str, result, error: str, log: list) -> None:
+        self.job = None
+        if state == "failed":
+            self._gave_up = True  # said once; a broken model or backend would fail again on every frame
+            self.failed.emit(f"Starter model: {error or 'the prediction job failed'}", log)
+            return
+        if state == "cancelled" and not self._paused:
+            self._check()  # moved to another frame: start again from it

@@ -87,7 +87,7 @@ class InferenceSettings:
             size = (checkpoint.get("train") or {}).get("size")
         try:
             return cls(scale=None if scale is None else float(scale),
-                       size=None if scale is not None or not size else (int(size[0]), int(size[1])),
+                       size=None if not size else (int(size[0]), int(size[1])),
                        threshold=float(inference.get("threshold", 0.5)))
         except (TypeError, ValueError, IndexError) as exc:
             raise IrstlabelError(path, f"invalid inference settings in the checkpoint: {exc}") from None

@@ -146,7 +146,7 @@ def _predict(spec: JobSpec, emit: Emit, should_stop) -> dict:
             if should_stop():
                 if resume and k > 1:
                     writer.publish()  # what is done stays done
-                raise _Cancelled()
+                raise JobCancelled()
             writer.write(frame_id, predictor(source.read_frame(frame_id)))
             if k in publish_at or (resume and time.perf_counter() - published > PUBLISH_EVERY):
                 writer.publish()
@@ -191,7 +191,7 @@ def _evaluate(spec: JobSpec, emit: Emit, should_stop) -> dict:
     counts, missing = {}, []
     for k, frame_id in enumerate(ids, 1):  # each frame is read and counted once, whatever the splits
         if should_stop():
-            raise _Cancelled()
+            raise JobCancelled()
         mask = source.read_mask(frame_id)
         levels = cache.read_levels(name, frame_id, shape=mask.shape)
         if levels is None:
@@ -230,7 +230,7 @@ def _propose(spec: JobSpec, emit: Emit, should_stop) -> dict:
     with cache.writer(name, method="canny") as writer:
         for k, frame_id in enumerate(ids, 1):
             if should_stop():
-                raise _Cancelled()
+                raise JobCancelled()
             image, mask = source.read(frame_id)
             targets = find_targets(mask)
             union = np.zeros(mask.shape, bool)
@@ -256,7 +256,7 @@ def _import(spec: JobSpec, emit: Emit, should_stop) -> dict:
     with cache.writer(name, folder=str(folder)) as writer:
         for k, (frame_id, path) in enumerate(zip(ids, files), 1):
             if should_stop():
-                raise _Cancelled()
+                raise JobCancelled()
             prediction = read_prediction(path)
             shape = source.dataset.read_frame(frame_id).shape
             if prediction.shape != shape:
@@ -278,7 +278,7 @@ def _curate(spec: JobSpec, emit: Emit, should_stop) -> dict:
 
     def progress(done, total):
         if should_stop():
-            raise _Cancelled()
+            raise JobCancelled()
         _progress(emit, done, total, step)
 
     if step == "unify":
@@ -308,5 +308,5 @@ def _curate(spec: JobSpec, emit: Emit, should_stop) -> dict:
     raise IrstlabelError(None, f"unknown curation step '{step}'; use unify, dedup or stats")
 
 
-class _Cancelled(Exception):
+class JobCancelled(Exception):
     """Raised inside a job loop when cancel was asked; the runner reports it."""

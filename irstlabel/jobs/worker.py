@@ -18,7 +18,7 @@ import threading
 import traceback
 
 from ..core.errors import IrstlabelError, from_os_error
-from .runner import _Cancelled, run_job
+from .runner import JobCancelled, run_job
 from .spec import JobSpec
 from ..core.jsonio import to_json
 
@@ -48,7 +48,7 @@ def main(job_path: str) -> int:
         spec = JobSpec.read(job_path)
         emit({"event": "started", "job": spec.job_id, "kind": spec.kind, "pid": os.getpid()})
         result = run_job(spec, emit, stop.is_set)
-    except _Cancelled:
+    except JobCancelled:
         emit({"event": "result", "result": {"status": "cancelled"}})
         return 130
     except (IrstlabelError, OSError) as exc:

@@ -279,3 +279,39 @@ def test_a_stopped_worker_is_continued_to_stop_cleanly_on_cancel_and_shutdown(se
     assert time.monotonic() - started < 30 and job.done and job.state == "cancelled", (job.state, job.error)
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_a_resumed_predict_job_keeps_what_is_done_and_predicts_only_the_rest(setup):
+    """Stopped after two frames, the set keeps them; the resumed run adds the other three, bit for bit alike."""
+    from irstlabel.jobs.runner import JobCancelled, run_job
+
+    dataset, project_dir, checkpoint = setup
+    first = ["frame_0003", "frame_0001"]
+    done = []
+
+    def stop_after_two():
+        return len(done) >= 2
+
+    def on_event(event):
+        if event["event"] == "progress":
+            done.append(event["message"])
+
+    spec = _spec(setup, "predict", checkpoint=str(checkpoint), set="resumed", first=first, resume=True)
+    with pytest.raises(JobCancelled):
+        run_job(spec, on_event, stop_after_two)
+    cache = PredictionCache(project_dir / "predictions")
+    assert sorted(cache.frame_ids("resumed")) == sorted(first)
+    kept = {f: cache.read_levels("resumed", f) for f in first}
+    assert float(cache.attrs("resumed")["threshold"]) == 0.5
+    done.clear()
+    result = run_job(_spec(setup, "predict", checkpoint=str(checkpoint), set="resumed", first="frame_0005",
+                           resume=True), on_event, lambda: False)
+    assert result["frames"] == 3 and done == ["frame_0005", "frame_0002", "frame_0004"]
+    assert sorted(cache.frame_ids("resumed")) == [f"frame_000{k}" for k in range(1, 6)]
+    for frame_id, levels in kept.items():
+        np.testing.assert_array_equal(cache.read_levels("resumed", frame_id), levels)
+    again = run_job(_spec(setup, "predict", checkpoint=str(checkpoint), set="plain"), lambda e: None, lambda: False)
+    for frame_id in kept:  # a fresh, uninterrupted run gives the same maps
+        np.testing.assert_array_equal(cache.read_levels("plain", frame_id), kept[frame_id])
+    assert again["frames"] == 5
+    cache.close()

@@ -1,0 +1,51 @@
+"""The shipped starter model as a new user meets it: open a dataset, see predictions, move on, retrain from it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+from PySide6.QtWidgets import QCheckBox
+
+from irstlabel.core.io import read_mask
+from irstlabel.core.metrics import binarize
+from irstlabel.core.starter import STARTER_NAME
+from irstlabel.gui.retrain import RetrainDialog
+from tests.journeys.drive import open_dialog, press, status_text, wait_for
+
+
+def _shown_for(window, frame_id) -> bool:
+    frame = window.session.frame
+    return (frame is not None and frame.frame_id == frame_id
+            and window.canvas.layers["prediction"].image is not None)
+
+
+def test_opening_a_dataset_shows_the_starter_prediction_then_the_next_frames_and_retrain_fine_tunes_it(
+        starter_model, window, dataset, qtbot, tmp_path):
+    first = window.session.frame.frame_id
+    wait_for(lambda: _shown_for(window, first), timeout=240, what="the starter's prediction on the frame on screen")
+    assert window.review.set_combo.currentText() == STARTER_NAME
+    assert window.tools.visible["prediction"].isChecked()
+
+    press(window, "PgDown")
+    second = window.session.frame.frame_id
+    assert second != first
+    wait_for(lambda: _shown_for(window, second), timeout=60, what="the next frame's starter prediction")
+
+    # the GUI's maps are the CLI's: `irstlabel predict DATASET` (no checkpoint) writes the same masks
+    out = subprocess.run([sys.executable, "-m", "irstlabel.cli", "predict", str(dataset), "--out", str(tmp_path / "p")],
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    cache = window.project.predictions
+    for frame_id in (first, second):
+        drawn = binarize(cache.read_levels(STARTER_NAME, frame_id), cache.threshold(STARTER_NAME))
+        np.testing.assert_array_equal(drawn, read_mask(tmp_path / "p" / f"{frame_id}.png").mask)
+
+    # Retrain is not held up by the starter's background predictions, and fine-tunes the starter by default
+    press(window, "Ctrl+R")
+    dialog = open_dialog(RetrainDialog)
+    scratch = dialog.findChild(QCheckBox, "scratch")
+    assert not scratch.isChecked() and scratch.isEnabled(), status_text(window)
+    assert "fine-tune starter" in scratch.toolTip()
+    dialog.reject()

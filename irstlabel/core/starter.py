@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import os
 import struct
-from importlib import resources
 from pathlib import Path
+
+from .resources import resource_folder
 
 __all__ = ["STARTER_NAME", "STARTER_FILE", "starter_path", "starter_card", "starter_available", "starter_checkpoint",
            "safetensors_metadata"]
@@ -25,8 +26,10 @@ STARTER_FILE = "ispanet-sirst-v1.safetensors"
 def starter_path() -> Path:
     """The starter model file (``$IRSTLABEL_STARTER_DIR`` overrides the installed ``models`` folder)."""
     override = os.environ.get("IRSTLABEL_STARTER_DIR")
-    folder = Path(override) if override else Path(str(resources.files("irstlabel.resources"))) / "models"
-    return folder / STARTER_FILE
+    if override:
+        return Path(override) / STARTER_FILE
+    folder = resource_folder()
+    return (folder if folder is not None else Path("resources")) / "models" / STARTER_FILE
 
 
 def starter_card() -> Path:

@@ -8,24 +8,11 @@ source checkout run without installing falls back to the folder itself.
 
 from __future__ import annotations
 
-import sys
-from importlib import resources as importlib_resources
 from pathlib import Path
 
+from ..core.resources import resource_folder
 
-def resource_folder() -> Path | None:
-    """The folder holding ``icons/`` and ``style.qss``, wherever irstlabel runs from."""
-    frozen = getattr(sys, "_MEIPASS", None)
-    if frozen and (Path(frozen) / "resources").is_dir():
-        return Path(frozen) / "resources"
-    try:
-        packaged = importlib_resources.files("irstlabel.resources")
-    except ModuleNotFoundError:
-        packaged = None
-    if isinstance(packaged, Path) and (packaged / "style.qss").is_file():
-        return packaged
-    checkout = Path(__file__).resolve().parents[2] / "resources"
-    return checkout if checkout.is_dir() else None
+__all__ = ["resource_folder", "resource", "icon"]
 
 
 def resource(name: str) -> Path | None:

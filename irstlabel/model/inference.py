@@ -28,7 +28,7 @@ __all__ = ["InferenceSettings", "MAX_INFERENCE_PIXELS", "SCALES", "THRESHOLDS", 
 
 MAX_INFERENCE_PIXELS = 2048 * 2560  # 4x the paper's 1280x1024 frames
 SCALES = (1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)  # the validation sweep's candidates
-THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 MAX_SCALE = 8.0
 
 

@@ -6,9 +6,9 @@ threshold, and the pair with the highest selection score is recorded in the
 checkpoint (``inference``). Every row of the sweep is kept (``inference_sweep.csv``
 in the run folder) so the choice can be checked and redone.
 
-The selection score is the mean of validation nIoU and F1-T by default
-(segmentation quality and detection together); ``select`` offers nIoU, IoU or
-F1-T alone. Ties go to the smaller scale (cheaper), then to the threshold
+The selection score is the mean of validation IoU, nIoU and F1-T by default
+(segmentation of large and of small targets, and detection); ``select``
+offers the mean of nIoU and F1-T, or nIoU, IoU or F1-T alone. Ties go to the smaller scale (cheaper), then to the threshold
 nearer 0.5.
 """
 
@@ -29,6 +29,7 @@ from .predict import probability_map
 __all__ = ["SweepRow", "sweep_inference", "choose_inference", "SELECTIONS", "write_sweep"]
 
 SELECTIONS = {
+    "iou+niou+f1": lambda r: (r.iou + r.niou + r.f1_t) / 3,
     "niou+f1": lambda r: (r.niou + r.f1_t) / 2,
     "niou": lambda r: r.niou,
     "iou": lambda r: r.iou,
@@ -78,7 +79,7 @@ def sweep_inference(run: Callable, read_pair: Callable, frame_ids, *, scales=SCA
     return rows
 
 
-def choose_inference(rows: list[SweepRow], *, select: str = "niou+f1") -> tuple[InferenceSettings, SweepRow]:
+def choose_inference(rows: list[SweepRow], *, select: str = "iou+niou+f1") -> tuple[InferenceSettings, SweepRow]:
     """The best row by `select` (ties: smaller scale, then threshold nearer 0.5) as settings."""
     if select not in SELECTIONS:
         raise ValueError(f"unknown selection '{select}'; valid: {', '.join(SELECTIONS)}")

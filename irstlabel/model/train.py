@@ -34,7 +34,7 @@ from .inference_sweep import SELECTIONS, choose_inference, sweep_inference, swee
 from .info import count_parameters
 from .ispanet import ISPANet
 from .losses import make_loss
-from .predict import EagerRunner, predict_probability
+from .predict import Predictor, predict_probability
 from .runtime import autocast, barrier, dist_env, init_distributed, resolve_device
 from ..core.jsonio import to_json
 
@@ -71,7 +71,7 @@ class TrainConfig:
     # after training: the inference scale and threshold chosen on the validation split (empty: keep the size)
     sweep_scales: tuple[float, ...] = SCALES
     sweep_thresholds: tuple[float, ...] = THRESHOLDS
-    sweep_select: str = "niou+f1"
+    sweep_select: str = "iou+niou+f1"
 
     def __post_init__(self):
         problems = []
@@ -364,8 +364,8 @@ def choose_inference_scale(checkpoint, source: PairSource, val_ids, config: Trai
     state = load_checkpoint(checkpoint)
     model = ISPANet(state["model_config"])
     load_weights(model, state, checkpoint)
-    model.to(device).eval()
-    runner = EagerRunner(model, device, amp=config.amp, cpu_amp=config.cpu_amp)
+    # the default prediction path (OpenVINO on a CPU where installed): the settings fit how frames will be predicted
+    runner = Predictor(model, device=str(device), amp=config.amp, cpu_amp=config.cpu_amp).runner
     rows = sweep_inference(runner, source.read, list(val_ids), scales=config.sweep_scales,
                            thresholds=config.sweep_thresholds, distance=config.distance, should_stop=should_stop,
                            progress=lambda done, total: emit({"event": "sweep", "step": done, "steps": total}))

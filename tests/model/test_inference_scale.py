@@ -90,10 +90,10 @@ def test_the_choice_is_the_best_row_and_ties_go_to_the_smaller_scale_then_to_one
     rows = [_row(1.0, 0.5, 0.5, 0.8), _row(2.0, 0.4, 0.6, 0.8), _row(1.5, 0.4, 0.6, 0.8), _row(1.5, 0.5, 0.6, 0.8),
             _row(3.0, 0.5, 0.55, 0.95)]
     settings_, best = choose_inference(rows)
-    assert (best.scale, best.threshold) == (3.0, 0.5)  # (0.55 + 0.95) / 2 is the best mean
+    assert (best.scale, best.threshold) == (3.0, 0.5)  # (0.55 + 0.55 + 0.95) / 3 is the best mean
     settings_, best = choose_inference(rows, select="niou")
     assert settings_ == InferenceSettings(scale=1.5, threshold=0.5)
-    with pytest.raises(ValueError, match="valid: niou\\+f1"):
+    with pytest.raises(ValueError, match="valid: iou\\+niou\\+f1, niou\\+f1"):
         choose_inference(rows, select="map")
 
 
@@ -120,7 +120,8 @@ def test_training_chooses_scale_and_threshold_on_validation_frames_only_and_reco
         [(s, t) for s in (1.0, 1.5, 2.0) for t in (0.4, 0.5)]
     assert sum(int(r["chosen"]) for r in rows) == 1
     # recomputed from the CSV: the chosen row is the best by the selection (ties: smaller scale, then 0.5)
-    best = max(rows, key=lambda r: (round((float(r["niou"]) + float(r["f1_t"])) / 2, 5), -float(r["scale"]),
+    best = max(rows, key=lambda r: (round((float(r["iou"]) + float(r["niou"]) + float(r["f1_t"])) / 3, 5),
+                                    -float(r["scale"]),
                                     -abs(float(r["threshold"]) - 0.5)))
     assert best["chosen"] == "1"
     for name in ("best.pt", "last.pt"):
@@ -130,4 +131,4 @@ def test_training_chooses_scale_and_threshold_on_validation_frames_only_and_reco
     assert summary["inference"]["scale"] == float(best["scale"])
     with pytest.raises(IrstlabelError):  # the test frames really are unreadable: the sweep never touched them
         Dataset.open(str(root)).read_frame(ids[9])
-    assert set(SELECTIONS) == {"niou+f1", "niou", "iou", "f1"}
+    assert set(SELECTIONS) == {"iou+niou+f1", "niou+f1", "niou", "iou", "f1"}

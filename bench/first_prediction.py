@@ -1,6 +1,7 @@
 """How soon the frame on screen shows a new model's prediction, against the whole set.
 
     python bench/first_prediction.py [--frames 48] [--size 256 320] [--channels 16]
+    python bench/first_prediction.py --starter DATASET
 
 Runs the GUI's predict job in a real worker process (as after a retraining,
 the frame on screen and its neighbours first) and times, from submission:
@@ -30,12 +31,49 @@ from irstlabel.model.ispanet import ISPANet  # noqa: E402
 from irstlabel.project.store import Project  # noqa: E402
 
 
+def starter(dataset_path: str) -> None:
+    """The GUI's starter job on a real dataset: cold (first conversion of the model) and warm (cached)."""
+    import os
+    import shutil
+
+    from irstlabel.core.datasets import Dataset
+
+    dataset = Dataset.open(dataset_path)
+    ids = dataset.frame_ids
+    first = [ids[len(ids) // 2], ids[len(ids) // 2 + 1], ids[len(ids) // 2 - 1]]
+    cache = Path(tempfile.mkdtemp())
+    os.environ["IRSTLABEL_CACHE"] = str(cache)
+    rows = []
+    for label in ("cold: model converted first", "warm: converted model cached"):
+        project = Path(tempfile.mkdtemp()) / "project"
+        Project.open(dataset_path, project_dir=project).close()
+        ready: list[tuple[float, int]] = []
+        supervisor = Supervisor(project, on_event=lambda e: e["event"] == "frames_ready" and ready.append(
+            (time.perf_counter(), len(e["frames"]))))
+        started = time.perf_counter()
+        job = supervisor.submit(JobSpec("predict", dataset_path, str(project),
+                                        {"checkpoint": "starter", "set": "starter", "first": first, "resume": True}))
+        job.wait()
+        supervisor.shutdown()
+        assert job.state == "finished", job.error
+        times = {n: t - started for t, n in ready}
+        rows.append([label, times[1], times[len(first)], times[len(ids)], len(ids) / (times[len(ids)] - times[1])])
+        shutil.rmtree(project.parent)
+    print_table(f"Starter model on {dataset_path} ({len(ids)} frames), the GUI's job from submission, {machine()}",
+                ["run", "frame on screen (s)", "+ neighbours (s)", "whole set (s)", "frames per second after"], rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--frames", type=int, default=48)
     parser.add_argument("--size", type=int, nargs=2, default=(256, 320))
     parser.add_argument("--channels", type=int, default=16)
+    parser.add_argument("--starter", metavar="DATASET", default=None,
+                        help="time the shipped starter model on DATASET instead (cold and warm)")
     args = parser.parse_args()
+    if args.starter:
+        starter(args.starter)
+        return
     folder = Path(tempfile.mkdtemp())
     dataset = make_demo_dataset(folder / "d", frames=args.frames, size=tuple(args.size), seed=0)
     Project.open(dataset).close()

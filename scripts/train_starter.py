@@ -194,7 +194,7 @@ pair with the best mean of validation IoU ({val_iou:.2f}), nIoU ({val_niou:.2f})
 ({val_f1:.2f}) over scales 1-3 and thresholds 0.3-0.8. `--scale`, `--size` and `--threshold` override them.
 
 ## Test figures (test_v1, d = 2, once)
-| figure (%) | shipped file, default path ({backend}) | shipped file, eager PyTorch | fp32 checkpoint, eager |
+| figure (%) | shipped fp16 file, default path ({backend}) | fp16 file, eager PyTorch | fp32 weights, eager PyTorch |
 |---|---|---|---|
 {rows}
 

@@ -74,3 +74,23 @@ def test_predict_then_eval_on_sirst_test_reports_the_model_cards_figures(starter
     for key, value in figures["test_v1"].items():
         group, name = key.split(".")
         assert result[group][name] == pytest.approx(value, abs=5e-5), key
+
+
+@pytest.mark.realdata
+def test_the_fast_default_path_agrees_with_eager_fp32_on_sirst_test_frames(starter_model, sirst_v1):
+    """OpenVINO (bf16 where the CPU has it) against eager PyTorch in fp32: nearly every mask pixel the same."""
+    from irstlabel.core.datasets import Dataset
+    from irstlabel.core.metrics import binarize
+
+    fast = Predictor.from_checkpoint(None, device="cpu")
+    eager = Predictor(fast.model, device="cpu", settings=fast.settings, backend="torch", cpu_amp=False)
+    data = Dataset.open(str(sirst_v1))
+    differ = predicted = 0
+    for frame_id in data.split("test"):
+        frame = data.read_frame(frame_id)
+        got = binarize(fast.levels(frame), fast.threshold)
+        want = binarize(eager.levels(frame), fast.threshold)
+        differ += int((got != want).sum())
+        predicted += int(want.sum())
+    assert predicted > 1000
+    assert differ <= 0.01 * predicted, (differ, predicted)

@@ -13,6 +13,8 @@ def _model_options(parser) -> None:
     parser.add_argument("--name", default="ispanet", help="ispanet, ispanet-a, ispanet-c or ispanet-d")
     parser.add_argument("--channels", type=int, default=None, help="the paper's c (16, 32, 64, 128; default 64)")
     parser.add_argument("--variant", default=None, help="Table XI variant: B (full), A, C, D")
+    parser.add_argument("--upsample", choices=("deconv", "bilinear"), default=None,
+                        help="MFF upsampling: the paper's transposed convolutions (deconv) or bilinear")
 
 
 def _inference_options(parser) -> None:
@@ -51,7 +53,7 @@ def register(commands) -> None:
     tr.add_argument("--no-augment", action="store_true")
     tr.add_argument("--max-steps", type=int, default=None, help="stop after this many steps (smoke runs)")
     tr.add_argument("--resume", action="store_true", help="continue from RUN_DIR/last.pt")
-    tr.add_argument("--init", default=None, help="start from this checkpoint's weights (fine-tuning)")
+    tr.add_argument("--init", default=None, help="start from this checkpoint's weights (fine-tuning); 'starter' for the shipped model")
     tr.set_defaults(run=run_train)
 
     pr = commands.add_parser("predict", help="write predicted masks (and probabilities) for a dataset")
@@ -83,6 +85,8 @@ def _config_from_args(args):
         overrides = {"channels": args.channels}
         if args.variant is not None:
             overrides["variant"] = args.variant
+        if args.upsample is not None:
+            overrides["upsample"] = args.upsample
         return model_config(args.name, **overrides)
     except ValueError as exc:
         raise IrstlabelError(None, str(exc)) from None

@@ -11,6 +11,7 @@ VARIANTS = {
     "D": "no head bias (Table XI, D)",
 }
 CHANNELS = (16, 32, 64, 128)
+UPSAMPLING = ("deconv", "bilinear")
 
 
 MAX_CHANNELS = 1024  # 16x the paper's c: anything larger is a typo or a crafted file, not a model
@@ -19,7 +20,7 @@ MAX_CHANNELS = 1024  # 16x the paper's c: anything larger is a typo or a crafted
 def _check_types(config) -> None:
     """Every field has its declared kind (ints are not bools or floats), before any range check."""
     kinds = {"channels": int, "variant": str, "in_channels": int, "mlp_ratio": (int, float), "fuse_from": str,
-             "dropout": (int, float), "prior": (int, float)}
+             "dropout": (int, float), "prior": (int, float), "upsample": str}
     for name, kind in kinds.items():
         value = getattr(config, name)
         if isinstance(value, bool) or not isinstance(value, kind):
@@ -61,6 +62,10 @@ class ISPANetConfig:
     prior : float
         The head's prior probability ``pi`` (0.01): last bias
         ``b = -log((1 - pi) / pi)``; ignored by variant "D".
+    upsample : {"deconv", "bilinear"}
+        MFF's upsampling: the paper's transposed convolutions (kernel =
+        stride, default), or bilinear interpolation, which cannot print the
+        periodic grid kernel = stride deconvolutions can (docs/choices.md).
     """
 
     channels: int = 64
@@ -74,6 +79,7 @@ class ISPANetConfig:
     fuse_from: str = "P"
     dropout: float = 0.1
     prior: float = 0.01
+    upsample: str = "deconv"
 
     def __post_init__(self):
         _check_types(self)
@@ -94,6 +100,8 @@ class ISPANetConfig:
                 raise ValueError(f"channels {self.channels} must be divisible by every head count {self.heads}")
         if self.fuse_from not in ("P", "R"):
             raise ValueError(f"fuse_from must be 'P' or 'R', got '{self.fuse_from}'")
+        if self.upsample not in UPSAMPLING:
+            raise ValueError(f"upsample must be one of {', '.join(UPSAMPLING)}, got '{self.upsample}'")
         if not 0.0 < self.prior < 1.0:
             raise ValueError(f"prior must be in (0, 1), got {self.prior}")
 

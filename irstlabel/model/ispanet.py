@@ -87,22 +87,27 @@ class MFSA(nn.Module):
         return self.proj(out.transpose(1, 2).reshape(n, length, c))
 
 
+def _upsampler(channels: int, factor: int, kind: str) -> nn.Module:
+    """x `factor`: a transposed convolution with kernel = stride (the paper's), or bilinear interpolation."""
+    if kind == "bilinear":
+        return nn.Upsample(scale_factor=factor, mode="bilinear", align_corners=False)
+    return nn.ConvTranspose2d(channels, channels, factor, stride=factor)
+
+
 class MFF(nn.Module):
     """Multilevel feature fusion (Eq. 17-19): top-down pyramid, then F at stride 4."""
 
-    def __init__(self, channels: int, *, fuse_from: str = "P"):
+    def __init__(self, channels: int, *, fuse_from: str = "P", upsample: str = "deconv"):
         super().__init__()
         c, half = channels, channels // 2
         self.fuse_from = fuse_from
         self.top = nn.Sequential(conv_bn_relu(c, c), nn.Conv2d(c, c, 3, padding=1))
-        self.up = nn.ModuleList(nn.ConvTranspose2d(c, c, 2, stride=2) for _ in range(3))
+        self.up = nn.ModuleList(_upsampler(c, 2, upsample) for _ in range(3))
         self.fuse = nn.ModuleList(
             nn.Sequential(nn.BatchNorm2d(c), nn.ReLU(inplace=True), nn.Conv2d(c, c, 3, padding=1)) for _ in range(3)
         )
         self.narrow = nn.ModuleList(nn.Conv2d(c, half, 3, padding=1) for _ in range(4))
-        self.lift = nn.ModuleList(
-            [nn.Identity()] + [nn.ConvTranspose2d(half, half, 2**k, stride=2**k) for k in (1, 2, 3)]
-        )
+        self.lift = nn.ModuleList([nn.Identity()] + [_upsampler(half, 2**k, upsample) for k in (1, 2, 3)])
 
     def pyramid(self, r: list[torch.Tensor]) -> list[torch.Tensor]:
         """P2..P5 from R2..R5 (Eq. 18)."""
@@ -152,7 +157,7 @@ class ISPANet(nn.Module):
                 MFSA(c, grid=6 - level, scale=s, heads=h, mlp_ratio=config.mlp_ratio)
                 for level, s, h in zip((2, 3, 4, 5), config.scales, config.heads)
             )
-        self.mff = MFF(c, fuse_from=config.fuse_from)
+        self.mff = MFF(c, fuse_from=config.fuse_from, upsample=config.upsample)
         self.head = FCBHead(c, dropout=config.dropout, prior=None if config.variant == "D" else config.prior)
         self.reset_parameters()
 

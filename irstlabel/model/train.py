@@ -35,6 +35,7 @@ from .info import count_parameters
 from .ispanet import ISPANet
 from .losses import make_loss
 from .predict import Predictor, predict_probability
+from .starter import resolve_checkpoint
 from .runtime import autocast, barrier, dist_env, init_distributed, resolve_device
 from ..core.jsonio import to_json
 
@@ -237,6 +238,7 @@ def train(
         best_score = float(state.get("best_score", -math.inf))
         optimizer_state = state.get("optimizer")
     elif init_checkpoint is not None:
+        init_checkpoint = resolve_checkpoint(init_checkpoint)  # "starter": the shipped model
         state = load_checkpoint(init_checkpoint)
         if state["model_config"] != model_config:
             raise IrstlabelError(init_checkpoint, "model settings differ from the checkpoint's")

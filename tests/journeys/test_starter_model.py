@@ -12,7 +12,8 @@ from irstlabel.core.io import read_mask
 from irstlabel.core.metrics import binarize
 from irstlabel.core.starter import STARTER_NAME
 from irstlabel.gui.retrain import RetrainDialog
-from tests.journeys.drive import open_dialog, press, status_text, wait_for
+from tests.journeys.drive import button, click, open_dialog, press, status_text, wait_for
+from tests.journeys.test_retrain import TRAINING_MINUTES, fill_small_cpu_settings
 
 
 def _shown_for(window, frame_id) -> bool:
@@ -48,4 +49,11 @@ def test_opening_a_dataset_shows_the_starter_prediction_then_the_next_frames_and
     scratch = dialog.findChild(QCheckBox, "scratch")
     assert not scratch.isChecked() and scratch.isEnabled(), status_text(window)
     assert "fine-tune starter" in scratch.toolTip()
-    dialog.reject()
+    fill_small_cpu_settings(dialog, epochs=1)
+    click(button(dialog, "Retrain"))
+    wait_for(lambda: "Retrained" in status_text(window) or "failed" in status_text(window),
+             timeout=TRAINING_MINUTES, what="the fine-tuning to end")
+    assert "Retrained" in status_text(window), status_text(window)
+    [checkpoint] = window.project.checkpoints()
+    assert checkpoint["config"]["channels"] == 64  # the starter's shape, fine-tuned
+    assert window.review.set_combo.currentText() == checkpoint["name"]

@@ -89,3 +89,21 @@ def test_predictor_maps_back_from_the_training_size():
     filled = Predictor(model, device="cpu", size=(64, 64))(frame)
     assert native.shape == filled.shape == (40, 90)
     assert native.dtype == filled.dtype == np.float32 and 0 <= filled.min() <= filled.max() <= 1
+
+
+def test_bilinear_upsampling_has_no_periodic_grid_where_deconvolutions_can_print_one():
+    """A constant feature map through MFF: bilinear stays flat, kernel = stride deconvolutions repeat a pattern."""
+    import torch
+
+    from irstlabel.model.ispanet import MFF
+
+    torch.manual_seed(0)
+    maps = [torch.ones(1, 16, 64 >> k, 64 >> k) for k in range(4)]
+    for upsample, flat in (("bilinear", True), ("deconv", False)):
+        mff = MFF(16, upsample=upsample).eval()
+        for module in mff.modules():
+            if isinstance(module, torch.nn.ConvTranspose2d):
+                torch.nn.init.normal_(module.weight)
+        with torch.no_grad():
+            merged = mff.merge(maps)[0, 0, 16:-16, 16:-16]  # away from the zero-padded borders
+        assert bool(torch.allclose(merged, merged[0, 0], atol=1e-4)) is flat, upsample

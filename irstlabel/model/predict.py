@@ -35,8 +35,6 @@ from .runtime import autocast, resolve_device
 __all__ = ["predict_probability", "probability_map", "inference_size", "Predictor", "EagerRunner", "write_predictions",
            "MAX_INFERENCE_PIXELS"]
 
-# How a frame becomes a network input is decided by the checkpoint's InferenceSettings (inference.py).
-
 
 def _to_network(x: np.ndarray, settings: InferenceSettings):
     """The standardised frame as the network sees it, and how to bring a map back to the frame."""

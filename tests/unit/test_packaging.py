@@ -43,6 +43,8 @@ def test_the_wheel_carries_the_icons_and_the_style_sheet(wheel):
     assert "irstlabel/resources/style.qss" in names
     assert {f"irstlabel/resources/icons/{name}" for name in icons} <= names
     assert "irstlabel/__main__.py" in names and not any(n.startswith("tests/") for n in names)
+    assert {"irstlabel/resources/models/ispanet-sirst-v1.safetensors",
+            "irstlabel/resources/models/ispanet-sirst-v1.md"} <= names  # the starter model and its card
 
 
 def test_an_installed_wheel_loads_its_icons_outside_the_checkout(wheel, tmp_path):
@@ -66,13 +68,16 @@ def test_an_installed_wheel_loads_its_icons_outside_the_checkout(wheel, tmp_path
         "print(irstlabel.__file__)\n"
         "print(resource_folder())\n"
         "print(all(not icon(n).isNull() for n in ('brush', 'eraser', 'retrain', 'irstlabel')), bool(style_sheet()))\n"
+        "from irstlabel.core.starter import starter_path\n"
+        "print(starter_path().is_relative_to(resource_folder()) and starter_path().is_file())\n"
     )
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": ""}
+    env = {k: v for k, v in os.environ.items() if k != "IRSTLABEL_STARTER_DIR"}
+    env.update({"QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": ""})
     result = subprocess.run([str(python), "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
-    package, folder, loaded = result.stdout.strip().splitlines()
+    package, folder, loaded, starter = result.stdout.strip().splitlines()
     assert Path(package).is_relative_to(venv) and Path(folder).is_relative_to(venv), result.stdout
-    assert loaded == "True True"
+    assert loaded == "True True" and starter == "True"
     version = subprocess.run([str(python), "-m", "irstlabel", "--version"], capture_output=True, text=True,
                              cwd=tmp_path, env=env)
     assert version.returncode == 0 and version.stdout.startswith("irstlabel ")

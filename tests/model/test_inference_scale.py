@@ -132,3 +132,22 @@ def test_training_chooses_scale_and_threshold_on_validation_frames_only_and_reco
     with pytest.raises(IrstlabelError):  # the test frames really are unreadable: the sweep never touched them
         Dataset.open(str(root)).read_frame(ids[9])
     assert set(SELECTIONS) == {"iou+niou+f1", "niou+f1", "niou", "iou", "f1"}
+
+
+@pytest.mark.parametrize("option, words", [(["--scale", "0"], "inference scale must be from 0.1 to 8"),
+                                           (["--scale", "nan"], "inference scale must be from 0.1 to 8"),
+                                           (["--threshold", "1.5"], "threshold must be in (0, 1)"),
+                                           (["--backend", "onnx"], "invalid choice: 'onnx'")])
+def test_wrong_inference_options_are_one_line_and_write_nothing(tmp_path, option, words):
+    import subprocess
+    import sys
+
+    root = make_demo_dataset(tmp_path / "d", frames=2, size=(48, 64), seed=1)
+    config = model_config(**TINY)
+    save_checkpoint(tmp_path / "m.pt", model_config=config, state_dict=ISPANet(config).state_dict())
+    out = subprocess.run([sys.executable, "-m", "irstlabel.cli", "predict", str(tmp_path / "m.pt"), str(root),
+                          "--out", str(tmp_path / "p"), *option], capture_output=True, text=True, timeout=300)
+    lines = out.stderr.strip().splitlines()
+    assert out.returncode == 2 and words in lines[-1], out.stderr
+    assert len(lines) == 1 or lines[0].startswith("usage:")  # ours is one line; argparse's comes after its usage
+    assert not (tmp_path / "p").exists()

@@ -33,7 +33,7 @@ def test_the_starter_is_the_full_ispanet_with_settings_chosen_on_validation(star
     assert data["provenance"]["seed"] == 0 and "train_v1" in data["provenance"]["data"]
     card = starter_model.with_suffix(".md").read_text()
     for words in ("SIRST", "train_v1", "val_v1", "test_v1", "seed", "scripts/train_starter.py", "licen"):
-        assert words in card, words
+        assert words.lower() in card.lower(), words
 
 
 def test_predict_and_evaluate_without_a_checkpoint_use_the_starter(starter_model, tmp_path):

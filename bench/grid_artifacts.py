@@ -9,9 +9,10 @@ when a model predicts at a size it was not trained at. For each checkpoint
 (default: the starter model) and scale this measures, on SIRST v1 frames:
 
 * grid strength: the probability map (network-input pixels, what the overlay
-  draws) high-passed, its power spectrum averaged over frames, and the mean power at the harmonics of 1/8,
-  1/16 and 1/32 cycles per pixel divided by the median power of the nearby
-  frequencies (1 = no grid; a visible grid is tens);
+  draws) high-passed, its power spectrum averaged over frames, and the mean
+  power at the harmonics of 1/8, 1/16 and 1/32 cycles per pixel (less those
+  of 1/4, which the bilinear x4 of the stride-4 output makes in any model)
+  divided by the median power of the nearby frequencies (1 = no grid);
 * false alarms: predicted targets matched to no label (d = 2, the
   checkpoint's threshold), and how their centroids fall in a 32-pixel cell
   (the largest share of the 16 phase bins of 8 px; 1/16 = uniform).
@@ -43,7 +44,10 @@ SIDE = 256  # spectra on a fixed-size centre crop (network-input pixels), so fra
 
 
 def _harmonics(n: int) -> list[int]:
-    return sorted({k * n // p for p in PERIODS for k in range(1, p // 2 + 1) if 0 < k * n // p < n // 2})
+    """Harmonics of the deconvolution periods, less the multiples of 1/4 cycle per pixel: the network's
+    stride-4 output, upsampled bilinearly, has those whatever its upsampling layers."""
+    return sorted({k * n // p for p in PERIODS for k in range(1, p // 2 + 1) if 0 < k * n // p < n // 2}
+                  - {k * n // 4 for k in range(1, 3)})
 
 
 def grid_strength(spectrum: np.ndarray) -> float:

@@ -14,7 +14,7 @@ def _model_options(parser) -> None:
     parser.add_argument("--channels", type=int, default=None, help="the paper's c (16, 32, 64, 128; default 64)")
     parser.add_argument("--variant", default=None, help="Table XI variant: B (full), A, C, D")
     parser.add_argument("--upsample", choices=("deconv", "bilinear"), default=None,
-                        help="MFF upsampling: the paper's transposed convolutions (deconv) or bilinear")
+                        help="MFF upsampling: the paper's transposed convolutions (deconv, default) or bilinear (an ablation)")
 
 
 def _inference_options(parser) -> None:

@@ -64,8 +64,9 @@ class ISPANetConfig:
         ``b = -log((1 - pi) / pi)``; ignored by variant "D".
     upsample : {"deconv", "bilinear"}
         MFF's upsampling: the paper's transposed convolutions (kernel =
-        stride, default), or bilinear interpolation, which cannot print the
-        periodic grid kernel = stride deconvolutions can (docs/choices.md).
+        stride, default), or bilinear interpolation (an ablation: it has no
+        checkerboard of its own, but did not lower the periodic energy of the
+        predictions and learned slower; docs/benchmarks.md).
     """
 
     channels: int = 64

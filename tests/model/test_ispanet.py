@@ -91,7 +91,7 @@ def test_predictor_maps_back_from_the_training_size():
     assert native.dtype == filled.dtype == np.float32 and 0 <= filled.min() <= filled.max() <= 1
 
 
-def test_bilinear_upsampling_has_no_periodic_grid_where_deconvolutions_can_print_one():
+def test_bilinear_upsampling_has_no_checkerboard_of_its_own_where_deconvolutions_can_print_one():
     """A constant feature map through MFF: bilinear stays flat, kernel = stride deconvolutions repeat a pattern."""
     import torch
 

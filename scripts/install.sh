@@ -18,4 +18,7 @@ if [ "$extras" = "dev" ]; then
     # need; --no-deps keeps pip from downgrading numpy for it.
     "$PYTHON" -m pip install --quiet --no-deps "pyirstdmetrics==1.0.2"
 fi
+# the starter model's OpenVINO form (~20 s once), so the app's first prediction takes seconds, not ~20 s
+"$PYTHON" -c "from irstlabel.model.openvino_backend import convert_starter; print('irstlabel:', convert_starter())" >&2 \
+    || echo "irstlabel: the starter model could not be converted now; the first prediction will do it" >&2
 echo "irstlabel: installed into $("$PYTHON" -c 'import sys; print(sys.prefix)')" >&2

@@ -117,3 +117,21 @@ class OpenVinoRunner:
         logits = self._request.infer([np.ascontiguousarray(x, np.float32)])[0]
         return np.asarray(logits)[..., :h, :w]
 
+
+
+def convert_starter() -> str:
+    """Convert the shipped starter model now (the install scripts call this), so its first use is fast.
+
+    Returns what happened, in words; never raises for a missing package or model.
+    """
+    from ..core.starter import starter_available
+    from .checkpoint import model_from_checkpoint
+    from .starter import resolve_checkpoint
+
+    if not openvino_available():
+        return "OpenVINO is not installed: prediction will run on PyTorch"
+    if not starter_available():
+        return "no starter model installed"
+    model, _ = model_from_checkpoint(resolve_checkpoint(None))
+    OpenVinoRunner(model, threads=1)
+    return f"starter model converted for OpenVINO into {cache_folder()}"

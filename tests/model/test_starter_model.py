@@ -94,3 +94,15 @@ def test_the_fast_default_path_agrees_with_eager_fp32_on_sirst_test_frames(start
         predicted += int(want.sum())
     assert predicted > 1000
     assert differ <= 0.01 * predicted, (differ, predicted)
+
+
+def test_install_converts_the_starter_ahead_so_the_first_prediction_is_fast(starter_model, tmp_path, monkeypatch):
+    from irstlabel.model.openvino_backend import cache_folder, convert_starter, openvino_available
+
+    if not openvino_available():
+        pytest.skip("openvino is not installed (pip install '.[fast]')")
+    monkeypatch.setenv("IRSTLABEL_CACHE", str(tmp_path / "cache"))
+    assert convert_starter().startswith("starter model converted")
+    assert len(list(cache_folder().glob("ispanet-*.xml"))) == 1
+    monkeypatch.setenv("IRSTLABEL_STARTER_DIR", str(tmp_path / "none"))
+    assert convert_starter() == "no starter model installed"

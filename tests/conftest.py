@@ -22,6 +22,9 @@ def _private_data_dir(tmp_path_factory):
     # the shipped starter model predicts in the background of every window it serves; tests of other
     # things run without it, and the starter's own tests point here at the real file (`starter_model`)
     os.environ["IRSTLABEL_STARTER_DIR"] = str(folder / "no-starter-model")
+    # converting every tiny test model for OpenVINO costs seconds each: tests predict on PyTorch unless
+    # they are about the fast path (they name the backend, or use `starter_model`, which runs the default)
+    os.environ["IRSTLABEL_BACKEND"] = "torch"
     yield folder
 
 
@@ -40,4 +43,5 @@ def starter_model(monkeypatch) -> Path:
     if not (folder / "ispanet-sirst-v1.safetensors").is_file():
         pytest.fail(f"the starter model is missing from {folder}")
     monkeypatch.setenv("IRSTLABEL_STARTER_DIR", str(folder))
+    monkeypatch.setenv("IRSTLABEL_BACKEND", "auto")  # what a user gets
     return folder / "ispanet-sirst-v1.safetensors"

@@ -24,8 +24,8 @@ def _inference_options(parser) -> None:
     parser.add_argument("--size", nargs="+", default=None, metavar="H W",
                         help="fill-resize frames to H W instead; 'native' for the frames' own size")
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--backend", choices=("auto", "openvino", "torch"), default="auto",
-                        help="auto: OpenVINO on a CPU when installed, else PyTorch")
+    parser.add_argument("--backend", choices=("auto", "openvino", "torch"), default=None,
+                        help="auto (default, or $IRSTLABEL_BACKEND): OpenVINO on a CPU when installed, else PyTorch")
 
 
 def register(commands) -> None:

@@ -111,7 +111,8 @@ class Predictor:
 
     `backend`: ``"torch"`` (eager PyTorch, any device), ``"openvino"`` (CPU,
     several times faster; the optional ``openvino`` package), or ``"auto"``:
-    OpenVINO on a CPU when it is installed, else torch. On a CPU, torch runs
+    OpenVINO on a CPU when it is installed, else torch. None (the default)
+    reads ``$IRSTLABEL_BACKEND``, else ``"auto"``. On a CPU, torch runs
     with bf16 autocast where the CPU has native bf16 (``cpu_amp``).
 
     Examples
@@ -126,7 +127,8 @@ class Predictor:
 
     def __init__(self, model: torch.nn.Module, *, device: str = "auto", amp: bool = True,
                  size: tuple[int, int] | None = None, settings: InferenceSettings | None = None,
-                 backend: str = "auto", cpu_amp: bool = True):
+                 backend: str | None = None, cpu_amp: bool = True):
+        backend = backend or os.environ.get("IRSTLABEL_BACKEND", "").strip() or "auto"
         if backend not in BACKENDS:
             raise IrstlabelError(None, f"unknown prediction backend '{backend}'; valid: {', '.join(BACKENDS)}")
         self.device = resolve_device(device)
@@ -165,7 +167,7 @@ class Predictor:
     @classmethod
     def from_checkpoint(cls, path: str | os.PathLike | None = None, *, device: str = "auto", size="checkpoint",
                         scale: float | None = None, threshold: float | None = None,
-                        backend: str = "auto") -> "Predictor":
+                        backend: str | None = None) -> "Predictor":
         """A predictor for a checkpoint file (None: the shipped starter model), at its inference settings.
 
         `size`: ``"checkpoint"`` (default) for the checkpoint's settings, None

@@ -32,7 +32,7 @@ from .data import normalize_frame
 from .inference import MAX_INFERENCE_PIXELS, InferenceSettings
 from .runtime import autocast, resolve_device
 
-__all__ = ["predict_probability", "probability_map", "inference_size", "Predictor", "EagerRunner", "write_predictions",
+__all__ = ["predict_probability", "probability_map", "Predictor", "EagerRunner", "write_predictions",
            "MAX_INFERENCE_PIXELS"]
 
 
@@ -88,19 +88,14 @@ class EagerRunner:
 
 def predict_probability(model: torch.nn.Module, frame: np.ndarray, *, size: tuple[int, int] | None,
                         device: torch.device, amp: bool = True, channels_last: bool = False,
-                        cpu_amp: bool = False, scale: float | None = None) -> np.ndarray:
-    """Probability map of `model` (in eval mode) on `frame`, fill-resized to `size` or scaled by `scale`.
+                        cpu_amp: bool = False) -> np.ndarray:
+    """Probability map of `model` (in eval mode) on `frame`, fill-resized to `size` (None: its own size).
 
     The eager path of :func:`probability_map` (validation during training uses it).
     """
-    settings = InferenceSettings(size=None if size is None else tuple(size), scale=scale)
+    settings = InferenceSettings(size=None if size is None else tuple(size))
     return probability_map(EagerRunner(model, device, amp=amp, cpu_amp=cpu_amp, channels_last=channels_last),
                            frame, settings)
-
-
-def inference_size(checkpoint: dict) -> tuple[int, int] | None:
-    """The fill size a checkpoint predicts at, if it records one (else None: a scale or native)."""
-    return InferenceSettings.from_checkpoint(checkpoint).size
 
 
 BACKENDS = ("auto", "openvino", "torch")

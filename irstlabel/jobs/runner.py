@@ -12,8 +12,8 @@ The worker process and the CLI both call :func:`run_job`. Settings per kind:
     first and published to the cache before the rest: a ``frames_ready``
     event says when), ``device``, ``size`` (default: the checkpoint's),
     ``resume`` (keep the frames the set holds, predict only the others,
-    publish every few seconds and keep what is done when cancelled: how the
-    GUI fills the starter model's set on demand). ``checkpoint`` may be
+    publish every few seconds, keep what is done when cancelled, and pass
+    unreadable frames by: how the GUI fills the starter model's set on demand). ``checkpoint`` may be
     ``"starter"``: the shipped starter model.
 ``evaluate``
     ``set`` (a cached prediction set), ``splits`` (a list, default
@@ -141,13 +141,20 @@ def _predict(spec: JobSpec, emit: Emit, should_stop) -> dict:
             lead -= sum(1 for frame_id in ids[:lead] if frame_id in writer.kept)
             ids = [frame_id for frame_id in ids if frame_id not in writer.kept]
         publish_at = {1, lead} - {0, len(ids)}  # the frame on screen, then its neighbours, as soon as done
-        published = time.perf_counter()
+        published, skipped = time.perf_counter(), []
         for k, frame_id in enumerate(ids, 1):
             if should_stop():
                 if resume and k > 1:
                     writer.publish()  # what is done stays done
                 raise JobCancelled()
-            writer.write(frame_id, predictor(source.read_frame(frame_id)))
+            try:
+                frame = source.read_frame(frame_id)
+            except IrstlabelError:
+                if not resume:
+                    raise
+                skipped.append(frame_id)  # as the GUI passes unreadable frames by, the starter's fill does
+                continue
+            writer.write(frame_id, predictor(frame))
             if k in publish_at or (resume and time.perf_counter() - published > PUBLISH_EVERY):
                 writer.publish()
                 published = time.perf_counter()
@@ -155,8 +162,10 @@ def _predict(spec: JobSpec, emit: Emit, should_stop) -> dict:
             _progress(emit, k, len(ids), frame_id)
     seconds = time.perf_counter() - started
     emit({"event": "frames_ready", "set": name, "frames": ids})
-    return {"status": "finished", "set": name, "frames": len(ids), "fps": len(ids) / max(seconds, 1e-9),
+    done = len(ids) - len(skipped)
+    return {"status": "finished", "set": name, "frames": done, "fps": done / max(seconds, 1e-9),
             "device": str(predictor.device), "backend": predictor.backend, "inference": predictor.settings.to_dict(),
+            "skipped": skipped,
             "size": None if predictor.size is None else list(predictor.size)}
 
 

@@ -315,3 +315,19 @@ def test_a_resumed_predict_job_keeps_what_is_done_and_predicts_only_the_rest(set
         np.testing.assert_array_equal(cache.read_levels("plain", frame_id), kept[frame_id])
     assert again["frames"] == 5
     cache.close()
+
+
+def test_a_resumed_predict_job_passes_unreadable_frames_by_and_a_plain_one_fails_on_them(setup):
+    from irstlabel.core.errors import IrstlabelError
+    from irstlabel.jobs.runner import run_job
+
+    dataset, project_dir, checkpoint = setup
+    (dataset / "images" / "frame_0002.png").write_bytes(b"not a png")
+    result = run_job(_spec(setup, "predict", checkpoint=str(checkpoint), set="lenient", first="frame_0001",
+                           resume=True), lambda e: None, lambda: False)
+    assert result["skipped"] == ["frame_0002"] and result["frames"] == 4
+    cache = PredictionCache(project_dir / "predictions")
+    assert sorted(cache.frame_ids("lenient")) == ["frame_0001", "frame_0003", "frame_0004", "frame_0005"]
+    cache.close()
+    with pytest.raises(IrstlabelError, match="frame_0002"):
+        run_job(_spec(setup, "predict", checkpoint=str(checkpoint), set="strict"), lambda e: None, lambda: False)

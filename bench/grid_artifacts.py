@@ -50,19 +50,18 @@ def _harmonics(n: int) -> list[int]:
                   - {k * n // 4 for k in range(1, 3)})
 
 
-def grid_strength(spectrum: np.ndarray) -> float:
+def _line_ratios(spectrum: np.ndarray) -> list[float]:
+    """Per harmonic row: its mean power over the median power of the rows two to three beside it."""
     n = spectrum.shape[0]
-    rows = []
-    for f in _harmonics(n):
-        line = spectrum[f, : n // 2] if f < n // 2 else None
-        if line is None:
-            continue
-        near = np.concatenate([spectrum[max(f - 3, 1): f - 1, : n // 2].ravel(), spectrum[f + 2: f + 4, : n // 2].ravel()])
-        rows.append(line.mean() / max(np.median(near), 1e-12))
-    columns = [spectrum[: n // 2, f].mean() / max(np.median(np.concatenate(
-        [spectrum[: n // 2, max(f - 3, 1): f - 1].ravel(), spectrum[: n // 2, f + 2: f + 4].ravel()])), 1e-12)
-               for f in _harmonics(n)]
-    return float(np.mean(rows + columns))
+    half = spectrum[:, : n // 2]
+    return [half[f].mean() / max(np.median(np.concatenate([half[max(f - 3, 1): f - 1].ravel(),
+                                                          half[f + 2: f + 4].ravel()])), 1e-12)
+            for f in _harmonics(n)]
+
+
+def grid_strength(spectrum: np.ndarray) -> float:
+    """Mean ratio over the harmonic rows and columns of the spectrum."""
+    return float(np.mean(_line_ratios(spectrum) + _line_ratios(spectrum.T)))
 
 
 def measure(predictor: Predictor, data: Dataset, ids, scale: float) -> list:

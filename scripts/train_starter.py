@@ -27,7 +27,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 RECIPE = {"epochs": 34, "batch": 4, "size": (384, 384), "lr": 0.01, "min_lr": 1e-5, "warmup_epochs": 1,
-          "loss": "fsiou", "seed": 0, "workers": 1, "device": "cpu", "best_metric": "pixel.niou"}
+          "loss": "fsiou", "seed": 0, "workers": 1, "device": "cpu", "best_metric": "pixel.niou",
+          "sampling": "fill"}  # how the shipped starter was made (scale-consistent crops came after it)
 
 
 def stage_train(dataset: str, run: Path) -> None:

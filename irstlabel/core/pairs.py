@@ -27,6 +27,14 @@ class PairSource:
         """(image as stored, mask as bool)."""
         return self.read_frame(frame_id), self.read_mask(frame_id)
 
+    def hard_negatives(self, frame_id: str) -> list[tuple[int, int, int, int]]:
+        """Boxes ``(r0, c0, r1, c1)`` of known false alarms on a frame (none unless a project says so)."""
+        return []
+
+    def labelled_ids(self) -> tuple[str, ...]:
+        """Frames whose label is known (all of a dataset's frames with a mask file)."""
+        return self.frame_ids
+
 
 class DatasetPairs(PairSource):
     """Pairs from a dataset folder, labels as the dataset ships them.
@@ -62,6 +70,9 @@ class DatasetPairs(PairSource):
 
     def read_mask(self, frame_id: str) -> np.ndarray:
         return self.dataset.read_mask(frame_id).mask
+
+    def labelled_ids(self) -> tuple[str, ...]:
+        return tuple(f for f in self.frame_ids if self.dataset.record(f).mask_path is not None)
 
     def __getstate__(self):
         return {"root": self.root, "layout": self.layout, "_dataset": None}

@@ -24,9 +24,11 @@ from dataclasses import dataclass
 
 from ..core.errors import IrstlabelError
 
-__all__ = ["InferenceSettings", "MAX_INFERENCE_PIXELS", "SCALES", "THRESHOLDS", "network_shape"]
+__all__ = ["InferenceSettings", "MAX_INFERENCE_PIXELS", "MAX_RESIZED_PIXELS", "SCALES", "THRESHOLDS", "network_shape",
+           "scales_within"]
 
-MAX_INFERENCE_PIXELS = 2048 * 2560  # 4x the paper's 1280x1024 frames
+MAX_INFERENCE_PIXELS = 2048 * 2560  # one network pass: 4x the paper's 1280x1024 frames
+MAX_RESIZED_PIXELS = 16 * MAX_INFERENCE_PIXELS  # the whole resized frame, predicted in tiles of one pass each
 SCALES = (1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)  # the validation sweep's candidates
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 MAX_SCALE = 8.0
@@ -104,19 +106,33 @@ class InferenceSettings:
         return InferenceSettings(scale=self.scale, size=self.size, threshold=threshold)
 
 
-def network_shape(frame_shape, *, scale: float | None = None, size=None) -> tuple[int, int]:
-    """The network input (H, W) for a frame of `frame_shape`.
+def network_shape(frame_shape, *, scale: float | None = None, size=None,
+                  limit: int = MAX_RESIZED_PIXELS) -> tuple[int, int]:
+    """The resized frame's (H, W) for a frame of `frame_shape` (what the network is run over, in tiles if large).
 
-    With `size` it is that size (the fill resize); with `scale` the frame's
-    sides times the scale, rounded, at least 32 pixels, and -- if that would
-    be more than :data:`MAX_INFERENCE_PIXELS` -- the largest scale that fits
-    (a 1280x1024 frame at x3 would need ~12 GB on a CPU; it runs at x2).
-    With neither, the frame's own shape.
+    With `size` it is that size (the fill resize); otherwise the frame's
+    sides times `scale` (None: 1), rounded, at least 32 pixels. A result of
+    more than `limit` pixels takes the largest scale that fits, rounded
+    *down*, so the cap holds whatever the rounding. Anything above
+    :data:`MAX_INFERENCE_PIXELS` is predicted in overlapping tiles
+    (:func:`irstlabel.model.predict.probability_map`), so targets keep the
+    scale the network was trained at.
     """
     h, w = int(frame_shape[0]), int(frame_shape[1])
     if size is not None:
         return int(size[0]), int(size[1])
-    if scale is None:
-        return h, w
-    scale = min(float(scale), math.sqrt(MAX_INFERENCE_PIXELS / (h * w)))
-    return max(32, round(h * scale)), max(32, round(w * scale))
+    scale = 1.0 if scale is None else float(scale)
+    nh, nw = max(32, round(h * scale)), max(32, round(w * scale))
+    if nh * nw <= limit:
+        return nh, nw
+    fit = math.sqrt(limit / (h * w))
+    return max(32, math.floor(h * fit)), max(32, math.floor(w * fit))
+
+
+def scales_within(low: float, high: float, candidates=SCALES) -> tuple[float, ...]:
+    """The candidate scales a training run covered (``low <= s <= high``); the nearest one if none is inside."""
+    inside = tuple(s for s in candidates if low - 1e-9 <= s <= high + 1e-9)
+    if inside:
+        return inside
+    middle = math.sqrt(low * high)
+    return (min(candidates, key=lambda s: abs(math.log(s / middle))),)

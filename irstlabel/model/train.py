@@ -15,7 +15,7 @@ import hashlib
 import math
 import re
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Callable
 
@@ -29,7 +29,7 @@ from ..core.predictions import to_levels
 from .checkpoint import load_checkpoint, load_weights, record_inference, save_checkpoint
 from .config import ISPANetConfig
 from .data import Augment, PairSource, TrainingSamples
-from .inference import SCALES, THRESHOLDS
+from .inference import SCALES, THRESHOLDS, InferenceSettings, scales_within
 from .inference_sweep import SELECTIONS, choose_inference, sweep_inference, sweep_summary, write_sweep
 from .info import count_parameters
 from .ispanet import ISPANet
@@ -41,7 +41,7 @@ from ..core.jsonio import to_json
 
 __all__ = ["TrainConfig", "train", "lr_at", "weights_digest"]
 
-BEST_METRICS = ("target.f1", "pixel.iou", "pixel.niou", "target.pd", "target.pa")
+BEST_METRICS = ("mean", "target.f1", "pixel.iou", "pixel.niou", "target.pd", "target.pa")  # mean: of F1-T, IoU, nIoU
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,12 @@ class TrainConfig:
     distance: float = 2.0
     best_metric: str = "target.f1"
     max_steps: int | None = None  # stop after this many optimiser steps (smoke runs)
+    # how samples are made (model/data.py): crops at the inference scale, or the paper's fill resize of whole frames
+    sampling: str = "scale"
+    scale: float | None = None  # the inference scale crops are cut at; None: the init checkpoint's, else 1
+    epoch_samples: int = 0  # crops per epoch (0: one per training frame); frames repeat
+    minutes: float | None = None  # a time budget: training ends when it is spent (lr follows it)
+    patience: int | None = None  # stop after this many validations without a better best_metric
     # after training: the inference scale and threshold chosen on the validation split (empty: keep the size)
     sweep_scales: tuple[float, ...] = SCALES
     sweep_thresholds: tuple[float, ...] = THRESHOLDS
@@ -86,6 +92,16 @@ class TrainConfig:
             problems.append(f"need 0 < min_lr <= lr, got {self.min_lr} and {self.lr}")
         if self.best_metric not in BEST_METRICS:
             problems.append(f"best_metric must be one of {', '.join(BEST_METRICS)}")
+        if self.sampling not in ("scale", "fill"):
+            problems.append(f"sampling must be 'scale' or 'fill', got {self.sampling!r}")
+        if self.scale is not None and not 0.1 <= float(self.scale) <= 8:
+            problems.append(f"scale must be from 0.1 to 8, got {self.scale}")
+        if self.minutes is not None and not self.minutes > 0:
+            problems.append(f"minutes must be > 0, got {self.minutes}")
+        if self.patience is not None and self.patience < 1:
+            problems.append(f"patience must be >= 1, got {self.patience}")
+        if self.epoch_samples < 0:
+            problems.append(f"epoch_samples must be >= 0, got {self.epoch_samples}")
         if self.sweep_select not in SELECTIONS:
             problems.append(f"sweep_select must be one of {', '.join(SELECTIONS)}")
         if any(not 0.1 <= float(v) <= 8 for v in self.sweep_scales):
@@ -111,14 +127,36 @@ class TrainConfig:
             raise IrstlabelError(None, f"training settings have a wrong type ({exc})") from None
 
 
-def lr_at(step: int, steps_per_epoch: int, config: TrainConfig) -> float:
-    """Linear warm-up over `warmup_epochs`, then cosine from `lr` down to `min_lr`."""
+def lr_at(step: int, steps_per_epoch: int, config: TrainConfig, *, elapsed: float | None = None) -> float:
+    """Linear warm-up over `warmup_epochs`, then cosine from `lr` down to `min_lr`.
+
+    With a time budget (``config.minutes``) the cosine follows the share of
+    the budget spent (`elapsed` seconds) or of the epochs, whichever is further.
+    """
     warmup = config.warmup_epochs * steps_per_epoch
     total = config.epochs * steps_per_epoch
     if step < warmup:
         return config.lr * (step + 1) / warmup
     progress = (step - warmup) / max(total - warmup, 1)
+    if config.minutes is not None and elapsed is not None:
+        progress = max(progress, elapsed / (60.0 * config.minutes))
     return config.min_lr + 0.5 * (config.lr - config.min_lr) * (1 + math.cos(math.pi * min(progress, 1.0)))
+
+
+def run_settings(config: TrainConfig) -> "InferenceSettings":
+    """How a run predicts while it trains (validation) and what it records: its scale, or its fill size."""
+    if config.sampling == "fill":
+        return InferenceSettings(size=tuple(config.size), threshold=config.threshold)
+    return InferenceSettings(scale=float(config.scale or 1.0), threshold=config.threshold)
+
+
+def covered_scales(config: TrainConfig) -> tuple[float, float] | None:
+    """The inference scales a scale-sampled run trained at (its scale x the augmentation range)."""
+    if config.sampling != "scale":
+        return None
+    low, high = Augment().scale_range if config.augment else (1.0, 1.0)
+    scale = float(config.scale or 1.0)
+    return scale * low, scale * high
 
 
 def weights_digest(model: torch.nn.Module) -> str:
@@ -133,6 +171,8 @@ def weights_digest(model: torch.nn.Module) -> str:
 
 
 def _metric(evaluation, name: str) -> float:
+    if name == "mean":
+        return (float(evaluation.target["f1"]) + float(evaluation.pixel["iou"]) + float(evaluation.pixel["niou"])) / 3
     group, key = name.split(".")
     return float(getattr(evaluation, group)[key])
 
@@ -140,16 +180,18 @@ def _metric(evaluation, name: str) -> float:
 def validate(model, source: PairSource, frame_ids, config: TrainConfig, device) -> dict:
     """Core metrics of the model on validation frames.
 
-    Predicted exactly as ``irstlabel evaluate`` predicts (the training size,
-    mapped back to each frame) and scored against the frames' own masks, so a
-    validation figure means the same as a test figure.
+    Predicted exactly as ``irstlabel evaluate`` predicts with the settings the
+    run records (its scale, or its fill size), every frame at its own size,
+    and scored against the frames' own masks, so a validation figure means the
+    same as a test figure.
     """
     evaluator = Evaluator(MetricOptions(threshold=config.threshold, distance=config.distance, curve_bins=0),
                           keep_frames=False)
+    settings = run_settings(config)
     model.eval()
     for frame_id in frame_ids:
         image, mask = source.read(frame_id)
-        probability = predict_probability(model, image, size=config.size, device=device, amp=config.amp,
+        probability = predict_probability(model, image, settings=settings, device=device, amp=config.amp,
                                           cpu_amp=config.cpu_amp)
         evaluator.add(mask, to_levels(probability))
     model.train()
@@ -227,7 +269,7 @@ def train(
     torch.manual_seed(config.seed)
 
     model = ISPANet(model_config)
-    start_epoch, best_score, optimizer_state = 0, -math.inf, None
+    start_epoch, best_score, optimizer_state, spent, stale = 0, -math.inf, None, 0.0, 0
     last_path, best_path = out_dir / "last.pt", out_dir / "best.pt"
     if resume:
         state = load_checkpoint(last_path)
@@ -237,12 +279,16 @@ def train(
         start_epoch = int(state.get("epoch", 0))
         best_score = float(state.get("best_score", -math.inf))
         optimizer_state = state.get("optimizer")
+        spent, stale = float(state.get("seconds_spent", 0.0)), int(state.get("stale_validations", 0))
+        config = _with_scale(config, (state.get("train") or {}).get("scale"))
     elif init_checkpoint is not None:
         init_checkpoint = resolve_checkpoint(init_checkpoint)  # "starter": the shipped model
         state = load_checkpoint(init_checkpoint)
         if state["model_config"] != model_config:
             raise IrstlabelError(init_checkpoint, "model settings differ from the checkpoint's")
         load_weights(model, state, init_checkpoint)
+        config = _with_scale(config, InferenceSettings.from_checkpoint(state, init_checkpoint).scale)
+    config = _with_scale(config, 1.0)
     model.to(device)
     if config.channels_last:
         model = model.to(memory_format=torch.channels_last)
@@ -256,7 +302,9 @@ def train(
         optimizer.load_state_dict(optimizer_state)
     loss_fn = make_loss(config.loss, alpha=config.alpha, gamma=config.gamma, smooth=config.smooth)
 
-    samples = TrainingSamples(source, train_ids, config.size, augment=Augment() if config.augment else None, seed=config.seed)
+    samples = TrainingSamples(source, train_ids, config.size, augment=Augment() if config.augment else None,
+                              seed=config.seed, scale=config.scale, sampling=config.sampling,
+                              samples=config.epoch_samples)
     sampler = DistributedSampler(samples, num_replicas=env.world_size, rank=env.rank, shuffle=True, seed=config.seed) if env.distributed else None
     generator = torch.Generator().manual_seed(config.seed)
     loader = DataLoader(
@@ -276,16 +324,21 @@ def train(
     if env.is_main:
         (out_dir / "config.json").write_text(to_json({"model": model_config.to_dict(), "train": config.to_dict()}, indent=2))
     emit({"event": "started", "epochs": config.epochs, "steps_per_epoch": steps_per_epoch, "device": str(device),
-          "start_epoch": start_epoch, "world_size": env.world_size})
+          "start_epoch": start_epoch, "world_size": env.world_size, "minutes": config.minutes})
+    recorded = {**run_settings(config).to_dict(), "trained_scales": covered_scales(config)}
+    clock = time.perf_counter()
+
+    def elapsed() -> float:
+        return spent + time.perf_counter() - clock
 
     def save(path, epoch, metrics, with_optimizer):
         extra = {"epoch": epoch, "metrics": metrics, "train": config.to_dict(), "best_score": best_score,
-                 "inference": {"size": list(config.size)}}
+                 "inference": recorded, "seconds_spent": elapsed(), "stale_validations": stale}
         if with_optimizer:
             extra["optimizer"] = optimizer.state_dict()
         save_checkpoint(path, model_config=model_config, state_dict=model.state_dict(), **extra)
 
-    status, epoch = "finished", start_epoch
+    status, epoch, why = "finished", start_epoch, "epochs"
     net.train()
     try:
         for epoch in range(start_epoch, config.epochs):
@@ -294,9 +347,10 @@ def train(
                 sampler.set_epoch(epoch)
             started, waited, losses = time.perf_counter(), 0.0, []
             fetch = time.perf_counter()
+            out_of_time = False
             for batch_index, (x, m) in enumerate(_batches(loader)):
                 waited += time.perf_counter() - fetch
-                lr = lr_at(step, steps_per_epoch, config)
+                lr = lr_at(step, steps_per_epoch, config, elapsed=elapsed())
                 for group in optimizer.param_groups:
                     group["lr"] = lr
                 x, m = x.to(device, non_blocking=True), m.to(device, non_blocking=True)
@@ -311,46 +365,83 @@ def train(
                 step += 1
                 losses.append(float(loss.detach()))
                 emit({"event": "step", "epoch": epoch + 1, "step": batch_index + 1, "steps": steps_per_epoch,
-                      "loss": losses[-1], "lr": lr})
+                      "loss": losses[-1], "lr": lr, "elapsed": elapsed()})
                 if stop() or (config.max_steps is not None and step >= config.max_steps):
                     raise _Stop("cancelled" if stop() else "finished")
+                if config.minutes is not None and elapsed() >= 60.0 * config.minutes:
+                    out_of_time = True  # the epoch so far is validated and kept, as a whole one would be
+                    break
                 fetch = time.perf_counter()
             seconds = time.perf_counter() - started
-            metrics = {"loss": float(np.mean(losses)) if losses else float("nan"), "lr": lr_at(step - 1, steps_per_epoch, config),
+            metrics = {"loss": float(np.mean(losses)) if losses else float("nan"),
+                       "lr": lr_at(step - 1, steps_per_epoch, config, elapsed=elapsed()),
                        "seconds": seconds, "data_wait": waited / max(seconds, 1e-9)}
             if env.is_main:
                 if val_ids:
                     metrics["val"] = validate(model, source, val_ids, config, device)
                     score = _metric(_Namespace(metrics["val"]), config.best_metric)
+                    metrics["val_score"] = score
                     if score > best_score:
-                        best_score = score
+                        best_score, stale = score, 0
                         save(best_path, epoch + 1, metrics, with_optimizer=False)
+                    else:
+                        stale += 1
                 save(last_path, epoch + 1, metrics, with_optimizer=True)
                 csv_log.write(_flat_row(epoch + 1, metrics))
             barrier(env)
             emit({"event": "epoch", "epoch": epoch + 1, "epochs": config.epochs, "metrics": metrics})
-    except _Stop as why:
-        status = why.status
+            if out_of_time:
+                why = "time budget"
+                break
+            if config.patience is not None and stale >= config.patience:
+                why = f"no better validation in {config.patience} epochs"
+                break
+    except _Stop as why_stopped:
+        status = why_stopped.status
+        why = "cancelled" if status == "cancelled" else "max_steps"
         if env.is_main:
             # the interrupted epoch is not complete: resuming starts it again
             save(last_path, epoch if status == "cancelled" else epoch + 1, {"stopped_at_step": step}, with_optimizer=True)
     except KeyboardInterrupt:
-        status = "cancelled"
+        status, why = "cancelled", "cancelled"
         if env.is_main:
             save(last_path, epoch, {"stopped_at_step": step}, with_optimizer=True)
     if env.is_main and not best_path.exists():
         save(best_path, epoch + 1, {}, with_optimizer=False)  # no validation: best is the latest
-    inference = None
+    training_seconds = elapsed()
+    inference, inference_error = None, None
     if env.is_main and status == "finished" and val_ids and config.sweep_scales:
-        inference = choose_inference_scale(best_path, source, val_ids, config, device, emit=emit, should_stop=stop)
+        try:
+            inference = choose_inference_scale(best_path, source, val_ids, config, device, emit=emit, should_stop=stop)
+        except (IrstlabelError, ValueError, RuntimeError, MemoryError) as exc:
+            # the trained weights are kept and predict at the run's own settings; the failure is said
+            inference_error = f"the inference sweep failed, so the run's own settings ({run_settings(config).describe()}) stay: {exc}"
+            emit({"event": "log", "message": inference_error})
     summary = {"status": status, "epochs_done": epoch + 1 if status == "finished" else epoch,
                "best_metric": config.best_metric, "best_score": best_score if best_score > -math.inf else None,
                "best": str(best_path), "last": str(last_path), "weights_sha256": weights_digest(model), "rank": env.rank,
-               "parameters": count_parameters(model), "inference": inference}
+               "parameters": count_parameters(model), "inference": inference, "inference_error": inference_error,
+               "stopped_because": why, "training_seconds": training_seconds, "scale": config.scale,
+               "trained_scales": covered_scales(config)}
     if env.distributed:  # each rank records its own outcome, so runs can be compared across ranks
         (out_dir / f"rank{env.rank}.json").write_text(to_json(summary))
     emit({"event": "done", **summary})
     return summary
+
+
+def _with_scale(config: TrainConfig, scale) -> TrainConfig:
+    """`config` with its inference scale set to `scale` unless it has one (or `scale` is None)."""
+    if config.scale is not None or scale is None:
+        return config
+    return replace(config, scale=float(scale))
+
+
+def sweep_scales_for(config: TrainConfig, recorded: dict | None = None) -> tuple[float, ...]:
+    """The sweep's candidate scales: those the run trained at (scale sampling), else the configured ones."""
+    covered = (recorded or {}).get("trained_scales") or covered_scales(config)
+    if not covered or not config.sweep_scales:
+        return tuple(config.sweep_scales)
+    return scales_within(float(covered[0]), float(covered[1]), config.sweep_scales)
 
 
 def choose_inference_scale(checkpoint, source: PairSource, val_ids, config: TrainConfig, device, *,
@@ -358,25 +449,31 @@ def choose_inference_scale(checkpoint, source: PairSource, val_ids, config: Trai
                            out_dir=None) -> dict | None:
     """Sweep scales and thresholds on validation frames with `checkpoint`'s weights; record the best in it.
 
-    Writes ``inference_sweep.csv`` beside the checkpoint (or in `out_dir`) and
-    the chosen settings into the checkpoint and, when there, into ``last.pt``
-    beside it. Returns the recorded ``inference`` section (None if stopped).
+    The candidate scales are those the checkpoint trained at (its recorded
+    ``trained_scales``), so the sweep never picks a scale the network has not
+    seen targets at. Writes ``inference_sweep.csv`` beside the checkpoint (or
+    in `out_dir`) and the chosen settings into the checkpoint and, when there,
+    into ``last.pt`` beside it. Returns the recorded ``inference`` section
+    (None if stopped).
     """
     checkpoint = Path(checkpoint)
     state = load_checkpoint(checkpoint)
     model = ISPANet(state["model_config"])
     load_weights(model, state, checkpoint)
+    scales = sweep_scales_for(config, state.get("inference"))
     # the default prediction path (OpenVINO on a CPU where installed): the settings fit how frames will be predicted
     runner = Predictor(model, device=str(device), amp=config.amp, cpu_amp=config.cpu_amp).runner
-    rows = sweep_inference(runner, source.read, list(val_ids), scales=config.sweep_scales,
+    rows = sweep_inference(runner, source.read, list(val_ids), scales=scales,
                            thresholds=config.sweep_thresholds, distance=config.distance, should_stop=should_stop,
                            progress=lambda done, total: emit({"event": "sweep", "step": done, "steps": total}))
-    if len(rows) < len(config.sweep_scales) * len(config.sweep_thresholds):
+    if len(rows) < len(scales) * len(config.sweep_thresholds):
         return None
     settings, chosen = choose_inference(rows, select=config.sweep_select)
     folder = Path(out_dir) if out_dir is not None else checkpoint.parent
     write_sweep(folder / "inference_sweep.csv", rows, chosen, config.sweep_select)
-    inference = {**settings.to_dict(), **sweep_summary(chosen, config.sweep_select, "val")}
+    trained = (state.get("inference") or {}).get("trained_scales")
+    inference = {**settings.to_dict(), **sweep_summary(chosen, config.sweep_select, "val"),
+                 **({"trained_scales": trained} if trained else {})}
     record_inference(checkpoint, inference)
     last = checkpoint.parent / "last.pt"
     if last.exists() and last != checkpoint:

@@ -159,11 +159,15 @@ def test_weights_of_another_model_under_train_init_are_one_line(tmp_path):
         train(model_config(**TINY), config, source, ids, ids, tmp_path / "run", init_checkpoint=tmp_path / "short.pt")
 
 
-def test_a_frame_too_large_for_native_inference_is_refused_with_the_way_out():
-    from irstlabel.model.predict import Predictor
+def test_a_frame_too_large_for_one_pass_is_predicted_in_tiles_none_over_the_cap():
+    from irstlabel.model.inference import MAX_INFERENCE_PIXELS
+    from irstlabel.model.predict import EagerRunner, Predictor
 
-    predictor = Predictor(ISPANet(model_config(**TINY)).eval(), device="cpu", size=None)
+    predictor = Predictor(ISPANet(model_config(**TINY)).eval(), device="cpu", size=None, backend="torch")
+    passes = []
+    eager = predictor.runner
+    predictor.runner = lambda x: passes.append(x.shape[2] * x.shape[3]) or eager(x)
     huge = np.zeros((2048, 2561), np.uint8)
-    with pytest.raises(IrstlabelError, match=r"a 2561x2048 network input is more than the 5,242,880 pixels .*--size H W"):
-        predictor(huge)
-    assert Predictor(ISPANet(model_config(**TINY)).eval(), device="cpu", size=(64, 64))(huge).shape == huge.shape
+    assert predictor(huge).shape == huge.shape
+    assert len(passes) > 1 and max(passes) <= MAX_INFERENCE_PIXELS
+    assert isinstance(eager, EagerRunner)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from ._progress import progress_bar
 from ..core.jsonio import to_json
+from ..core.errors import IrstlabelError
 from ..core.paths import refuse_inside
 
 
@@ -39,14 +41,24 @@ def register(commands) -> None:
     tr.add_argument("dataset", help="dataset folder")
     tr.add_argument("--out", required=True, help="run folder: checkpoints, metrics.csv, config.json")
     _model_options(tr)
-    tr.add_argument("--train-split", default=None, help="default: train (or trainval), else a seeded 6:2:2 split")
-    tr.add_argument("--val-split", default=None, help="default: val, else from the seeded split")
-    tr.add_argument("--size", type=int, nargs=2, default=None, metavar=("H", "W"), help="training size (1024 1280)")
+    tr.add_argument("--train-split", default=None,
+                    help="default: the labelled frames of train (or trainval) and val outside the test split; "
+                         "without a train split every labelled frame outside the held-out ones")
+    tr.add_argument("--val-split", default=None, help="default: val, else a seeded quarter of the training frames")
+    tr.add_argument("--size", type=int, nargs=2, default=None, metavar=("H", "W"),
+                    help="crop (network input) size in training (1024 1280)")
+    tr.add_argument("--sampling", choices=("scale", "fill"), default=None,
+                    help="scale (default): crops at the inference scale; fill: the paper's fill resize of whole frames")
+    tr.add_argument("--scale", type=float, default=None,
+                    help="inference scale the crops are cut at (default: the --init checkpoint's, else 1)")
+    tr.add_argument("--minutes", type=float, default=None, help="a time budget: training ends when it is spent")
+    tr.add_argument("--patience", type=int, default=None, help="stop after this many epochs without a better validation")
+    tr.add_argument("--epoch-samples", type=int, default=None, help="crops per epoch (default: one per training frame)")
     tr.add_argument("--epochs", type=int, default=None)
     tr.add_argument("--batch", type=int, default=None)
     tr.add_argument("--lr", type=float, default=None)
     tr.add_argument("--warmup", type=int, default=None, help="warm-up epochs (5)")
-    tr.add_argument("--loss", choices=("fsiou", "softiou", "bce"), default=None)
+    tr.add_argument("--loss", choices=("fsiou", "fsiou+bce", "softiou", "bce"), default=None)
     tr.add_argument("--device", default=None, help="auto (default), cpu or cuda")
     tr.add_argument("--workers", type=int, default=None)
     tr.add_argument("--seed", type=int, default=None)
@@ -106,14 +118,15 @@ def run_model_info(args: argparse.Namespace) -> int:
 
 def run_train(args: argparse.Namespace) -> int:
     from ..core.pairs import DatasetPairs
-    from ..core.splits import training_splits
+    from ..jobs.plan import plan_training
     from ..model.train import TrainConfig, train
 
     model_config = _config_from_args(args)
     settings = {k: v for k, v in {
         "size": tuple(args.size) if args.size else None, "epochs": args.epochs, "batch": args.batch, "lr": args.lr, "warmup_epochs": args.warmup,
         "loss": args.loss, "device": args.device, "workers": args.workers, "seed": args.seed,
-        "max_steps": args.max_steps,
+        "max_steps": args.max_steps, "sampling": args.sampling, "scale": args.scale, "minutes": args.minutes,
+        "patience": args.patience, "epoch_samples": args.epoch_samples,
     }.items() if v is not None}
     if args.no_augment:
         settings["augment"] = False
@@ -122,7 +135,11 @@ def run_train(args: argparse.Namespace) -> int:
     from ..core.datasets import Dataset
 
     refuse_inside(args.out, args.dataset, what="--out")
-    train_ids, val_ids = training_splits(Dataset.open(args.dataset), args.train_split, args.val_split, seed=config.seed)
+    plan = plan_training(source, seed=config.seed, train_split=args.train_split, val_split=args.val_split)
+    if plan.problem:
+        raise IrstlabelError(args.dataset, plan.problem)
+    print(f"irstlabel: {plan.counts()}", file=sys.stderr)
+    train_ids, val_ids = list(plan.train), list(plan.val)
     bar = progress_bar(config.epochs, "train")
 
     def on_event(event):

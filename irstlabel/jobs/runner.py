@@ -5,7 +5,10 @@ The worker process and the CLI both call :func:`run_job`. Settings per kind:
 ``train``
     ``model`` (``name``, ``channels``, ``variant``), ``train`` (TrainConfig
     fields), ``init_checkpoint`` (fine-tune from it), ``run_dir`` (default
-    ``<project>/runs/<job_id>``), ``train_split`` and ``val_split``.
+    ``<project>/runs/<job_id>``), ``plan`` (the frames, from
+    :func:`irstlabel.jobs.plan.plan_training`; made here when absent, with
+    ``train_on_test``, ``train_split`` and ``val_split``). The plan is
+    written to ``split.json`` in the run folder.
 ``predict``
     ``checkpoint``, ``set`` (cache name), ``frames`` (default all), ``first``
     (a frame id or a list: the one on screen, then its neighbours, done
@@ -19,8 +22,10 @@ The worker process and the CLI both call :func:`run_job`. Settings per kind:
     ``set`` (a cached prediction set), ``splits`` (a list, default
     ``["test"]``; ``split`` names one), ``options`` (MetricOptions fields).
     One pass over the frames scores every split; the result holds one
-    ``evaluations`` entry per split, in order. A dataset without a test split
-    is scored on the test part of the seeded 6:2:2 split training used.
+    ``evaluations`` entry per split, in order. A split is a name or
+    ``{"split": label, "frames": ids}`` (the retraining plan's held-out
+    frames). "test" on a dataset without a test split is the plan's
+    held-out part.
 ``propose``
     ``frames`` (default all), ``set`` (default ``canny``): a Canny proposal
     for every target of the current masks, written to the cache.
@@ -72,9 +77,10 @@ def _progress(emit: Emit, step: int, total: int, message: str = "", **metrics) -
 
 
 def _train(spec: JobSpec, emit: Emit, should_stop) -> dict:
+    from ..core.jsonio import to_json
     from ..model.factory import model_config
-    from ..core.splits import training_splits
     from ..model.train import TrainConfig, train
+    from .plan import plan_training
 
     settings = spec.settings
     model = dict(settings.get("model", {}))
@@ -84,22 +90,34 @@ def _train(spec: JobSpec, emit: Emit, should_stop) -> dict:
         raise IrstlabelError(None, str(exc)) from None
     train_config = TrainConfig.from_dict(settings.get("train", {}))
     source = ProjectPairs(spec.dataset, spec.project)
-    train_ids, val_ids = training_splits(source.dataset, settings.get("train_split"), settings.get("val_split"),
-                                         seed=train_config.seed)
+    plan = settings.get("plan") or plan_training(
+        source, seed=train_config.seed, train_on_test=bool(settings.get("train_on_test")),
+        train_split=settings.get("train_split"), val_split=settings.get("val_split")).to_dict()
+    train_ids, val_ids = list(plan["train"]), list(plan["val"])
+    if not train_ids:
+        raise IrstlabelError(spec.dataset, plan.get("problem") or "no labelled frame to train on")
     run_dir = Path(settings.get("run_dir") or Path(spec.project) / "runs" / spec.job_id)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "split.json").write_text(to_json(plan, indent=2))  # which frames trained: readable by anyone
     steps_total = {"value": 0}
 
     def relay(event: dict) -> None:
         if event["event"] == "started":
             steps_total["value"] = event["epochs"] * event["steps_per_epoch"]
-            emit({"event": "log", "message": f"training on {event['device']}: {len(train_ids)} frames, "
-                                             f"{len(val_ids)} for validation"})
+            emit({"event": "log", "message": f"training on {event['device']}: {plan.get('counts') or ''}"})
         elif event["event"] == "step":
             done = (event["epoch"] - 1) * event["steps"] + event["step"]
-            _progress(emit, done, steps_total["value"], f"epoch {event['epoch']}, step {event['step']}/{event['steps']}",
-                      loss=event["loss"], lr=event["lr"])
+            total, message = steps_total["value"], f"epoch {event['epoch']}, step {event['step']}/{event['steps']}"
+            if train_config.minutes is not None:  # a time budget: progress is the share of it spent
+                done, total = int(event.get("elapsed", 0)), int(60 * train_config.minutes)
+                message = f"epoch {event['epoch']}, {done // 60}:{done % 60:02d} of {train_config.minutes:g} min"
+            _progress(emit, min(done, total), total, message, loss=event["loss"], lr=event["lr"])
         elif event["event"] == "epoch":
             emit({"event": "epoch", "epoch": event["epoch"], "epochs": event["epochs"], "metrics": event["metrics"]})
+        elif event["event"] == "sweep":
+            _progress(emit, event["step"], event["steps"], "choosing the inference scale on validation frames")
+        elif event["event"] == "log":
+            emit(event)
 
     with TrainingLock(spec.project):
         summary = train(config, train_config, source, train_ids, val_ids, run_dir, on_event=relay,
@@ -107,7 +125,8 @@ def _train(spec: JobSpec, emit: Emit, should_stop) -> dict:
     return {"status": summary["status"], "checkpoint": summary["best"], "last": summary["last"],
             "name": settings.get("name") or f"run-{spec.job_id}", "run_dir": str(run_dir),
             "model": config.to_dict(), "train": train_config.to_dict(), "parameters": summary["parameters"],
-            "summary": summary}
+            "summary": summary, "plan": {k: plan[k] for k in ("test_label", "counts", "trains_on_test") if k in plan},
+            "test": list(plan.get("test", []))}
 
 
 def _frames_in_order(all_ids, frames, first) -> tuple[list[str], int]:
@@ -169,18 +188,27 @@ def _predict(spec: JobSpec, emit: Emit, should_stop) -> dict:
             "size": None if predictor.size is None else list(predictor.size)}
 
 
-def _evaluation_splits(dataset, names: list[str], seed: int) -> list[tuple[str, list[str]]]:
-    """(label, frame ids) per asked split; "test" falls back to the seeded split's test part."""
+def _evaluation_splits(source, names: list, seed: int) -> list[tuple[str, list[str]]]:
+    """(label, frame ids) per asked split: a split's name, or ``{"split": label, "frames": ids}``.
+
+    "test" on a dataset without a test split is the held-out part of the
+    retraining plan (:func:`irstlabel.jobs.plan.plan_training`): the frames
+    training never saw.
+    """
     out = []
     for name in names:
+        if isinstance(name, dict):
+            out.append((str(name["split"]), list(name["frames"])))
+            continue
         try:
-            out.append((name, list(dataset.split(name))))
+            out.append((name, list(source.dataset.split(name))))
         except IrstlabelError:
             if name != "test":
                 raise
-            from ..core.splits import seeded_split
+            from .plan import plan_training
 
-            out.append(("test (seeded 6:2:2)", list(seeded_split(dataset.frame_ids, seed=seed)[2])))
+            plan = plan_training(source, seed=seed)
+            out.append((plan.test_label, list(plan.test)))
     return out
 
 
@@ -191,7 +219,7 @@ def _evaluate(spec: JobSpec, emit: Emit, should_stop) -> dict:
     settings = spec.settings
     name = settings["set"]
     source = ProjectPairs(spec.dataset, spec.project)
-    splits = _evaluation_splits(source.dataset, list(settings.get("splits") or [settings.get("split", "test")]),
+    splits = _evaluation_splits(source, list(settings.get("splits") or [settings.get("split", "test")]),
                                 settings.get("seed", 0))
     cache = PredictionCache(Path(spec.project) / "predictions")
     # the set's model threshold unless the job names one: the Results row equals `irstlabel evaluate`

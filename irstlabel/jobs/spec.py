@@ -81,7 +81,8 @@ _BOOL = (bool,)
 # each kind's settings and their JSON types (see irstlabel.jobs.runner)
 SETTINGS = {
     "train": {"model": _MAP, "train": _MAP, "init_checkpoint": _TEXT + _OPTIONAL, "run_dir": _TEXT + _OPTIONAL,
-              "train_split": _TEXT + _OPTIONAL, "val_split": _TEXT + _OPTIONAL, "name": _TEXT + _OPTIONAL},
+              "train_split": _TEXT + _OPTIONAL, "val_split": _TEXT + _OPTIONAL, "name": _TEXT + _OPTIONAL,
+              "plan": _MAP + _OPTIONAL, "train_on_test": _BOOL},
     "predict": {"checkpoint": _TEXT, "set": _TEXT, "frames": _LIST + _OPTIONAL, "first": _TEXT + _LIST + _OPTIONAL,
                 "device": _TEXT + _OPTIONAL, "size": _LIST + _TEXT + _OPTIONAL, "resume": _BOOL},
     "evaluate": {"set": _TEXT, "splits": _LIST, "split": _TEXT, "options": _MAP},

@@ -14,7 +14,7 @@ from functools import partial
 import torch
 import torch.nn.functional as F
 
-__all__ = ["bce_loss", "soft_iou_loss", "fsiou_loss", "make_loss", "LOSSES"]
+__all__ = ["bce_loss", "soft_iou_loss", "fsiou_loss", "fsiou_bce_loss", "make_loss", "LOSSES"]
 
 
 def _at_least_float32(x: torch.Tensor) -> torch.Tensor:
@@ -48,7 +48,18 @@ def fsiou_loss(
     return (alpha * _soft_iou_per_image(logits, target, smooth) ** gamma).mean()
 
 
-LOSSES = {"fsiou": fsiou_loss, "softiou": soft_iou_loss, "bce": bce_loss}
+def fsiou_bce_loss(logits: torch.Tensor, target: torch.Tensor, *, alpha: float = 2.0, gamma: float = 2.0,
+                   smooth: float = 1e-6, bce_weight: float = 1.0) -> torch.Tensor:
+    """F-SIoU plus `bce_weight` x BCE (docs/choices.md, "Hard negatives").
+
+    Per-image F-SIoU gives a target-free crop almost no gradient (its
+    intersection is 0 and the smoothing term tiny), so a false alarm on such
+    a crop costs nothing; the pixel-wise BCE term makes it cost.
+    """
+    return fsiou_loss(logits, target, alpha=alpha, gamma=gamma, smooth=smooth) + bce_weight * bce_loss(logits, target)
+
+
+LOSSES = {"fsiou": fsiou_loss, "softiou": soft_iou_loss, "bce": bce_loss, "fsiou+bce": fsiou_bce_loss}
 
 
 def make_loss(name: str, *, alpha: float = 2.0, gamma: float = 2.0, smooth: float = 1e-6):
@@ -57,6 +68,8 @@ def make_loss(name: str, *, alpha: float = 2.0, gamma: float = 2.0, smooth: floa
         raise ValueError(f"unknown loss '{name}'; valid: {', '.join(LOSSES)}")
     if name == "fsiou":
         return partial(fsiou_loss, alpha=alpha, gamma=gamma, smooth=smooth)
+    if name == "fsiou+bce":
+        return partial(fsiou_bce_loss, alpha=alpha, gamma=gamma, smooth=smooth)
     if name == "softiou":
         return partial(soft_iou_loss, smooth=smooth)
     return bce_loss

@@ -79,6 +79,9 @@ def _unkey(key: str) -> str:
     return bytes.fromhex(key[1:]).decode("utf-8", "surrogateescape") if key.startswith("\0") else key
 
 
+frame_id_from_key = _unkey  # for readers of the database beside the store (jobs)
+
+
 def _check_source(source: str) -> str:
     if source in ("manual", "canny", "import") or (source.startswith("prediction:") and len(source) > 11):
         return source
@@ -503,6 +506,23 @@ class Project:
         keys = ("name", "kind", "source", "created")
         return [dict(zip(keys, r)) for r in self.db.execute("SELECT * FROM prediction_sets ORDER BY created")]
 
+    def default_prediction_set(self) -> str | None:
+        """The set that Shift+A, the overlay and review use by default: the one chosen last, else the newest."""
+        sets = [s["name"] for s in self.prediction_sets()]
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'default_set'").fetchone()
+        if row is not None and row[0] in sets:
+            return row[0]
+        return sets[-1] if sets else None
+
+    def set_default_prediction_set(self, name: str) -> None:
+        """Make a registered set the default (a retrain that scored at least as well, or the user's switch)."""
+        self._check_writable()
+        if name not in {s["name"] for s in self.prediction_sets()}:
+            raise IrstlabelError(self.folder, f"no prediction set named '{name}' in this project")
+        with transaction(self.db):
+            self.db.execute("INSERT INTO meta VALUES ('default_set', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                            (name,))
+
     def add_evaluation(self, prediction_set: str, split: str, result: dict, *, options: dict | None = None) -> None:
         self._check_writable()
         with transaction(self.db):
@@ -510,8 +530,10 @@ class Project:
                             (prediction_set, split, time.time(), to_json(options or {}), to_json(result)))
 
     def frame_disagreement(self) -> dict[str, dict]:
-        """Per frame, the misses and false alarms of the latest evaluation over all frames."""
-        row = self.db.execute("SELECT result FROM evaluations WHERE split = 'all' ORDER BY id DESC LIMIT 1").fetchone()
+        """Per frame, the misses and false alarms of the default set's latest evaluation over all frames."""
+        row = self.db.execute("SELECT result FROM evaluations WHERE split = 'all' AND prediction_set = ? "
+                              "ORDER BY id DESC LIMIT 1", (self.default_prediction_set(),)).fetchone() or \
+            self.db.execute("SELECT result FROM evaluations WHERE split = 'all' ORDER BY id DESC LIMIT 1").fetchone()
         if row is None:
             return {}
         return {r["frame_id"]: {"misses": r["misses"], "false_alarms": r["false_alarms"]}

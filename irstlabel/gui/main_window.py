@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 from ..core.errors import IrstlabelError, display_path
 from ..project.session import AnnotationSession
@@ -31,6 +31,7 @@ from .frames import FrameController
 from .help import HelpDialog
 from .panels import FrameList, TargetTable, ToolPanel
 from .results import ResultsPanel
+from .retrain_summary import RetrainSummaryBar
 from .review import ReviewController
 from .status import StatusLine
 from .view import CanvasView
@@ -59,7 +60,8 @@ class MainWindow(QMainWindow):
         self.results = ResultsPanel()
         self.compare = ComparePanel(self.canvas)
         self.undo_stack = QUndoStack(self)
-        self.setCentralWidget(self.canvas)
+        self.retrain_summary = RetrainSummaryBar()
+        self.setCentralWidget(self._central())
         self.status = StatusLine(self.statusBar(), note)
         self.docks = self._docks()
         self.view = CanvasView(self.session, self.canvas, self.tools, self.target_table, counts=self.counts,
@@ -76,7 +78,8 @@ class MainWindow(QMainWindow):
         self.review = ReviewController(self, self.session, self.view, self.frames, self.status, results=self.results,
                                        compare=self.compare, compare_dock=self.docks["compare"],
                                        show_dock=self.show_dock, review_action=self.actions_["review_markers"],
-                                       settings=self.settings, show_error=self.show_error)
+                                       settings=self.settings, show_error=self.show_error,
+                                       summary_bar=self.retrain_summary)
         self.runner = self.review.runner
         self._bars()
         self._menus()
@@ -91,6 +94,16 @@ class MainWindow(QMainWindow):
         self.frames.open_first()
 
     # --- construction ---------------------------------------------------------------
+
+    def _central(self) -> QWidget:
+        """The canvas, under the bar that says how the last retraining ended (hidden until then)."""
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.retrain_summary)
+        column.addWidget(self.canvas, 1)
+        return central
 
     def _docks(self) -> dict[str, QDockWidget]:
         left, right, bottom = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea,

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QLabel,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -41,6 +42,11 @@ def latest_evaluations(project) -> dict[str, dict]:
 
 
 class ResultsPanel(QWidget):
+    def set_summary(self, text: str) -> None:
+        """How the last retraining ended (which model is the default, and why), above the table."""
+        self.summary.setText(f"Last retraining: {text}")
+        self.summary.setVisible(bool(text))
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.table = QTableWidget(0, len(COLUMNS) + 4)
@@ -74,7 +80,12 @@ class ResultsPanel(QWidget):
                                                name="val F1-T")
         self._epochs: list[dict] = []
         self.evaluations: dict[str, dict] = {}
+        self.summary = QLabel()
+        self.summary.setObjectName("results-retrain-summary")
+        self.summary.setWordWrap(True)
+        self.summary.setVisible(False)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
         layout.addWidget(tabs, 2)
         row = QHBoxLayout()

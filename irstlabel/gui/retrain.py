@@ -16,112 +16,126 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QSpinBox,
     QVBoxLayout,
 )
 
-from ..core.starter import starter_checkpoint
-from ..jobs.pipeline import RetrainPipeline, latest_test_metrics
+from ..jobs.pipeline import RetrainPipeline, previous_model
+from ..jobs.plan import plan_training
+from ..jobs.retrain_settings import HELP, job_settings, retrain_defaults
+from ..jobs.sources import ProjectPairs
 
-GPU_DEFAULTS = {"epochs": 200, "height": 1024, "width": 1280, "batch": 8}
-CPU_DEFAULTS = {"epochs": 5, "height": 256, "width": 256, "batch": 4}
+# (key, label, kind, range); kinds: int, float, choice, bool
+FIELDS = (("minutes", "Train for (minutes)", float, (0.5, 1440.0)), ("crop", "Crop size (px)", int, (32, 2048)),
+          ("batch", "Batch", int, (1, 256)), ("lr", "Learning rate", float, (1e-5, 1.0)),
+          ("warmup_epochs", "Warm-up epochs", int, (0, 50)), ("epoch_samples", "Crops per epoch", int, (1, 100000)),
+          ("max_epochs", "At most epochs", int, (1, 10000)), ("patience", "Stop after epochs without gain", int, (1, 1000)))
+CHOICES = {"loss": ("fsiou", "fsiou+bce", "softiou", "bce"), "variant": ("B", "A", "C", "D"),
+           "channels": ("16", "32", "64", "128")}
+SETTINGS_GROUP = "retrain-budget"  # remembered values (the older epochs/size settings are not read back)
 
 
 class RetrainDialog(QDialog):
-    """Settings of a retraining run, remembered between runs (QSettings)."""
+    """Settings of a retraining run, remembered between runs (QSettings), with the frames it will use.
 
-    def __init__(self, settings: QSettings, *, checkpoint: dict | None, cuda: bool, parent=None):
+    `checkpoint` is what the run fine-tunes (read once by the caller and used
+    by the job); `plan_for(train_on_test)` gives the frames that train,
+    validate and are held out, shown as counts.
+    """
+
+    def __init__(self, settings: QSettings, *, checkpoint: dict | None, cuda: bool, plan_for, parent=None):
         super().__init__(parent)
         self.setWindowTitle("Retrain ISPANet")
-        self.settings, self.checkpoint = settings, checkpoint
-        has_checkpoint = checkpoint is not None
-        defaults = GPU_DEFAULTS if cuda else CPU_DEFAULTS
-        value = lambda key: int(settings.value(f"retrain/{key}", defaults[key]))  # noqa: E731
-        self.epochs, self.height, self.width, self.batch = (QSpinBox() for _ in range(4))
-        for box, key, top in ((self.epochs, "epochs", 1000), (self.height, "height", 4096),
-                              (self.width, "width", 4096), (self.batch, "batch", 256)):
-            box.setRange(1 if key in ("epochs", "batch") else 32, top)
-            box.setValue(value(key))
-        self.loss = QComboBox()
-        self.loss.addItems(["fsiou", "softiou", "bce"])
-        self.loss.setCurrentText(settings.value("retrain/loss", "fsiou"))
-        self.variant = QComboBox()
-        self.variant.addItems(["B", "A", "C", "D"])
-        self.variant.setCurrentText(settings.value("retrain/variant", "B"))
-        self.channels = QComboBox()
-        self.channels.addItems(["16", "32", "64", "128"])
-        self.channels.setCurrentText(str(settings.value("retrain/channels", "64")))
-        for name in ("epochs", "height", "width", "batch", "loss", "variant", "channels"):
-            getattr(self, name).setObjectName(name)  # found by name in journeys and by accessibility tools
-        self.scratch = QCheckBox("train from scratch" + ("" if has_checkpoint else " (no model yet)"))
-        self.scratch.setObjectName("scratch")
-        self.scratch.setChecked(not has_checkpoint)
-        self.scratch.setEnabled(has_checkpoint)
-        self.scratch.setToolTip(f"unchecked: fine-tune {checkpoint['name']}" if has_checkpoint else "")
-        self.scratch.toggled.connect(self._shape_follows_checkpoint)
-        self._chosen_shape = (self.variant.currentText(), self.channels.currentText())
-        self._shape_follows_checkpoint(self.scratch.isChecked())
-        size = QHBoxLayout()
-        size.addWidget(self.height)
-        size.addWidget(QLabel("x"))
-        size.addWidget(self.width)
+        self.settings, self.checkpoint, self.plan_for = settings, checkpoint, plan_for
+        defaults = retrain_defaults(cuda)
+        self.boxes = {}
         form = QFormLayout()
-        form.addRow("Epochs", self.epochs)
-        form.addRow("Training size (H x W)", size)
-        form.addRow("Batch", self.batch)
-        form.addRow("Loss", self.loss)
-        form.addRow("Variant (Table XI)", self.variant)
-        form.addRow("Channels c", self.channels)
-        form.addRow(self.scratch)
-        note = ("CUDA GPU found: mixed precision, the paper's settings by default." if cuda else
-                "No CUDA GPU: training runs on the CPU, so the defaults are a small size and few epochs. "
-                "Expect minutes per epoch; you can keep editing meanwhile.")
-        self.note = QLabel(note)
+        self.start_label = QLabel(f"Fine-tunes: {checkpoint['name']}" if checkpoint else "No model yet: trains from scratch")
+        self.start_label.setObjectName("retrain-start")
+        form.addRow(self.start_label)
+        for key, label, kind, (low, high) in FIELDS:
+            box = QDoubleSpinBox() if kind is float else QSpinBox()
+            if kind is float:
+                box.setDecimals(4 if key == "lr" else 1)
+                box.setSingleStep(0.001 if key == "lr" else 1.0)
+            box.setRange(low, high)
+            box.setValue(kind(settings.value(f"{SETTINGS_GROUP}/{key}", defaults[key])))
+            self._add(form, key, label, box)
+        for key, items in CHOICES.items():
+            box = QComboBox()
+            box.addItems(list(items))
+            box.setCurrentText(str(settings.value(f"{SETTINGS_GROUP}/{key}", defaults[key])))
+            self._add(form, key, key.capitalize() if key != "channels" else "Channels c", box)
+        self.scratch = QCheckBox("train from scratch" + ("" if checkpoint else " (no model yet)"))
+        self.scratch.setChecked(checkpoint is None)
+        self.scratch.setEnabled(checkpoint is not None)
+        self.scratch.toggled.connect(self._shape_follows_checkpoint)
+        self.train_on_test = QCheckBox("train on the held-out frames (their figures are then not held out)")
+        for key, box in (("scratch", self.scratch), ("train_on_test", self.train_on_test)):
+            box.setObjectName(key)
+            box.setToolTip(HELP[key])
+            form.addRow(box)
+        self.train_on_test.toggled.connect(self._show_plan)
+        self._chosen_shape = (self.boxes["variant"].currentText(), self.boxes["channels"].currentText())
+        self._shape_follows_checkpoint(self.scratch.isChecked())
+        self.note = QLabel("CUDA GPU found: mixed precision, larger crops by default." if cuda else
+                           "No CUDA GPU: training runs on the CPU for the time you give it; "
+                           "you can keep editing meanwhile.")
         self.note.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Retrain")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        self.counts = QLabel()
+        self.counts.setObjectName("retrain-counts")
+        self.counts.setWordWrap(True)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Retrain")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.note)
+        layout.addWidget(self.counts)
         layout.addLayout(form)
-        layout.addWidget(buttons)
+        layout.addWidget(self.buttons)
+        self.plan = None
+        self._show_plan()
+
+    def _add(self, form, key: str, label: str, box) -> None:
+        box.setObjectName(key)  # found by name in journeys and by accessibility tools
+        box.setToolTip(HELP[key])
+        self.boxes[key] = box
+        form.addRow(label, box)
+
+    def _show_plan(self) -> None:
+        """The frames this run will use; Retrain is enabled only when some can train."""
+        self.plan = self.plan_for(self.train_on_test.isChecked())
+        problem = self.plan.problem
+        self.counts.setText(self.plan.counts() + (f"\n{problem}" if problem else ""))
+        self.train_on_test.setVisible(bool(self.plan.test) and (problem is not None or self.plan.trains_on_test))
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(problem is None)
 
     def _shape_follows_checkpoint(self, scratch: bool) -> None:
         """Fine-tuning keeps the checkpoint's variant and channels; from scratch they are free."""
+        variant, channels = self.boxes["variant"], self.boxes["channels"]
         if not scratch and self.checkpoint is not None:
             config = self.checkpoint.get("config") or {}
-            self.variant.setCurrentText(str(config.get("variant", "B")))
-            self.channels.setCurrentText(str(config.get("channels", 64)))
+            variant.setCurrentText(str(config.get("variant", "B")))
+            channels.setCurrentText(str(config.get("channels", 64)))
         elif scratch:
-            self.variant.setCurrentText(self._chosen_shape[0])
-            self.channels.setCurrentText(self._chosen_shape[1])
-        self.variant.setEnabled(scratch)
-        self.channels.setEnabled(scratch)
+            variant.setCurrentText(self._chosen_shape[0])
+            channels.setCurrentText(self._chosen_shape[1])
+        variant.setEnabled(scratch)
+        channels.setEnabled(scratch)
 
     def values(self) -> dict:
-        values = {"epochs": self.epochs.value(), "height": self.height.value(), "width": self.width.value(),
-                  "batch": self.batch.value(), "loss": self.loss.currentText(), "variant": self.variant.currentText(),
-                  "channels": int(self.channels.currentText()), "scratch": self.scratch.isChecked()}
+        values = {key: box.value() for key, box in self.boxes.items() if key not in CHOICES}
+        values.update({key: self.boxes[key].currentText() for key in CHOICES})
+        values["channels"] = int(values["channels"])
         for key, value in values.items():
-            self.settings.setValue(f"retrain/{key}", value)
+            self.settings.setValue(f"{SETTINGS_GROUP}/{key}", value)
+        values["scratch"] = self.scratch.isChecked()
+        values["train_on_test"] = self.train_on_test.isChecked()
         return values
-
-
-def job_settings(values: dict, checkpoint: dict | None) -> dict:
-    """The train job's settings from the dialog's values; fine-tuning keeps `checkpoint`'s model shape."""
-    fine_tune = checkpoint is not None and not values.get("scratch")
-    model = {"name": "ispanet", **checkpoint["config"]} if fine_tune and checkpoint.get("config") else \
-        {"name": "ispanet", "variant": values["variant"], "channels": values["channels"]}
-    return {
-        "model": model,
-        "train": {"epochs": values["epochs"], "size": [values["height"], values["width"]], "batch": values["batch"],
-                  "loss": values["loss"], "warmup_epochs": min(5, max(values["epochs"] // 4, 1))},
-        "init_checkpoint": checkpoint["path"] if fine_tune else None,
-    }
 
 
 class RetrainController(QObject):
@@ -145,18 +159,19 @@ class RetrainController(QObject):
     def running(self) -> bool:
         return self.pipeline is not None
 
-    def newest_checkpoint(self) -> dict | None:
-        """The project's newest checkpoint, else the shipped starter model: what Retrain fine-tunes."""
-        checkpoints = self.project.checkpoints()
-        return checkpoints[-1] if checkpoints else starter_checkpoint()
+    def plan(self, train_on_test: bool = False):
+        """The frames a retraining would use now (the dialog shows them; the job trains on them)."""
+        return plan_training(ProjectPairs(str(self.project.dataset.root), str(self.project.folder)),
+                             train_on_test=train_on_test)
 
-    def start(self, values: dict, *, first=()) -> None:
-        """Start retraining with the dialog's `values`; `first`: frames to predict first."""
+    def start(self, values: dict, *, checkpoint: dict | None, plan, first=()) -> None:
+        """Start retraining with the dialog's `values`, from `checkpoint`, on `plan`'s frames; `first`: frames to
+        predict first."""
         if self.running:
             return
-        settings = job_settings(values, self.newest_checkpoint())
+        settings = job_settings(values, checkpoint, plan=plan.to_dict())
         self.pipeline = RetrainPipeline(str(self.project.dataset.root), str(self.project.folder), settings,
-                                        first=first, previous=latest_test_metrics(self.project))
+                                        first=first, previous=previous_model(self.project))
         self._next()
 
     def cancel(self) -> None:

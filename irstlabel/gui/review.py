@@ -20,9 +20,12 @@ from ..jobs.spec import JobSpec
 from .dialogs import choose_folder
 from .jobs_bridge import JobRunner
 from .starter import StarterPredictions
+from ..jobs.retrain_settings import model_to_fine_tune
 from .retrain import RetrainController, RetrainDialog
 
-STAGE_WORDS = {"training": "training", "predicting": "predicting every frame", "evaluating": "evaluating"}
+STAGE_WORDS = {"training": "training", "predicting": "predicting every frame", "evaluating": "evaluating",
+               "baseline_predicting": "predicting the held-out frames with the previous model",
+               "baseline_evaluating": "scoring the previous model"}
 
 
 def _refill(combo, items: list[str], keep: str, *, newest_otherwise: bool) -> None:
@@ -41,12 +44,14 @@ class ReviewController:
     """Prediction sets, review markers, the Compare view, and the background jobs (retrain, evaluate, import)."""
 
     def __init__(self, window, session, view, frames, status, *, results, compare, compare_dock, show_dock,
-                 review_action, settings, show_error):
+                 review_action, settings, show_error, summary_bar):
         self.window, self.session, self.project = window, session, session.project
         self.view, self.frames, self.status = view, frames, status
         self.results, self.compare = results, compare
         self.compare_dock, self.show_dock = compare_dock, show_dock  # show_dock(key): show a bottom dock, sized
         self.review_action, self.settings, self.show_error = review_action, settings, show_error
+        self.summary_bar = summary_bar
+        summary_bar.switch_to.connect(self.make_default)
         self.results.export_button.clicked.connect(self.export_evaluation)
         self.set_combo = QComboBox()
         self.set_combo.setObjectName("prediction-set")
@@ -113,9 +118,11 @@ class ReviewController:
         return [s["name"] for s in self.project.prediction_sets()]
 
     def _refresh_sets(self, choose: str | None = None) -> None:
-        """Refill both set drop-downs from the registry; the shown set falls back to the newest."""
+        """Refill both set drop-downs from the registry; the shown set falls back to the project's default."""
         sets = self.prediction_sets()
-        _refill(self.set_combo, sets, choose or self.set_combo.currentText(), newest_otherwise=True)
+        keep = choose or self.set_combo.currentText()
+        _refill(self.set_combo, sets, keep if keep in sets else self.project.default_prediction_set() or "",
+                newest_otherwise=True)
         self.view.set_prediction_set(self.set_combo.currentText() or None)
         _refill(self.compare.set_combo, sets, self.compare.set_combo.currentText(), newest_otherwise=False)
 
@@ -176,19 +183,23 @@ class ReviewController:
         """Ctrl+R / the Retrain button: the settings dialog, then the retraining in the background."""
         if self._cannot_start("Retrain"):
             return
-        dialog = RetrainDialog(self.settings, checkpoint=self.retrainer.newest_checkpoint(), cuda=cuda_likely(),
-                               parent=self.window)
-        dialog.accepted.connect(lambda: self._retrain_with(dialog.values()))
+        self.session.save()  # the counts include the frame being edited
+        checkpoint = model_to_fine_tune(self.project)  # read once: the dialog names it, the job trains from it
+        dialog = RetrainDialog(self.settings, checkpoint=checkpoint, cuda=cuda_likely(),
+                               plan_for=self.retrainer.plan, parent=self.window)
+        dialog.accepted.connect(lambda: self._retrain_with(dialog.values(), checkpoint, dialog.plan))
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
 
-    def _retrain_with(self, values: dict) -> None:
+    def _retrain_with(self, values: dict, checkpoint: dict | None, plan) -> None:
         if self._cannot_start("Retrain"):
             return
         self.session.save()
+        self.summary_bar.hide()
         self.results.reset_training()
         self.show_dock("results")
-        self.retrainer.start(values, first=self._frames_to_predict_first())
+        self.status.say(f"Retrain: {plan.counts()}", 10000)
+        self.retrainer.start(values, checkpoint=checkpoint, plan=plan, first=self._frames_to_predict_first())
 
     def _frames_to_predict_first(self, neighbours: int = 2) -> list[str]:
         """The frame on screen, then the ones PgDown / PgUp reach next."""
@@ -309,13 +320,25 @@ class ReviewController:
             self.status.say(f"Retrain cancelled while {summary['stage'] or 'finishing'}", 8000)
             self._refresh_sets()
             return
-        self._refresh_sets(choose=summary["name"])
+        self._show_default()
+        self._show_docks()
+        self.summary_bar.show_summary(summary)
+        self.results.set_summary(summary["verdict"])
+        self.status.say(summary["verdict"], 10000)
+
+    def make_default(self, name: str) -> None:
+        """The user's switch: `name` becomes the project's default set, and is shown."""
+        self.project.set_default_prediction_set(name)
+        self.results.set_summary(f"{name} is the default model (chosen by you)")
+        self._show_default()
+
+    def _show_default(self) -> None:
+        """Show the project's default set, its figures and its per-frame disagreement."""
+        self._refresh_sets(choose=self.project.default_prediction_set())
         self.results.refresh(self.project)
         self.frames.refresh_rows()
         self.view.prediction_changed()
         self._frame_or_mask_changed()
-        self._show_docks()
-        self.status.say(f"Retrained {summary['name']} ({summary['split']}): " + ";  ".join(summary["lines"]))
 
     def _job_failed(self, message: str, log: list) -> None:
         self.status.progress.setVisible(False)

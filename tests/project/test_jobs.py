@@ -146,16 +146,20 @@ def test_retrain_command_trains_on_current_masks_and_registers_everything(tmp_pa
         mask = project.load_mask("frame_0002")
         mask[:] = False
         project.save_mask("frame_0002", mask)  # an edit the training must see
-    assert main(["retrain", str(dataset), "--channels", "16", "--size", "48", "64", "--epochs", "1",
-                 "--batch", "2", "--device", "cpu", "--workers", "0"]) == 0
-    out = strict_loads(capsys.readouterr().out)
-    assert out["status"] == "finished" and out["split"] == "test (seeded 6:2:2)"
+    assert main(["retrain", str(dataset), "--scratch", "--channels", "16", "--crop", "48", "--max-epochs", "1",
+                 "--batch", "2", "--epoch-samples", "4", "--device", "cpu"]) == 0
+    captured = capsys.readouterr()
+    out = strict_loads(captured.out)
+    held_out = "held out: a seeded fifth of the labelled frames"
+    assert "4 frames train, 1 validate, 1 held out" in captured.err  # the counts, before training
+    assert out["status"] == "finished" and out["split"] == held_out and out["adopted"] is True
     with Project.open(dataset, readonly=True) as project:
         [checkpoint] = project.checkpoints()
         assert checkpoint["path"] == out["checkpoint"]
         assert project.prediction_sets()[0]["name"] == checkpoint["name"]
         test, every = project.evaluations()  # one evaluation pass: the held-out split and every frame
-        assert test["split"] == "test (seeded 6:2:2)" and test["result"]["frames"] == 1
+        assert test["split"] == held_out and test["result"]["frames"] == 1
+        assert project.default_prediction_set() == checkpoint["name"]
         assert every["split"] == "all" and every["result"]["frames"] == 6
         assert checkpoint["metrics"]["test"]["target"] == test["result"]["target"]
         assert checkpoint["metrics"]["parameters"] > 0 and checkpoint["metrics"]["fps"] > 0
@@ -211,7 +215,7 @@ def test_one_evaluation_pass_scores_several_splits_like_separate_passes(setup, t
     both = run_job(_spec(setup, "evaluate", set="noise", splits=["test", "all"]), lambda e: None, lambda: False)
     alone = [run_job(_spec(setup, "evaluate", set="noise", split=s), lambda e: None, lambda: False)["evaluations"][0]
              for s in ("test", "all")]
-    assert [e["split"] for e in both["evaluations"]] == ["test (seeded 6:2:2)", "all"]
+    assert [e["split"] for e in both["evaluations"]] == ["held out: a seeded fifth of the labelled frames", "all"]
     assert both["evaluations"] == alone
 
 
@@ -224,27 +228,6 @@ def test_a_shadowing_irstlabel_folder_in_the_working_directory_does_not_break_wo
     job = supervisor.submit(_spec(setup, "propose"))
     assert job.wait(120) and job.state == "finished", (job.error, list(job.log))
     supervisor.shutdown()
-
-
-def test_training_never_sees_the_test_split():
-    from irstlabel.core.splits import training_splits
-
-    class Layout:
-        def __init__(self, splits, ids):
-            self.splits, self.frame_ids = splits, ids
-
-        def split(self, name):
-            from irstlabel.core.errors import IrstlabelError
-
-            if name not in self.splits:
-                raise IrstlabelError(None, f"split '{name}' not found")
-            return self.splits[name]
-
-    ids = [f"f{k}" for k in range(20)]
-    for splits in ({"train": ids[:16], "test": ids[16:]}, {"test": ids[16:]}, {"trainval": ids[:16], "test": ids[16:]}):
-        train, val = training_splits(Layout(splits, ids))
-        assert not set(train + val) & set(ids[16:]) and not set(train) & set(val)
-        assert len(train) == 12 and len(val) == 4
 
 
 def _running_training(setup, supervisor):

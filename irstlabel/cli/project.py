@@ -34,7 +34,7 @@ def _retrain_options(parser) -> None:
 
     defaults = retrain_defaults(cuda_likely())
     types = {"minutes": float, "crop": int, "batch": int, "lr": float, "warmup_epochs": int, "epoch_samples": int,
-             "max_epochs": int, "patience": int, "channels": int}
+             "max_epochs": int, "patience": int, "channels": int, "background_crops": float}
     for key, kind in types.items():
         parser.add_argument(f"--{key.replace('_', '-')}", type=kind, default=defaults[key],
                             help=f"{HELP[key]} (default: %(default)s)")
@@ -78,7 +78,7 @@ def run_retrain(args: argparse.Namespace) -> int:
 
     values = {k: getattr(args, k) for k in ("minutes", "crop", "batch", "lr", "warmup_epochs", "epoch_samples",
                                             "max_epochs", "patience", "channels", "loss", "variant", "scratch",
-                                            "train_on_test")}
+                                            "train_on_test", "background_crops")}
 
     def run(spec):
         with tqdm(desc=spec.kind, file=sys.stderr, disable=None, leave=False) as bar:

@@ -32,7 +32,8 @@ from ..jobs.sources import ProjectPairs
 FIELDS = (("minutes", "Train for (minutes)", float, (0.5, 1440.0)), ("crop", "Crop size (px)", int, (32, 2048)),
           ("batch", "Batch", int, (1, 256)), ("lr", "Learning rate", float, (1e-5, 1.0)),
           ("warmup_epochs", "Warm-up epochs", int, (0, 50)), ("epoch_samples", "Crops per epoch", int, (1, 100000)),
-          ("max_epochs", "At most epochs", int, (1, 10000)), ("patience", "Stop after epochs without gain", int, (1, 1000)))
+          ("max_epochs", "At most epochs", int, (1, 10000)), ("patience", "Stop after epochs without gain", int, (1, 1000)),
+          ("background_crops", "Share of crops anywhere", float, (0.0, 1.0)))
 CHOICES = {"loss": ("fsiou", "fsiou+bce", "softiou", "bce"), "variant": ("B", "A", "C", "D"),
            "channels": ("16", "32", "64", "128")}
 SETTINGS_GROUP = "retrain-budget"  # remembered values (the older epochs/size settings are not read back)
@@ -59,8 +60,8 @@ class RetrainDialog(QDialog):
         for key, label, kind, (low, high) in FIELDS:
             box = QDoubleSpinBox() if kind is float else QSpinBox()
             if kind is float:
-                box.setDecimals(4 if key == "lr" else 1)
-                box.setSingleStep(0.001 if key == "lr" else 1.0)
+                box.setDecimals({"lr": 4, "background_crops": 2}.get(key, 1))
+                box.setSingleStep({"lr": 0.001, "background_crops": 0.05}.get(key, 1.0))
             box.setRange(low, high)
             box.setValue(kind(settings.value(f"{SETTINGS_GROUP}/{key}", defaults[key])))
             self._add(form, key, label, box)

@@ -34,15 +34,20 @@ class RetrainSummaryBar(QFrame):
         self.hide()
 
     def show_summary(self, summary: dict) -> None:
-        """A finished retraining's summary: the verdict, the figures, and the switch when it was not adopted."""
-        lines = "; ".join(summary.get("lines") or [])
-        where = f" on {summary['split']}" if summary.get("split") else ""
+        """A finished retraining's summary: the verdict, the main figures, and the switch when it was not adopted.
+
+        Kept to two or three lines at 1366x768; every figure is in the tooltip.
+        """
+        lines = summary.get("lines") or []
+        main = [line.replace(" (better)", "").replace(" (worse)", "").replace(" (same)", "")
+                for line in lines if line.split()[0] in ("F1-T", "IoU", "nIoU")]
         text = summary.get("verdict", "")
-        if lines:
-            text += f".  Held out{where}: {lines}"
+        if main:
+            text += f"\nHeld out ({summary.get('split')}): " + ",  ".join(main)
         if summary.get("inference_error"):
-            text += f".  {summary['inference_error']}"
+            text += f"\n{summary['inference_error']}"
         self.text.setText(text)
+        self.text.setToolTip("\n".join([summary.get("verdict", ""), *lines]))
         self._other = summary["name"] if summary.get("adopted") is False else None
         self.switch_button.setText(f"Use {summary['name']} anyway" if self._other else "")
         self.switch_button.setVisible(self._other is not None)

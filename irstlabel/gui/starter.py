@@ -98,5 +98,11 @@ class StarterPredictions(QObject):
             self._gave_up = True  # said once; a broken model or backend would fail again on every frame
             self.failed.emit(f"Starter model: {error or 'the prediction job failed'}", log)
             return
-        if state == "cancelled" and not self._paused:
-            self._check()  # moved to another frame: start again from it
+        if state == "cancelled":
+            # a cancelled job publishes what it did without a frames_ready event: the frame on screen may be
+            # among those frames, read as missing when the user arrived a moment before
+            done = sorted(self.project.predictions.frame_ids(STARTER_NAME))
+            if done:
+                self.frames_ready.emit(STARTER_NAME, done)
+            if not self._paused:
+                self._check()  # moved to another frame: start again from it

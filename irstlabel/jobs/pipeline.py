@@ -222,13 +222,14 @@ class RetrainPipeline:
 
 
 def verdict(summary: dict) -> str:
-    """One sentence: which model is now the default, and the two held-out scores behind it."""
+    """One sentence: which model is now the default, and the two held-out scores behind it (each the mean of
+    F1-T, IoU and nIoU: :func:`held_out_score`)."""
     new, old = summary.get("score"), summary.get("previous_score")
     if new is None:
         return f"{summary['name']} is now the default model (no held-out frames to compare it on)"
     if old is None:
         return f"{summary['name']} is now the default model (held-out score {100 * new:.2f})"
-    figures = f"held-out score {100 * old:.2f} -> {100 * new:.2f}, the mean of F1-T, IoU and nIoU"
+    figures = f"held-out score {100 * old:.2f} -> {100 * new:.2f}"
     if summary["adopted"]:
         return f"{summary['name']} is now the default model ({figures})"
     return f"{summary['name']} scored worse than {summary['previous']}, which stays the default ({figures})"

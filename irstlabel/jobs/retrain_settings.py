@@ -14,7 +14,7 @@ from __future__ import annotations
 __all__ = ["RETRAIN_DEFAULTS", "retrain_defaults", "job_settings", "model_to_fine_tune", "HELP"]
 
 CPU = {"minutes": 10.0, "crop": 256, "batch": 4, "lr": 0.005, "warmup_epochs": 1, "epoch_samples": 64,
-       "max_epochs": 200, "patience": 10, "loss": "fsiou", "variant": "B", "channels": 64, "scratch": False,
+       "max_epochs": 200, "patience": 10, "loss": "fsiou", "background_crops": 0.0, "variant": "B", "channels": 64, "scratch": False,
        "train_on_test": False}
 GPU = {**CPU, "minutes": 30.0, "crop": 512, "batch": 8, "lr": 0.01, "epoch_samples": 512}
 RETRAIN_DEFAULTS = {"cpu": CPU, "cuda": GPU}
@@ -30,6 +30,8 @@ HELP = {
     "patience": "stop after this many validations without a better score",
     "loss": "training loss: fsiou (the paper's F-SIoU), fsiou+bce (F-SIoU plus BCE, which sees target-free crops), "
             "softiou or bce",
+    "background_crops": "share of crops cut anywhere rather than around a target (teaches what is not a target "
+                        "with a loss that sees target-free crops)",
     "variant": "ISPANet variant (Table XI) when training from scratch",
     "channels": "ISPANet width c when training from scratch",
     "scratch": "train from scratch instead of fine-tuning the newest model (else the starter)",
@@ -56,7 +58,8 @@ def job_settings(values: dict, checkpoint: dict | None, *, device: str = "auto",
              "lr": float(values["lr"]), "min_lr": min(1e-5, float(values["lr"])),
              "warmup_epochs": int(values["warmup_epochs"]), "loss": values["loss"],
              "minutes": float(values["minutes"]), "patience": int(values["patience"]),
-             "epoch_samples": int(values["epoch_samples"]), "best_metric": "mean", "device": device}
+             "epoch_samples": int(values["epoch_samples"]), "background_crops": float(values["background_crops"]),
+             "best_metric": "mean", "device": device}
     out = {"model": model, "train": train, "init_checkpoint": checkpoint["path"] if fine_tune else None,
            "train_on_test": bool(values.get("train_on_test"))}
     if plan is not None:

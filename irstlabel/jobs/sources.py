@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import warnings
 from pathlib import Path
 
 import cv2
@@ -34,7 +35,9 @@ class ProjectPairs(PairSource):
         if self._dataset is None:
             from ..core.datasets import Dataset
 
-            self._dataset = Dataset.open(self.dataset_dir, cache_size=0)
+            with warnings.catch_warnings():  # what the layout lacks was said when the project opened it
+                warnings.simplefilter("ignore")
+                self._dataset = Dataset.open(self.dataset_dir, cache_size=0)
         return self._dataset
 
     @property

@@ -50,6 +50,7 @@ class Augment:
     scale_range: tuple[float, float] = (0.7, 1.4)  # scale mode: x the inference scale, log-uniform
     scale_aspect: tuple[float, float] = (0.9, 1.1)  # scale mode: mild anisotropy (sensors' pixels are square)
     negative_probability: float = 0.5  # scale mode: a crop centred on a known false alarm, when the frame has one
+    background_probability: float = 0.0  # scale mode: a crop anywhere, even on a frame with targets
     hflip: bool = True
     noise_std: tuple[float, float] = (0.0, 0.1)  # in standardised units
     noise_probability: float = 0.5
@@ -169,7 +170,8 @@ def scale_crop(rng, x: np.ndarray, mask: np.ndarray, size: tuple[int, int], *, s
     The crop is centred, at a random offset, on a known false alarm (a box
     from `negatives`, with probability ``augment.negative_probability``), else
     on a random target pixel when the mask has targets and
-    ``augment.keep_target``, else anywhere. Only the window the crop needs is
+    ``augment.keep_target`` (except with probability
+    ``augment.background_probability``), else anywhere. Only the window the crop needs is
     resized, so a 1918x1080 frame costs no more than a small one. Outside the
     frame is zero (the frame's mean).
     """
@@ -200,7 +202,7 @@ def _crop_anchor(rng, mask, negatives, augment: Augment):
     if len(negatives) and rng.random() < augment.negative_probability:
         r0, c0, r1, c1 = negatives[int(rng.integers(len(negatives)))]
         return int(rng.integers(r0, max(r1, r0 + 1))), int(rng.integers(c0, max(c1, c0 + 1)))
-    if augment.keep_target:
+    if augment.keep_target and not (augment.background_probability and rng.random() < augment.background_probability):
         ys, xs = np.nonzero(mask)
         if len(ys):
             k = int(rng.integers(len(ys)))

@@ -73,6 +73,7 @@ class TrainConfig:
     sampling: str = "scale"
     scale: float | None = None  # the inference scale crops are cut at; None: the init checkpoint's, else 1
     epoch_samples: int = 0  # crops per epoch (0: one per training frame); frames repeat
+    background_crops: float = 0.0  # share of crops cut anywhere, not around a target (scale sampling)
     minutes: float | None = None  # a time budget: training ends when it is spent (lr follows it)
     patience: int | None = None  # stop after this many validations without a better best_metric
     # after training: the inference scale and threshold chosen on the validation split (empty: keep the size)
@@ -100,6 +101,8 @@ class TrainConfig:
             problems.append(f"minutes must be > 0, got {self.minutes}")
         if self.patience is not None and self.patience < 1:
             problems.append(f"patience must be >= 1, got {self.patience}")
+        if not 0 <= self.background_crops <= 1:
+            problems.append(f"background_crops must be from 0 to 1, got {self.background_crops}")
         if self.epoch_samples < 0:
             problems.append(f"epoch_samples must be >= 0, got {self.epoch_samples}")
         if self.sweep_select not in SELECTIONS:
@@ -302,7 +305,8 @@ def train(
         optimizer.load_state_dict(optimizer_state)
     loss_fn = make_loss(config.loss, alpha=config.alpha, gamma=config.gamma, smooth=config.smooth)
 
-    samples = TrainingSamples(source, train_ids, config.size, augment=Augment() if config.augment else None,
+    augment = Augment(background_probability=config.background_crops) if config.augment else None
+    samples = TrainingSamples(source, train_ids, config.size, augment=augment,
                               seed=config.seed, scale=config.scale, sampling=config.sampling,
                               samples=config.epoch_samples)
     sampler = DistributedSampler(samples, num_replicas=env.world_size, rank=env.rank, shuffle=True, seed=config.seed) if env.distributed else None

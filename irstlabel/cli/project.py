@@ -71,7 +71,7 @@ def run_retrain(args: argparse.Namespace) -> int:
     from ..core.errors import IrstlabelError
     from ..jobs.pipeline import run_retrain as retrain
     from ..jobs.plan import plan_training
-    from ..jobs.retrain_settings import job_settings, model_to_fine_tune
+    from ..jobs.retrain_settings import job_settings
     from ..jobs.runner import run_job
     from ..jobs.sources import ProjectPairs
     from ..project.store import Project
@@ -96,7 +96,7 @@ def run_retrain(args: argparse.Namespace) -> int:
         print(f"irstlabel: {plan.counts()}", file=sys.stderr)
         if plan.problem:
             raise IrstlabelError(args.dataset, plan.problem)
-        checkpoint = model_to_fine_tune(project, args.init)
+        checkpoint = _fine_tune(project, args.init)
         print(f"irstlabel: {'training from scratch' if args.scratch or checkpoint is None else 'fine-tuning ' + checkpoint['name']}",
               file=sys.stderr)
         settings = job_settings(values, checkpoint, device=args.device, plan=plan.to_dict())
@@ -109,6 +109,18 @@ def run_retrain(args: argparse.Namespace) -> int:
                                            "previous", "previous_score") if k in summary}
                   | {"test": (summary.get("test") or {}).get("target")}))
     return 0 if summary["status"] == "finished" else 130
+
+
+def _fine_tune(project, init: str | None) -> dict | None:
+    """`--init`: a checkpoint file, or "starter"; else the model in use."""
+    from ..core.starter import STARTER_NAME
+    from ..jobs.retrain_settings import model_to_fine_tune
+
+    if init is None or init == STARTER_NAME:
+        return model_to_fine_tune(project, starter_only=init == STARTER_NAME)
+    from ..model.checkpoint import load_checkpoint
+
+    return {"name": str(init), "path": str(init), "config": load_checkpoint(init)["model"]}
 
 
 def run_worker(args: argparse.Namespace) -> int:

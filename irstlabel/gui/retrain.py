@@ -201,5 +201,7 @@ class RetrainController(QObject):
             self.pipeline.record(self._step, result if state == "finished" else {"status": "cancelled"}, self.project)
             self._next()
             return
+        kept = self.pipeline.salvage(self.project, self._step.stage, error or "")
         self.pipeline, self.job = None, None
-        self.failed.emit(error or "the job failed", log)
+        message = error or "the job failed"
+        self.failed.emit(f"{message}\n\n{kept}" if kept else message, log)

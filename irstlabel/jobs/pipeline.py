@@ -49,6 +49,11 @@ def previous_model(project) -> dict | None:
     return {"set": STARTER_NAME, "checkpoint": STARTER_NAME} if starter_available() else None
 
 
+STAGE_NAMES = {"training": "training", "predicting": "predicting the frames",
+               "evaluating": "evaluating", "baseline_predicting": "predicting the held-out frames with the model in use",
+               "baseline_evaluating": "scoring the model in use"}
+
+
 @dataclass(frozen=True)
 class Step:
     """One job of the pipeline: the stage it is, the spec to run, its queue priority (lower first)."""
@@ -146,6 +151,11 @@ class RetrainPipeline:
         trained = self.results.get("training")
         return None if trained is None else trained["name"]
 
+    def _pin_previous(self, project) -> None:
+        """The model in use stays the default while the new set appears (the default is otherwise the newest set)."""
+        if self.previous and self.previous["set"] in {s["name"] for s in project.prediction_sets()}:
+            project.set_default_prediction_set(self.previous["set"])
+
     def frames_ready(self, project) -> None:
         """The predict job published its first frames: make the set visible (registered) now."""
         project.register_prediction_set(self.name, "checkpoint", self.results["training"]["checkpoint"])
@@ -159,6 +169,8 @@ class RetrainPipeline:
             self.status = "cancelled"
             return
         self.results[step.stage] = result
+        if step.stage == "training":
+            self._pin_previous(project)
         if step.stage == "predicting":
             self.frames_ready(project)
         if self.next_step() is None and self.status == "running":
@@ -183,6 +195,21 @@ class RetrainPipeline:
         self.adopted = baseline is None or held_out is None or \
             held_out_score(held_out["metrics"]) >= held_out_score(baseline["metrics"])
         project.set_default_prediction_set(self.name if self.adopted else self.previous["set"])
+
+    def salvage(self, project, stage: str, error: str) -> str | None:
+        """A step after training failed: keep the trained model in the registry; returns what to tell the user.
+
+        The checkpoint is registered (without figures) so nothing trained is lost;
+        the default model does not change.
+        """
+        trained = self.results.get("training")
+        self.status = "failed"
+        if trained is None or trained.get("status") != "finished":
+            return None
+        project.register_checkpoint(self.name, trained["checkpoint"], config=trained.get("model"),
+                                    metrics={"failed_at": stage, "error": error.splitlines()[0] if error else ""})
+        return (f"{self.name} was trained and kept ({trained['checkpoint']}), but {STAGE_NAMES.get(stage, stage)} failed; "
+                "the model in use stays the default")
 
     def _held_out_evaluation(self) -> dict | None:
         evaluations = self.results["evaluating"]["evaluations"]
@@ -254,5 +281,14 @@ def run_retrain(project, train_settings: dict, run: Callable[[JobSpec], dict]) -
     pipeline = RetrainPipeline(str(project.dataset.root), str(project.folder), train_settings,
                                previous=previous_model(project))
     while (step := pipeline.next_step()) is not None:
-        pipeline.record(step, run(step.spec), project)
+        try:
+            result = run(step.spec)
+        except Exception as exc:  # a late failure keeps the trained model, then is reported as it was
+            kept = pipeline.salvage(project, step.stage, str(exc))
+            if kept is not None:
+                import sys
+
+                print(f"irstlabel: {kept}", file=sys.stderr)
+            raise
+        pipeline.record(step, result, project)
     return pipeline.summary()

@@ -103,7 +103,7 @@ def plan_training(source, *, seed: int = 0, train_on_test: bool = False, train_s
     else:
         n_test = int(round(HELD_OUT_SHARE * len(labelled))) if len(labelled) >= 3 else 0
         test = seeded_split(labelled, seed=seed, ratios=(0.0, 0.0, 1.0))[2][:n_test]
-        label = "held out: a seeded fifth of the labelled frames"
+        label = "seeded fifth of the labelled frames"
     held_out = set(test)
     pool, outside = _training_pool(dataset, labelled, held_out, train_split)
     val_named = val_split or ("val" if _split(dataset, "val") is not None else None)

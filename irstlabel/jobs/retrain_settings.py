@@ -67,22 +67,18 @@ def job_settings(values: dict, checkpoint: dict | None, *, device: str = "auto",
     return out
 
 
-def model_to_fine_tune(project, init: str | None = None) -> dict | None:
-    """``{"name", "path", "config"}`` of what a retrain fine-tunes: `init` if given, else the model in use.
+def model_to_fine_tune(project, *, starter_only: bool = False) -> dict | None:
+    """``{"name", "path", "config"}`` of what a retrain fine-tunes: the model in use.
 
     The model in use is the project's default model set (a retrain that came
-    out worse is not it), else its newest model, else the shipped starter;
-    None when there is nothing to fine-tune. Read once: the dialog shows it
-    and the job trains from it.
+    out worse is not it), else its newest model, else the shipped starter
+    (`starter_only`: the starter); None when there is nothing to fine-tune.
+    Read once: the dialog shows it and the job trains from it.
     """
     from ..core.starter import STARTER_NAME, starter_checkpoint
     from .pipeline import previous_model
 
-    if init is not None and init != STARTER_NAME:
-        from ..model.checkpoint import load_checkpoint
-
-        return {"name": str(init), "path": str(init), "config": load_checkpoint(init)["model"]}
-    current = None if init == STARTER_NAME else previous_model(project)
+    current = None if starter_only else previous_model(project)
     if current is None or current["set"] == STARTER_NAME:
         return starter_checkpoint()
     checkpoints = {c["name"]: c for c in project.checkpoints()}

@@ -55,7 +55,8 @@ def unlabelled_high_resolution(tmp_path) -> Path:
     return root
 
 
-@pytest.mark.slow  # ~3-4 min: the starter predicts 1-2 Mpx frames; test_retrain and test_training_plan cover the rest
+@pytest.mark.slow  # ~3-5 min: the starter predicts 1-2 Mpx frames; test_retrain and test_training_plan cover the rest
+@pytest.mark.timeout(1200)
 def test_labelling_five_unlabelled_high_resolution_frames_then_ctrl_r_trains_on_those_only(
         qtbot, tmp_path, starter_model, unlabelled_high_resolution):
     window = open_window(qtbot, unlabelled_high_resolution, tmp_path / "settings.ini", size=(1366, 768))
@@ -83,7 +84,7 @@ def test_labelling_five_unlabelled_high_resolution_frames_then_ctrl_r_trains_on_
     type_number(dialog, "max_epochs", 1)  # the rest is the dialog's defaults
     click(button(dialog, "Retrain"))
     summary = wait_for_the_retraining(window)
-    assert "default model" in summary
+    assert "default model" in summary or "stays the default" in summary
 
     [checkpoint] = window.project.checkpoints()
     name = checkpoint["name"]

@@ -150,7 +150,7 @@ def test_retrain_command_trains_on_current_masks_and_registers_everything(tmp_pa
                  "--batch", "2", "--epoch-samples", "4", "--device", "cpu"]) == 0
     captured = capsys.readouterr()
     out = strict_loads(captured.out)
-    held_out = "held out: a seeded fifth of the labelled frames"
+    held_out = "seeded fifth of the labelled frames"
     assert "4 frames train, 1 validate, 1 held out" in captured.err  # the counts, before training
     assert out["status"] == "finished" and out["split"] == held_out and out["adopted"] is True
     with Project.open(dataset, readonly=True) as project:
@@ -215,7 +215,7 @@ def test_one_evaluation_pass_scores_several_splits_like_separate_passes(setup, t
     both = run_job(_spec(setup, "evaluate", set="noise", splits=["test", "all"]), lambda e: None, lambda: False)
     alone = [run_job(_spec(setup, "evaluate", set="noise", split=s), lambda e: None, lambda: False)["evaluations"][0]
              for s in ("test", "all")]
-    assert [e["split"] for e in both["evaluations"]] == ["held out: a seeded fifth of the labelled frames", "all"]
+    assert [e["split"] for e in both["evaluations"]] == ["seeded fifth of the labelled frames", "all"]
     assert both["evaluations"] == alone
 
 

@@ -81,7 +81,8 @@ def register(commands) -> None:
     ev.add_argument("paths", nargs="+", metavar="[CHECKPOINT] DATASET",
                     help="a checkpoint (default: the shipped starter model) and a dataset folder")
     ev.add_argument("--split", default=None,
-                    help="split to score (default: test; a dataset without one is scored on all frames, with a warning)")
+                    help="split to score (default: test; a dataset without one is scored on all frames, with a warning); "
+                         "'held-out': the frames a retrain holds out (its Results row)")
     ev.add_argument("--distance", type=float, default=2.0)
     _inference_options(ev)
     ev.add_argument("--json", action="store_true")
@@ -207,12 +208,20 @@ def run_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+HELD_OUT = "held-out"  # the retraining plan's held-out frames (jobs.plan), by the dataset's own labels
+
+
 def _evaluation_split(dataset, name: str | None):
     """The split asked for; without one, the test split, or every frame (a DatasetWarning) when there is none."""
     import warnings
 
     from ..core.errors import DatasetWarning, IrstlabelError, display_path
 
+    if name == HELD_OUT:
+        from ..core.pairs import DatasetPairs
+        from ..jobs.plan import plan_training
+
+        return plan_training(DatasetPairs(str(dataset.root))).test
     if name is not None:
         return dataset.split(name)
     try:
@@ -220,7 +229,8 @@ def _evaluation_split(dataset, name: str | None):
     except IrstlabelError:
         others = ", ".join(sorted(k for k in dataset.splits if k != "all")) or "none"
         warnings.warn(DatasetWarning(f"{display_path(dataset.root)}: no test split; scoring all {len(dataset)} "
-                                     f"frames (other splits: {others}; choose one with --split)"))
+                                     f"frames (other splits: {others}; choose one with --split, or --split {HELD_OUT} "
+                                     "for the frames a retrain holds out)"))
         return dataset.split("all")
 
 

@@ -58,7 +58,8 @@ def unlabelled_high_resolution(tmp_path) -> Path:
 @pytest.mark.slow  # ~3-5 min: the starter predicts 1-2 Mpx frames; test_retrain and test_training_plan cover the rest
 @pytest.mark.timeout(1200)
 def test_labelling_five_unlabelled_high_resolution_frames_then_ctrl_r_trains_on_those_only(
-        qtbot, tmp_path, starter_model, unlabelled_high_resolution):
+        qtbot, tmp_path, starter_model, unlabelled_high_resolution, monkeypatch):
+    monkeypatch.setenv("IRSTLABEL_BACKEND", "torch")  # the fast path's conversions are tested elsewhere
     window = open_window(qtbot, unlabelled_high_resolution, tmp_path / "settings.ini", size=(1366, 768))
     labelled = []
     for k in range(5):
@@ -109,7 +110,9 @@ def _bright_squares_dataset(root: Path, frames: int, *, test: range | None = Non
     return root
 
 
-def test_a_retrain_that_comes_out_worse_keeps_the_model_in_use_and_one_click_switches(qtbot, tmp_path, starter_model):
+def test_a_retrain_that_comes_out_worse_keeps_the_model_in_use_and_one_click_switches(qtbot, tmp_path, starter_model,
+                                                                                      monkeypatch):
+    monkeypatch.setenv("IRSTLABEL_BACKEND", "torch")  # the fast path's conversions are tested elsewhere
     dataset = _bright_squares_dataset(tmp_path / "squares", 10)
     window = open_window(qtbot, dataset, tmp_path / "settings.ini")
     press(window, "Ctrl+R")

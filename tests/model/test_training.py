@@ -138,16 +138,21 @@ def test_train_predict_evaluate_from_the_command_line(frames, tmp_path, capsys):
     captured = capsys.readouterr()
     assert strict_loads(captured.out) == out
     assert captured.err.strip().splitlines()[-1] == (
-        f"irstlabel: warning: {frames}: no test split; scoring all 4 frames (other splits: none; choose one with --split)")
+        f"irstlabel: warning: {frames}: no test split; scoring all 4 frames (other splits: none; choose one with --split, "
+        "or --split held-out for the frames a retrain holds out)")
     assert main(["evaluate", str(frames / "images" / "frame_0001.png"), str(frames)]) == 2
     assert "frame_0001.png: not a torch checkpoint" in capsys.readouterr().err
 
 
 def test_a_bad_frame_read_in_a_loader_worker_is_one_line(tmp_path, capsys):
+    from irstlabel.jobs.plan import plan_training
+
     root = make_demo_dataset(tmp_path / "d", frames=4, size=(32, 32), seed=2)
-    (root / "images" / "frame_0003.png").write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    broken = plan_training(DatasetPairs(str(root))).train[0]  # a frame that trains (one is held out)
+    (root / "images" / f"{broken}.png").write_bytes(b"\x89PNG\r\n\x1a\n broken")
     code = main(["train", str(root), "--out", str(tmp_path / "run"), "--size", "32", "32", "--epochs", "1",
                  "--batch", "2", "--channels", "16", "--workers", "1", "--device", "cpu", "--no-augment"])
-    err = capsys.readouterr().err
+    counts, err = capsys.readouterr().err.split("\n", 1)
+    assert counts.startswith("irstlabel: 2 frames train, 1 validate, 1 held out")  # said before training starts
     assert code == 2 and err.count("\n") == 1, err
-    assert err.startswith("irstlabel: error: ") and "frame_0003.png: truncated or corrupt image" in err
+    assert err.startswith("irstlabel: error: ") and f"{broken}.png: truncated or corrupt image" in err

@@ -3,6 +3,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -168,6 +169,17 @@ def test_retrain_command_trains_on_current_masks_and_registers_everything(tmp_pa
         assert set(disagreement) == set(project.frame_ids)
         row = project.frame_summary("frame_0002")[0]
         assert row["model_misses"] == disagreement["frame_0002"]["misses"]
+    # the Results row of a dataset without a test split is what `evaluate --split held-out` prints
+    # (frame_0002's edit is in the project only: the held-out frame is another one, labelled alike in both)
+    held = strict_loads((Path(out["run_dir"]) / "split.json").read_text())["test"]
+    assert len(held) == 1 and held[0] != "frame_0002"
+    assert main(["evaluate", out["checkpoint"], str(dataset), "--split", "held-out", "--json"]) == 0
+    cli = strict_loads(capsys.readouterr().out)
+    assert cli["frames"] == 1
+    for group in ("pixel", "target"):
+        for key, value in cli[group].items():
+            if isinstance(value, float):
+                assert test["result"][group][key] == pytest.approx(value, abs=1e-9), (group, key)
 
 
 def test_jobs_read_the_current_masks_while_another_process_holds_the_project(setup):

@@ -343,6 +343,7 @@ def train(
         save_checkpoint(path, model_config=model_config, state_dict=model.state_dict(), **extra)
 
     status, epoch, why = "finished", start_epoch, "epochs"
+    reserve = {"seconds": 0.0}  # of the time budget, kept for the last validation and the inference sweep
     net.train()
     try:
         for epoch in range(start_epoch, config.epochs):
@@ -372,7 +373,7 @@ def train(
                       "loss": losses[-1], "lr": lr, "elapsed": elapsed()})
                 if stop() or (config.max_steps is not None and step >= config.max_steps):
                     raise _Stop("cancelled" if stop() else "finished")
-                if config.minutes is not None and elapsed() >= 60.0 * config.minutes:
+                if config.minutes is not None and elapsed() + reserve["seconds"] >= 60.0 * config.minutes:
                     out_of_time = True  # the epoch so far is validated and kept, as a whole one would be
                     break
                 fetch = time.perf_counter()
@@ -382,7 +383,10 @@ def train(
                        "seconds": seconds, "data_wait": waited / max(seconds, 1e-9)}
             if env.is_main:
                 if val_ids:
+                    validating = time.perf_counter()
                     metrics["val"] = validate(model, source, val_ids, config, device)
+                    # the budget holds the sweep too: it predicts the same frames once per candidate scale
+                    reserve["seconds"] = (time.perf_counter() - validating) * (1 + len(sweep_scales_for(config)))
                     score = _metric(_Namespace(metrics["val"]), config.best_metric)
                     metrics["val_score"] = score
                     if score > best_score:

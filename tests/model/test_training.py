@@ -156,3 +156,22 @@ def test_a_bad_frame_read_in_a_loader_worker_is_one_line(tmp_path, capsys):
     assert counts.startswith("irstlabel: 2 frames train, 1 validate, 1 held out")  # said before training starts
     assert code == 2 and err.count("\n") == 1, err
     assert err.startswith("irstlabel: error: ") and f"{broken}.png: truncated or corrupt image" in err
+
+
+def test_a_spent_time_budget_ends_training_after_the_step_and_keeps_the_epoch(frames, tmp_path):
+    source = DatasetPairs(str(frames))
+    ids = list(source.frame_ids)
+    epochs = []
+    summary = train(model_config(**TINY), _config(epochs=50, minutes=1e-6), source, ids[:3], ids[3:], tmp_path,
+                    on_event=lambda e: e["event"] == "epoch" and epochs.append(e))
+    assert summary["status"] == "finished" and summary["stopped_because"] == "time budget"
+    assert summary["epochs_done"] == 1 and len(epochs) == 1 and "val" in epochs[0]["metrics"]
+    assert load_checkpoint(tmp_path / "best.pt")["seconds_spent"] > 0
+
+
+def test_patience_stops_when_validation_stops_improving(frames, tmp_path):
+    source = DatasetPairs(str(frames))
+    ids = list(source.frame_ids)
+    summary = train(model_config(**TINY), _config(epochs=30, lr=1e-5, min_lr=1e-5, patience=2), source, ids[:3], ids[3:],
+                    tmp_path)
+    assert summary["stopped_because"] == "no better validation in 2 epochs" and summary["epochs_done"] < 30

@@ -133,8 +133,6 @@ def run_train(args: argparse.Namespace) -> int:
         settings["augment"] = False
     config = TrainConfig(**settings)
     source = DatasetPairs(args.dataset)
-    from ..core.datasets import Dataset
-
     refuse_inside(args.out, args.dataset, what="--out")
     plan = plan_training(source, seed=config.seed, train_split=args.train_split, val_split=args.val_split)
     if plan.problem:

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QCheckBox, QDialogButtonBox, QLabel, QPushButton, 
 from irstlabel.core.starter import STARTER_NAME
 from irstlabel.core.synthetic import synthetic_frame
 from irstlabel.gui.retrain import RetrainDialog
-from tests.helpers import write_image, write_mask_file
+from tests.helpers import write_image
 from tests.journeys.annotating import frame_with, make_dataset, open_window, table_rows
 from tests.journeys.drive import button, choose, click, open_dialog, press, status_text, type_number, wait_for
 from tests.journeys.test_retrain import (

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-import pytest
 from hypothesis import given, settings, strategies as st
 
-from irstlabel.core.io import write_mask
 from irstlabel.core.synthetic import make_demo_dataset
 from irstlabel.jobs.plan import plan_training
 from irstlabel.jobs.sources import ProjectPairs, without_targets

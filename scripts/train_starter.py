@@ -67,7 +67,8 @@ def stage_scale(dataset: str, run: Path) -> dict:
 
     from irstlabel.core.datasets import Dataset
     from irstlabel.core.pairs import DatasetPairs
-    from irstlabel.model.train import TrainConfig, choose_inference_scale
+    from irstlabel.model.run_scales import choose_inference_scale
+    from irstlabel.model.train import TrainConfig
 
     torch.set_num_threads(1)
     started = time.perf_counter()

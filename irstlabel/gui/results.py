@@ -42,11 +42,6 @@ def latest_evaluations(project) -> dict[str, dict]:
 
 
 class ResultsPanel(QWidget):
-    def set_summary(self, text: str) -> None:
-        """How the last retraining ended (which model is the default, and why), above the table."""
-        self.summary.setText(f"Last retraining: {text}")
-        self.summary.setVisible(bool(text))
-
     def __init__(self, parent=None):
         super().__init__(parent)
         self.table = QTableWidget(0, len(COLUMNS) + 4)
@@ -92,6 +87,11 @@ class ResultsPanel(QWidget):
         row.addStretch(1)
         row.addWidget(self.export_button)
         layout.addLayout(row)
+
+    def set_summary(self, text: str) -> None:
+        """How the last retraining ended (which model is the default, and why), above the table."""
+        self.summary.setText(f"Last retraining: {text}")
+        self.summary.setVisible(bool(text))
 
     def refresh(self, project) -> None:
         self.evaluations = latest_evaluations(project)

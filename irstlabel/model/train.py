@@ -26,15 +26,16 @@ from torch.utils.data import DataLoader, DistributedSampler
 from ..core.errors import IrstlabelError
 from ..core.metrics import Evaluator, MetricOptions
 from ..core.predictions import to_levels
-from .checkpoint import load_checkpoint, load_weights, record_inference, save_checkpoint
+from .checkpoint import load_checkpoint, load_weights, save_checkpoint
 from .config import ISPANetConfig
 from .data import Augment, PairSource, TrainingSamples
-from .inference import SCALES, THRESHOLDS, InferenceSettings, scales_within
-from .inference_sweep import SELECTIONS, choose_inference, sweep_inference, sweep_summary, write_sweep
+from .inference import SCALES, THRESHOLDS, InferenceSettings
+from .inference_sweep import SELECTIONS
 from .info import count_parameters
 from .ispanet import ISPANet
 from .losses import make_loss
-from .predict import Predictor, predict_probability
+from .predict import predict_probability
+from .run_scales import choose_inference_scale, covered_scales, run_settings, sweep_scales_for
 from .starter import resolve_checkpoint
 from .runtime import autocast, barrier, dist_env, init_distributed, resolve_device
 from ..core.jsonio import to_json
@@ -144,22 +145,6 @@ def lr_at(step: int, steps_per_epoch: int, config: TrainConfig, *, elapsed: floa
     if config.minutes is not None and elapsed is not None:
         progress = max(progress, elapsed / (60.0 * config.minutes))
     return config.min_lr + 0.5 * (config.lr - config.min_lr) * (1 + math.cos(math.pi * min(progress, 1.0)))
-
-
-def run_settings(config: TrainConfig) -> "InferenceSettings":
-    """How a run predicts while it trains (validation) and what it records: its scale, or its fill size."""
-    if config.sampling == "fill":
-        return InferenceSettings(size=tuple(config.size), threshold=config.threshold)
-    return InferenceSettings(scale=float(config.scale or 1.0), threshold=config.threshold)
-
-
-def covered_scales(config: TrainConfig) -> tuple[float, float] | None:
-    """The inference scales a scale-sampled run trained at (its scale x the augmentation range)."""
-    if config.sampling != "scale":
-        return None
-    low, high = Augment().scale_range if config.augment else (1.0, 1.0)
-    scale = float(config.scale or 1.0)
-    return scale * low, scale * high
 
 
 def weights_digest(model: torch.nn.Module) -> str:
@@ -442,52 +427,6 @@ def _with_scale(config: TrainConfig, scale) -> TrainConfig:
     if config.scale is not None or scale is None:
         return config
     return replace(config, scale=float(scale))
-
-
-def sweep_scales_for(config: TrainConfig, recorded: dict | None = None) -> tuple[float, ...]:
-    """The sweep's candidate scales: those the run trained at (scale sampling), else the configured ones."""
-    covered = (recorded or {}).get("trained_scales") or covered_scales(config)
-    if not covered or not config.sweep_scales:
-        return tuple(config.sweep_scales)
-    return scales_within(float(covered[0]), float(covered[1]), config.sweep_scales)
-
-
-def choose_inference_scale(checkpoint, source: PairSource, val_ids, config: TrainConfig, device, *,
-                           emit: Callable[[dict], None] = lambda e: None, should_stop: Callable[[], bool] | None = None,
-                           out_dir=None) -> dict | None:
-    """Sweep scales and thresholds on validation frames with `checkpoint`'s weights; record the best in it.
-
-    The candidate scales are those the checkpoint trained at (its recorded
-    ``trained_scales``), so the sweep never picks a scale the network has not
-    seen targets at. Writes ``inference_sweep.csv`` beside the checkpoint (or
-    in `out_dir`) and the chosen settings into the checkpoint and, when there,
-    into ``last.pt`` beside it. Returns the recorded ``inference`` section
-    (None if stopped).
-    """
-    checkpoint = Path(checkpoint)
-    state = load_checkpoint(checkpoint)
-    model = ISPANet(state["model_config"])
-    load_weights(model, state, checkpoint)
-    scales = sweep_scales_for(config, state.get("inference"))
-    # the default prediction path (OpenVINO on a CPU where installed): the settings fit how frames will be predicted
-    runner = Predictor(model, device=str(device), amp=config.amp, cpu_amp=config.cpu_amp).runner
-    rows = sweep_inference(runner, source.read, list(val_ids), scales=scales,
-                           thresholds=config.sweep_thresholds, distance=config.distance, should_stop=should_stop,
-                           progress=lambda done, total: emit({"event": "sweep", "step": done, "steps": total}))
-    if len(rows) < len(scales) * len(config.sweep_thresholds):
-        return None
-    settings, chosen = choose_inference(rows, select=config.sweep_select)
-    folder = Path(out_dir) if out_dir is not None else checkpoint.parent
-    write_sweep(folder / "inference_sweep.csv", rows, chosen, config.sweep_select)
-    trained = (state.get("inference") or {}).get("trained_scales")
-    inference = {**settings.to_dict(), **sweep_summary(chosen, config.sweep_select, "val"),
-                 **({"trained_scales": trained} if trained else {})}
-    record_inference(checkpoint, inference)
-    last = checkpoint.parent / "last.pt"
-    if last.exists() and last != checkpoint:
-        record_inference(last, inference)
-    emit({"event": "inference_chosen", "inference": inference})
-    return inference
 
 
 class _Stop(Exception):

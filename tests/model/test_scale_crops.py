@@ -97,7 +97,8 @@ def test_an_epoch_holds_the_asked_number_of_crops_and_frames_repeat_in_order():
 
 
 def test_inference_settings_of_a_scale_run_are_its_scale():
-    from irstlabel.model.train import TrainConfig, covered_scales, run_settings
+    from irstlabel.model.run_scales import covered_scales, run_settings
+    from irstlabel.model.train import TrainConfig
 
     config = TrainConfig(scale=1.5, threshold=0.4)
     assert run_settings(config) == InferenceSettings(scale=1.5, threshold=0.4)

@@ -21,7 +21,7 @@ from typing import Callable
 
 from .spec import JobSpec
 
-__all__ = ["Step", "RetrainPipeline", "run_retrain", "register_evaluation", "latest_test_metrics", "SUMMARY_FIGURES",
+__all__ = ["Step", "RetrainPipeline", "run_retrain", "register_evaluation", "SUMMARY_FIGURES",
            "previous_model", "held_out_score"]
 
 # (group, key, label) of the figures the end-of-retrain summary compares
@@ -266,14 +266,6 @@ def register_evaluation(project, prediction_set: str, evaluation: dict) -> None:
     """Store one split's evaluation (as an evaluate job reports it) in the project."""
     project.add_evaluation(prediction_set, evaluation["split"],
                            {**evaluation["metrics"], "per_frame": evaluation["per_frame"]})
-
-
-def latest_test_metrics(project) -> dict | None:
-    """The newest held-out (not all-frames) evaluation's metrics."""
-    for evaluation in reversed(project.evaluations()):
-        if evaluation["split"] != "all":
-            return evaluation["result"]
-    return None
 
 
 def run_retrain(project, train_settings: dict, run: Callable[[JobSpec], dict]) -> dict:

@@ -102,7 +102,7 @@ def plan_training(source, *, seed: int = 0, train_on_test: bool = False, train_s
         test = [f for f in split_ids if f in known]
     else:
         n_test = int(round(HELD_OUT_SHARE * len(labelled))) if len(labelled) >= 3 else 0
-        test = seeded_split(labelled, seed=seed, ratios=(0.0, 0.0, 1.0))[2][:n_test]
+        test = _shuffled(labelled, seed)[:n_test]
         label = "seeded fifth of the labelled frames"
     held_out = set(test)
     pool, outside = _training_pool(dataset, labelled, held_out, train_split)
@@ -111,21 +111,21 @@ def plan_training(source, *, seed: int = 0, train_on_test: bool = False, train_s
     if not pool and train_on_test and test:
         pool, trains_on_test, val_named = list(test), True, None
     if val_named is not None:
-        val_ids = set(_split_ids(dataset, val_named))
+        val_ids = set(dataset.split(val_named))
         val = [f for f in pool if f in val_ids]
         train = [f for f in pool if f not in val_ids]
     else:
-        n_val = int(round(VAL_SHARE * len(pool))) if len(pool) >= 2 else 0
-        shuffled = seeded_split(pool, seed=seed, ratios=(0.0, 0.0, 1.0))[2]
-        val_set = set(shuffled[:max(n_val, 1 if len(pool) >= 2 else 0)])
+        n_val = max(int(round(VAL_SHARE * len(pool))), 1) if len(pool) >= 2 else 0
+        val_set = set(_shuffled(pool, seed)[:n_val])
         val = [f for f in pool if f in val_set]
         train = [f for f in pool if f not in val_set]
     return TrainingPlan(tuple(train), tuple(val), tuple(test), label, len(all_ids), len(all_ids) - len(labelled),
                         outside, trains_on_test)
 
 
-def _split_ids(dataset, name: str) -> list[str]:
-    return list(dataset.split(name))
+def _shuffled(ids: list[str], seed: int) -> list[str]:
+    """`ids` in a seeded random order (the same seed, the same order)."""
+    return seeded_split(ids, seed=seed, ratios=(0.0, 0.0, 1.0))[2]
 
 
 def _training_pool(dataset, labelled: list[str], held_out: set, train_split: str | None) -> tuple[list[str], int]:
@@ -134,8 +134,8 @@ def _training_pool(dataset, labelled: list[str], held_out: set, train_split: str
     named = [train_split] if train_split else [n for n in ("train", "trainval") if _split(dataset, n) is not None][:1]
     if not named:
         return candidates, 0
-    allowed = set(_split_ids(dataset, named[0]))
+    allowed = set(dataset.split(named[0]))
     if _split(dataset, "val") is not None:
-        allowed |= set(_split_ids(dataset, "val"))
+        allowed |= set(dataset.split("val"))
     pool = [f for f in candidates if f in allowed]
     return pool, len(candidates) - len(pool)

@@ -13,6 +13,8 @@ def register(commands) -> None:
     ex.add_argument("--project", default=None, help="project folder (default: <dataset>/.irstlabel)")
     ex.add_argument("--layout", choices=("source", "generic", "coco"), default="source")
     ex.add_argument("--out", required=True, help="output folder (must be empty or new)")
+    ex.add_argument("--include-rejected", action="store_true",
+                    help="keep the targets marked rejected (default: left out; COCO then marks their status)")
     ex.set_defaults(run=run_export)
 
     rt = commands.add_parser("retrain", help="retrain ISPANet on a project's labelled frames, predict, evaluate, "
@@ -56,7 +58,7 @@ def run_export(args: argparse.Namespace) -> int:
     refuse_inside(args.out, args.dataset, what="--out")
     project = Project.open(args.dataset, args.project, readonly=True)
     try:
-        summary = export_project(project, args.out, layout=args.layout)
+        summary = export_project(project, args.out, layout=args.layout, include_rejected=args.include_rejected)
     finally:
         project.close()
     print(to_json(summary))

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-__all__ = ["Targets", "find_targets", "count_targets", "targets_table", "Region", "occupied_regions", "first_pixels"]
+__all__ = ["Targets", "find_targets", "count_targets", "targets_table", "Region", "occupied_regions", "first_pixels",
+           "without_targets"]
 
 
 def _as_mask(mask: np.ndarray, name: str = "mask") -> np.ndarray:
@@ -240,3 +241,29 @@ def first_pixels(targets: Targets) -> np.ndarray:
     span = np.searchsorted(starts, positions, side="right") - 1
     first = positions[np.r_[True, span[1:] != span[:-1]]]
     return np.stack([r0, c0 + first - starts], axis=1).astype(np.int64)
+
+
+def without_targets(mask: np.ndarray, targets, keep_anchors=()) -> np.ndarray:
+    """`mask` less the rejected `targets` (8-connected parts).
+
+    A target is the part holding its anchor pixel; a target of several parts
+    (or one recorded without an anchor) also loses the parts that lie wholly
+    inside its box, except parts anchoring another target (`keep_anchors`).
+    """
+    count, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
+    if count <= 1:
+        return mask
+    kept = {int(labels[r, c]) for r, c in keep_anchors if 0 <= r < mask.shape[0] and 0 <= c < mask.shape[1]}
+    drop = set()
+    for anchor, (r0, c0, r1, c1), parts in targets:
+        if anchor is not None and 0 <= anchor[0] < mask.shape[0] and 0 <= anchor[1] < mask.shape[1] \
+                and labels[anchor]:
+            drop.add(int(labels[anchor]))
+            if parts <= 1:
+                continue
+        inside = np.unique(labels[r0:r1, c0:c1])
+        for label in inside[inside > 0]:
+            ys, xs = np.nonzero(labels == label)
+            if ys.min() >= r0 and ys.max() < r1 and xs.min() >= c0 and xs.max() < c1 and int(label) not in kept:
+                drop.add(int(label))
+    return mask & ~np.isin(labels, sorted(drop)) if drop else mask

@@ -50,8 +50,12 @@ ACTIONS = (
                "accept the model's prediction for the selected target", place="toolbar"),
     ActionSpec("accept_prediction_frame", "Accept prediction (frame)", ("Ctrl+Shift+A",),
                "accept the model's prediction for the whole frame", place="toolbar"),
-    ActionSpec("reject_target", "Reject target", ("R",), "reject the selected target (kept, marked rejected)",
-               place="toolbar"),
+    ActionSpec("reject_target", "Reject target", ("R",),
+               "not a target: kept in the project, left out of exports and training (a rejected prediction is a "
+               "known false alarm)", place="toolbar"),
+    ActionSpec("label_is_right", "Label is right", ("Return", "Enter"),
+               "the selected label is right (accepted), then the next pending target; with the polygon tool, "
+               "closes the polygon", place="toolbar"),
     ActionSpec("delete_target", "Delete target", ("Delete", "Backspace"), "delete the selected target", place="toolbar"),
     ActionSpec("done_next", "Done", ("D",), "mark the frame done and go to the next one", place="toolbar"),
     ActionSpec("flag_next", "Flag", ("F",), "flag the frame and go to the next one", place="toolbar"),
@@ -64,7 +68,6 @@ ACTIONS = (
     ActionSpec("one_to_one", "One to one", ("=",), "one frame pixel per screen pixel"),
     ActionSpec("bigger_brush", "Bigger brush", ("]",), "brush one pixel wider"),
     ActionSpec("smaller_brush", "Smaller brush", ("[",), "brush one pixel narrower"),
-    ActionSpec("close_polygon", "Close polygon", ("Return", "Enter"), "close the polygon and fill it"),
     ActionSpec("save", "Save", ("Ctrl+S",), "save the frame's mask now (it is also saved every few seconds)"),
     *(ActionSpec(f"toggle_{key}", f"Toggle {key}", (shortcut,), f"show / hide the {label}")
       for key, label, shortcut in OVERLAYS),

@@ -201,11 +201,36 @@ class EditController:
         self._edit(lambda m: _apply_region(m, target, False), "delete target")
 
     def reject_target(self) -> None:
-        record = self._selected("Reject")
-        if record is None or not self._editable():
+        """R: not a target (a label) or a known false alarm (a prediction's); kept, left out of exports and training."""
+        self._decide("rejected", "Reject", "reject target")
+
+    def label_is_right(self, frames) -> None:
+        """Enter: the selected label is right (accepted); on to the next target that needs a decision."""
+        if self.tool == "polygon" and len(self._polygon) >= 3:
+            self.close_polygon()
             return
-        if self.session.set_status(record.id, "rejected"):
-            self.status.say(f"Target {record.id} rejected", 3000)
+        if self._decide("accepted", "Label is right", "label is right"):
+            self.next_undecided(frames)
+
+    def _decide(self, status: str, what: str, text: str) -> bool:
+        record = self._selected(what)
+        if record is None or not self._editable():
+            return False
+        self._push(self.session.set_status(record.id, status), text)
+        self.status.say(f"Target {record.id} {status}", 3000)
+        return True
+
+    def next_undecided(self, frames) -> None:
+        """Select the next pending target of this frame, else the first target of the next frames."""
+        frame = self.frame
+        records = frame.current().records
+        position = frame.targets.index(frame.selected)
+        later = records[(position + 1) if position is not None else 0:]
+        pending = next((r for r in later if r.status == "pending"), None)
+        if pending is not None:
+            self.select(pending.id)
+        else:
+            self.step_target(1, frames)
 
     def accept_proposal(self) -> None:
         """A: replace the selected target with its Canny proposal, unless it looks wrong (then A again)."""

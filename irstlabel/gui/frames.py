@@ -130,13 +130,16 @@ class FrameController:
     def _frame_changed(self, frame) -> None:
         self.frame_list.select(frame.frame_id)
         self.status.show_frame(frame, self.project.frame_state(frame.frame_id))
-        self.status.saved(True)
+        self.status.saved(frame.save_failed is None, elsewhere=len(self.session.unsaved))
         self.settings.setValue(self._resume_key(), frame.frame_id)
         # after the frame is on screen: decoding the next one meanwhile would slow this frame's paint
         self._prefetch_timer.start()
 
     def _saved(self, frame_id: str, ok: bool, message: str | None) -> None:
-        self.status.saved(ok)
+        current = self.session.frame
+        on_screen = current is not None and current.frame_id == frame_id
+        failing = {f for f in self.session.unsaved if f != frame_id or not ok}  # a retried frame leaves it next
+        self.status.saved(ok if on_screen else current is None or current.save_failed is None, elsewhere=len(failing))
         if not ok:
             self.frame_list.mark_unsaved(frame_id)
             if message:

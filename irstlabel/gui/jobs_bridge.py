@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
+from ..core.errors import IrstlabelError
+from ..jobs import registry
 from ..jobs.spec import JobSpec
 from ..jobs.supervisor import Job, Supervisor
 
@@ -64,17 +66,22 @@ class QtJob(QObject):
 
 
 class JobRunner(QObject):
-    """Submits jobs to worker processes; `active_changed(bool)` says whether any is queued or running."""
+    """Submits jobs to worker processes; `active_changed(bool)` says whether any is queued or running.
+
+    What a job made is recorded in the project (:mod:`irstlabel.jobs.registry`)
+    before its listeners hear the event, so they only refresh their views.
+    """
 
     active_changed = Signal(bool)
     _event = Signal(dict)  # from reader threads; queued to this object's (the GUI) thread
 
-    def __init__(self, project_dir, parent=None):
+    def __init__(self, project, parent=None):
         super().__init__(parent)
+        self.project = project
         self._jobs: dict[str, QtJob] = {}
         self._closed = False
         self._event.connect(self._dispatch)
-        self.supervisor = Supervisor(project_dir, on_event=self._event.emit)
+        self.supervisor = Supervisor(project.folder, on_event=self._event.emit)
 
     def submit(self, spec: JobSpec, *, priority: int = 10) -> QtJob:
         was_active = self.active
@@ -98,9 +105,22 @@ class JobRunner(QObject):
             return
         if event.get("event") == "finished":
             del self._jobs[event["job"]]
+        event = self._record(job, event)
         job.handle(event)
         if event.get("event") == "finished" and not self._jobs:
             self.active_changed.emit(False)
+
+    def _record(self, job: QtJob, event: dict) -> dict:
+        """Record what the event says the job made; a failed write turns a finished job into a failed one."""
+        try:
+            if event.get("event") == "frames_ready":
+                registry.record_frames_ready(self.project, job.job.spec, event["set"])
+            elif event.get("event") == "finished" and event.get("state") == "finished":
+                registry.record_result(self.project, job.job.spec, job.job.result)
+        except IrstlabelError as exc:
+            if event.get("event") == "finished":
+                return {**event, "state": "failed", "error": f"the result could not be recorded: {exc}"}
+        return event
 
     def cancel_all(self) -> None:
         for job in self.running():

@@ -42,7 +42,7 @@ _WINDOWS: list = []  # windows opened from the File menu, kept alive
 # actions that change the project: disabled when it is open read-only
 WRITING = ("tool_brush", "tool_eraser", "tool_polygon", "tool_wand", "tool_merge", "tool_split", "accept_proposal",
            "accept_prediction_target", "accept_prediction_frame", "reject_target", "delete_target", "done_next",
-           "flag_next", "close_polygon", "save", "retrain", "evaluate", "import_predictions", "curate")
+           "flag_next", "label_is_right", "save", "retrain", "evaluate", "import_predictions", "curate")
 
 
 class MainWindow(QMainWindow):
@@ -147,7 +147,7 @@ class MainWindow(QMainWindow):
             "one_to_one": self.canvas.one_to_one,
             "bigger_brush": lambda: editor.resize_brush(1),
             "smaller_brush": lambda: editor.resize_brush(-1),
-            "close_polygon": editor.close_polygon,
+            "label_is_right": lambda: editor.label_is_right(frames),
             "save": editor.save,
             "retrain": review("start_retrain"),
             "evaluate": review("start_evaluate"),
@@ -310,21 +310,23 @@ class MainWindow(QMainWindow):
         self.tools.wand_mode.setCurrentText(str(self.settings.value("tools/wand_mode", "contrast %")))
         self.tools.tolerance.setValue(int(self.settings.value("tools/tolerance", 50)))
 
+    def _lose_unsaved(self) -> bool:
+        """Whether the user agrees to quit with frames that could not be saved (never, with nobody to ask)."""
+        if _headless():
+            self.status.say("Not closing: " + _unsaved_question(self.session).split("\n")[0], 0)
+            return False
+        answer = QMessageBox.question(self, "Unsaved edits", _unsaved_question(self.session),
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
     def closeEvent(self, event) -> None:
         if not self.review.confirm_leaving("Quit", self.close):
             event.ignore()
             return
-        if not self.session.save():
-            if _headless():
-                event.ignore()  # keep the unsaved edit rather than ask nobody
-                return
-            answer = QMessageBox.question(
-                self, "Unsaved edit", f"The current mask could not be saved:\n{self.session.frame.save_failed}\n\n"
-                "Close anyway and lose this edit?", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                QMessageBox.StandardButton.No)
-            if answer != QMessageBox.StandardButton.Yes:
-                event.ignore()
-                return
+        if not self.session.save() and not self._lose_unsaved():
+            event.ignore()
+            return
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.settings.setValue("tools/brush", self.tools.brush.value())
@@ -338,6 +340,14 @@ class MainWindow(QMainWindow):
         if self in _WINDOWS:
             _WINDOWS.remove(self)
         self.project.close()
+
+
+def _unsaved_question(session) -> str:
+    frames = session.unsaved_frames()
+    names = ", ".join(display_path(f) for f in frames[:5]) + (f" and {len(frames) - 5} more" if len(frames) > 5 else "")
+    reason = (session.unsaved.get(frames[0]) or session.frame).save_failed if frames else None
+    return (f"{len(frames)} frame{'s' if len(frames) != 1 else ''} could not be saved ({names}):\n{reason}\n\n"
+            "Close anyway and lose these edits?")
 
 
 def _headless() -> bool:

@@ -80,6 +80,7 @@ class FrameList(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self._dataset_counts: dict[str, int] = {}  # targets of the dataset's labels, for frames without records
         self.filter = QComboBox()
         self.filter.setObjectName("state-filter")
         self.filter.addItems(STATE_FILTERS)
@@ -88,6 +89,7 @@ class FrameList(QWidget):
         self.search.setPlaceholderText("Go to frame (Ctrl+G): type part of a name, Enter")
         self.search.setClearButtonEnabled(True)
         self.table = QTableWidget(0, len(self.COLUMNS))
+        self.table.setObjectName("frame-list")
         self.table.setHorizontalHeaderLabels(self.HEADERS)
         for c, what in enumerate(self.COLUMNS):
             self.table.horizontalHeaderItem(c).setToolTip(what)
@@ -147,7 +149,8 @@ class FrameList(QWidget):
     def _fill(self, r: int, row: dict) -> None:
         """Every column but the name, from a frame_summary row."""
         worst = row["lpd_worst_change"]
-        cells = [QTableWidgetItem(row["state"]), _NumberItem(row["targets"]),
+        targets = row["targets"] if row["targets"] is not None else self._dataset_counts.get(row["frame_id"])
+        cells = [QTableWidgetItem(row["state"]), _NumberItem(targets),
                  _NumberItem(row["lpd_decreased"] if row["edited"] else None),
                  _NumberItem(worst, None if worst is None else f"{worst:.1f}"),
                  QTableWidgetItem("yes" if row["edited"] else ""),
@@ -168,6 +171,7 @@ class FrameList(QWidget):
 
     def set_target_counts(self, counts: dict[str, int]) -> None:
         """Target counts of unedited frames (their dataset labels), filled in as they are computed."""
+        self._dataset_counts.update(counts)
         sorting = self.table.isSortingEnabled()
         self.table.setSortingEnabled(False)
         for r in range(self.table.rowCount()):

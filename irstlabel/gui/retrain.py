@@ -188,13 +188,10 @@ class RetrainController(QObject):
         self.job = self.runner.submit(self._step.spec, priority=self._step.priority)
         self.job.progress.connect(self.progress)
         self.job.epoch.connect(self.epoch)
-        self.job.frames_ready.connect(self._frames_ready)
+        self.job.frames_ready.connect(self.frames_ready)
         self.job.finished.connect(self._job_finished)
         self.stage.emit(self._step.stage)
 
-    def _frames_ready(self, name: str, frames: list) -> None:
-        self.pipeline.frames_ready(self.project)
-        self.frames_ready.emit(name, frames)
 
     def _job_finished(self, state: str, result, error: str, log: list) -> None:
         if state == "finished" or state == "cancelled":

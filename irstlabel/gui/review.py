@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QComboBox, QMessageBox
 
 from ..core.metrics import MetricOptions, match_frame
 from ..jobs.devices import cuda_likely
-from ..jobs.pipeline import register_evaluation
+from ..jobs import registry
 from ..jobs.spec import JobSpec
 from .dialogs import choose_folder
 from .jobs_bridge import JobRunner
@@ -59,7 +59,7 @@ class ReviewController:
         self.set_combo.setToolTip("prediction set shown and reviewed")
         self.set_combo.currentTextChanged.connect(self._set_chosen)
         status.cancel_button.clicked.connect(self.cancel_jobs)
-        self.runner = None if self.project.readonly else JobRunner(self.project.folder, window)
+        self.runner = None if self.project.readonly else JobRunner(self.project, window)
         self.retrainer = None
         if self.runner is not None:
             self.runner.active_changed.connect(self._jobs_active)
@@ -78,6 +78,7 @@ class ReviewController:
             self.starter.progress.connect(self._starter_progress)
             self.starter.failed.connect(lambda message, log: self.status.say(message, 8000))
             session.frame_changed.connect(lambda frame: self.starter.request())
+            self.runner.active_changed.connect(lambda active: active or self.starter.request())
         self.compare.set_combo.currentTextChanged.connect(lambda name: self._update_compare())
         self.compare_dock.visibilityChanged.connect(lambda visible: self._update_compare())
         session.frame_changed.connect(lambda frame: self._frame_or_mask_changed())
@@ -257,14 +258,11 @@ class ReviewController:
         job.finished.connect(done)
 
     def _evaluated(self, name: str, result: dict) -> None:
-        for evaluation in result["evaluations"]:
-            register_evaluation(self.project, name, evaluation)
         self.results.refresh(self.project)
         self.show_dock("results")
         self.status.say(f"{name} evaluated on {result['evaluations'][0]['split']}", 5000)
 
     def _imported(self, name: str, folder: str) -> None:
-        self.project.register_prediction_set(name, "folder", folder)
         self._refresh_sets(choose=name)  # show what was just imported
         self._show_docks()
         self.status.say(f"Predictions from {folder} imported as '{name}'", 5000)
@@ -328,7 +326,7 @@ class ReviewController:
 
     def make_default(self, name: str) -> None:
         """The user's switch: `name` becomes the project's default set, and is shown."""
-        self.project.set_default_prediction_set(name)
+        registry.make_default(self.project, name)
         self.results.set_summary(f"{name} is the default model (chosen by you)")
         self._show_default()
 

@@ -6,7 +6,8 @@ A project without predictions of its own shows the shipped starter model's
 with that frame and its neighbours first; a job already running for another
 frame is stopped and started again from the new one, keeping what it has
 done. Other jobs (retrain, evaluate, import) take precedence: starting one
-pauses the starter's job, and moving to a frame later resumes it.
+pauses the starter's job, which stays paused (frame changes included) until
+no other job is queued or running, then resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Callable
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..jobs.spec import JobSpec
-from ..core.starter import STARTER_NAME, starter_available, starter_path
+from ..core.starter import STARTER_NAME, starter_available
 
 __all__ = ["StarterPredictions"]
 
@@ -54,9 +55,18 @@ class StarterPredictions(QObject):
         return job is not None and job is self.job
 
     def request(self) -> None:
-        """The frame on screen changed: make sure its starter map is on the way."""
+        """The frame on screen changed, or the other jobs ended: make sure its starter map is on the way.
+
+        While another job (a retraining's steps, an evaluation) is queued or
+        running the starter stays paused: it never holds up the user's job.
+        """
+        if self._others_running():
+            return
         self._paused = False
         self._timer.start()
+
+    def _others_running(self) -> bool:
+        return any(not self.owns(job) for job in self.runner.running())
 
     def pause(self) -> None:
         """Another job needs the worker slot: stop (what is done is kept)."""
@@ -66,7 +76,7 @@ class StarterPredictions(QObject):
             self.job.cancel()
 
     def _check(self) -> None:
-        if self._paused or not self.enabled:
+        if self._paused or not self.enabled or self._others_running():
             return
         first = self._frames_first()
         if not first:
@@ -84,13 +94,10 @@ class StarterPredictions(QObject):
                        settings={"checkpoint": STARTER_NAME, "set": STARTER_NAME, "first": first, "resume": True})
         self._first = first
         self.job = self.runner.submit(spec, priority=0)
-        self.job.frames_ready.connect(self._frames_ready)
+        self.job.frames_ready.connect(self.frames_ready)
         self.job.progress.connect(self.progress)
         self.job.finished.connect(self._finished)
 
-    def _frames_ready(self, name: str, frames: list) -> None:
-        self.project.register_prediction_set(STARTER_NAME, "checkpoint", str(starter_path()))
-        self.frames_ready.emit(name, frames)
 
     def _finished(self, state: str, result, error: str, log: list) -> None:
         self.job = None

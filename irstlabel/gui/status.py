@@ -40,8 +40,12 @@ class StatusLine:
                            f"{frame.image.dtype}  state: {state}")
         self.bar.showMessage(self.frame_text)
 
-    def saved(self, ok: bool) -> None:
-        self.save_label.setText("saved" if ok else "NOT SAVED")
+    def saved(self, ok: bool, *, elsewhere: int = 0) -> None:
+        """The save state of the frame on screen, and how many other frames could not be saved."""
+        text = "saved" if ok else "NOT SAVED"
+        if elsewhere:
+            text += f"; {elsewhere} other frame{'s' if elsewhere > 1 else ''} NOT SAVED"
+        self.save_label.setText(text)
 
     def unsaved(self) -> None:
         self.save_label.setText("unsaved")

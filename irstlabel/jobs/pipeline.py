@@ -4,7 +4,8 @@
 before; it does not run anything. The CLI drives it in a loop with jobs run
 in-process (:func:`run_retrain`); the GUI drives it from job events, one
 worker process per step. Either way the same specs run and the same results
-are registered, so the table, the store and the CLI show the same numbers.
+are recorded, by the one writer of job results (:mod:`.registry`), so the
+table, the store and the CLI show the same numbers.
 
 One evaluation pass scores both the held-out frames of the plan (the figures
 of the Results table) and every frame (per-frame misses and false alarms that
@@ -19,10 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from . import registry
 from .spec import JobSpec
 
-__all__ = ["Step", "RetrainPipeline", "run_retrain", "register_evaluation", "SUMMARY_FIGURES",
-           "previous_model", "held_out_score"]
+__all__ = ["Step", "RetrainPipeline", "run_retrain", "SUMMARY_FIGURES", "previous_model", "held_out_score"]
 
 # (group, key, label) of the figures the end-of-retrain summary compares
 SUMMARY_FIGURES = (("target", "f1", "F1-T"), ("target", "pd", "Pd"), ("target", "pa", "Pa"),
@@ -156,12 +157,9 @@ class RetrainPipeline:
         if self.previous and self.previous["set"] in {s["name"] for s in project.prediction_sets()}:
             project.set_default_prediction_set(self.previous["set"])
 
-    def frames_ready(self, project) -> None:
-        """The predict job published its first frames: make the set visible (registered) now."""
-        project.register_prediction_set(self.name, "checkpoint", self.results["training"]["checkpoint"])
-
     def record(self, step: Step, result: dict, project) -> None:
-        """Take a finished step's result; the last one registers everything in `project`.
+        """Take a finished step's result (already recorded by :func:`.registry.record_result`); the last one
+        records the run's verdict in `project`.
 
         `project` is held open for writing by the caller (the GUI or the CLI).
         """
@@ -171,30 +169,22 @@ class RetrainPipeline:
         self.results[step.stage] = result
         if step.stage == "training":
             self._pin_previous(project)
-        if step.stage == "predicting":
-            self.frames_ready(project)
         if self.next_step() is None and self.status == "running":
             self._register(project)
             self.status = "finished"
 
     def _register(self, project) -> None:
-        trained, predicted, evaluated = (self.results[s] for s in self.STAGES[:3])
+        trained, predicted = self.results["training"], self.results["predicting"]
         held_out = self._held_out_evaluation()
         recorded = {"test": None if held_out is None else {k: held_out["metrics"].get(k) for k in ("pixel", "target", "legacy")},
                     "split": None if held_out is None else held_out["split"],
                     "parameters": trained.get("parameters"), "fps": predicted.get("fps"),
                     "device": predicted.get("device")}
-        project.register_checkpoint(self.name, trained["checkpoint"], config=trained.get("model"), metrics=recorded)
-        for evaluation in evaluated["evaluations"]:
-            register_evaluation(project, self.name, evaluation)
         baseline = self._baseline_evaluation()
-        if baseline is not None:
-            if self.previous["set"] not in {s["name"] for s in project.prediction_sets()}:
-                project.register_prediction_set(self.previous["set"], "checkpoint", self.previous["checkpoint"])
-            register_evaluation(project, self.previous["set"], baseline)
         self.adopted = baseline is None or held_out is None or \
             held_out_score(held_out["metrics"]) >= held_out_score(baseline["metrics"])
-        project.set_default_prediction_set(self.name if self.adopted else self.previous["set"])
+        registry.record_retrain(project, name=self.name, trained=trained, metrics=recorded,
+                                default=self.name if self.adopted else self.previous["set"])
 
     def salvage(self, project, stage: str, error: str) -> str | None:
         """A step after training failed: keep the trained model in the registry; returns what to tell the user.
@@ -206,8 +196,7 @@ class RetrainPipeline:
         self.status = "failed"
         if trained is None or trained.get("status") != "finished":
             return None
-        project.register_checkpoint(self.name, trained["checkpoint"], config=trained.get("model"),
-                                    metrics={"failed_at": stage, "error": error.splitlines()[0] if error else ""})
+        registry.record_salvaged(project, name=self.name, trained=trained, stage=stage, error=error)
         return (f"{self.name} was trained and kept ({trained['checkpoint']}), but {STAGE_NAMES.get(stage, stage)} failed; "
                 "the model in use stays the default")
 
@@ -262,12 +251,6 @@ def verdict(summary: dict) -> str:
     return f"{summary['name']} scored worse than {summary['previous']}, which stays the default ({figures})"
 
 
-def register_evaluation(project, prediction_set: str, evaluation: dict) -> None:
-    """Store one split's evaluation (as an evaluate job reports it) in the project."""
-    project.add_evaluation(prediction_set, evaluation["split"],
-                           {**evaluation["metrics"], "per_frame": evaluation["per_frame"]})
-
-
 def run_retrain(project, train_settings: dict, run: Callable[[JobSpec], dict]) -> dict:
     """Run every step with ``run(spec) -> result`` (in-process for the CLI); returns the summary."""
     pipeline = RetrainPipeline(str(project.dataset.root), str(project.folder), train_settings,
@@ -282,5 +265,6 @@ def run_retrain(project, train_settings: dict, run: Callable[[JobSpec], dict]) -
 
                 print(f"irstlabel: {kept}", file=sys.stderr)
             raise
+        registry.record_result(project, step.spec, result)
         pipeline.record(step, result, project)
     return pipeline.summary()

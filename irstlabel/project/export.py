@@ -16,7 +16,7 @@ from ..core.errors import IrstlabelError
 from ..core.io import write_bytes_atomic, write_mask
 from ..core.jsonio import to_json
 from ..core.paths import staged_folder
-from ..core.targets import find_targets
+from ..core.targets import find_targets, first_pixels
 from ..core.voc_xml import boxes_xml, centroids_xml
 
 __all__ = ["export_project", "coco_dict"]
@@ -38,26 +38,30 @@ def _mask_target(project, out: Path, frame_id: str) -> Path:
     return out / folder / f"{frame_id}{suffix}.png"
 
 
-def export_project(project, out, *, layout: str = "source", progress=None) -> dict:
+def export_project(project, out, *, layout: str = "source", include_rejected: bool = False, progress=None) -> dict:
     """Write the current labels of every frame; returns a summary.
 
     ``"source"``: a copy of the dataset in its own layout (split files and
-    all) with the current masks in place of the originals. ``"generic"``:
-    ``images/`` and ``masks/``. ``"coco"``: ``annotations.json`` with RLE
-    masks, boxes, areas and centroids (written with pycocotools).
+    all) with the current masks in place of the originals, and its box and
+    centroid XML rewritten to match. ``"generic"``: ``images/`` and
+    ``masks/``. ``"coco"``: ``annotations.json`` with RLE masks, boxes, areas,
+    centroids and each target's review ``status`` (written with pycocotools).
+
+    Targets a person rejected are not targets: they are left out of the masks
+    and of COCO, unless `include_rejected` (then COCO marks them ``rejected``).
     """
     out = Path(out)
     if layout not in ("source", "generic", "coco"):
         raise IrstlabelError(None, f"unknown export layout '{layout}'; use source, generic or coco")
     with staged_folder(out) as stage:
-        summary = _export(project, stage, layout, progress)
+        summary = _export(project, stage, layout, include_rejected, progress)
     return {**summary, "out": str(out)}
 
 
-def _export(project, out: Path, layout: str, progress) -> dict:
+def _export(project, out: Path, layout: str, include_rejected: bool, progress) -> dict:
     dataset = project.dataset
     if layout == "coco":
-        data = coco_dict(project)
+        data = coco_dict(project, include_rejected=include_rejected)
         (out / "annotations.json").write_text(to_json(data))
         return {"layout": "coco", "frames": len(data["images"]), "targets": len(data["annotations"])}
     skipped: list[str] = []
@@ -65,7 +69,7 @@ def _export(project, out: Path, layout: str, progress) -> dict:
         skipped = _copy_tree(dataset.root, out)
     edited = 0
     for k, frame_id in enumerate(dataset.frame_ids, 1):
-        mask = project.load_mask(frame_id)
+        mask = project.decided_mask(frame_id, include_rejected=include_rejected)
         if layout == "generic":
             image = dataset.record(frame_id).image_path
             (out / "images").mkdir(exist_ok=True)
@@ -79,7 +83,7 @@ def _export(project, out: Path, layout: str, progress) -> dict:
                 (out / os.path.relpath(record.mask_path, dataset.root)).unlink(missing_ok=True)
             target.parent.mkdir(parents=True, exist_ok=True)
             write_mask(target, mask)
-            if project.is_edited(frame_id):
+            if project.is_edited(frame_id) or not np.array_equal(mask, project.original_mask(frame_id)):
                 _rewrite_annotation_xml(project, out, frame_id, mask)
         edited += project.is_edited(frame_id)
         if progress is not None:
@@ -135,18 +139,23 @@ def _copy_tree(src: Path, dst: Path) -> list[str]:
     return skipped
 
 
-def coco_dict(project) -> dict:
-    """COCO instance annotations of the current masks: one annotation per target."""
+def coco_dict(project, *, include_rejected: bool = False) -> dict:
+    """COCO instance annotations of the current masks: one annotation per target, with its review ``status``.
+
+    Rejected targets are left out unless `include_rejected`.
+    """
     from pycocotools import mask as mask_utils
 
     dataset = project.dataset
     images, annotations = [], []
     for image_id, frame_id in enumerate(dataset.frame_ids, 1):
-        mask = project.load_mask(frame_id)
+        mask = project.decided_mask(frame_id, include_rejected=include_rejected)
+        statuses = project.statuses_by_anchor(frame_id)
         h, w = mask.shape
         images.append({"id": image_id, "file_name": os.path.relpath(dataset.record(frame_id).image_path, dataset.root),
                        "height": h, "width": w, "frame_id": frame_id})
         targets = find_targets(mask)
+        anchors = first_pixels(targets)
         for k in range(len(targets)):
             rle = mask_utils.encode(np.asfortranarray(targets.mask_of(k).astype(np.uint8)))
             r0, c0, r1, c1 = (int(v) for v in targets.bbox[k])
@@ -155,6 +164,7 @@ def coco_dict(project) -> dict:
                 "segmentation": {"size": [h, w], "counts": rle["counts"].decode("ascii")},
                 "area": int(targets.area[k]), "bbox": [c0, r0, c1 - c0, r1 - r0],
                 "centroid": [float(targets.centroid[k][0]), float(targets.centroid[k][1])],
+                "status": statuses.get((int(anchors[k][0]), int(anchors[k][1])), "pending"),
             })
     return {"info": {"description": "irstlabel export", "version": "1"}, "images": images,
             "annotations": annotations, "categories": [{"id": 1, "name": "target", "supercategory": "target"}]}

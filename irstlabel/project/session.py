@@ -4,20 +4,25 @@ Views subscribe to its events (plain callbacks, in the spirit of napari's
 models); widgets never hold the data themselves. Targets are identified by
 id (:mod:`irstlabel.core.target_records`): the selection is an id, so an edit
 that adds a target earlier in raster order never moves it to another target.
-The records shown come from the same function the store saves with, so the
-table and the database agree on every number.
+
+The session owns every target's status and source while a frame is open
+(``FrameState.decisions``) and the store persists exactly the records the
+session computed, so the table and the database agree on every number and a
+frame is labelled once per edit. A frame whose save fails stays in
+``AnnotationSession.unsaved`` with its pixels, statuses and sources until a
+later save works: changing frames never drops it.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
 
 from ..core.errors import IrstlabelError
-from ..core.target_records import FrameTargets, SavedTargets, frame_targets, merge_with_saved
+from ..core.target_records import FrameTargets, SavedTargets, changed_ids, frame_targets
 
 __all__ = ["Signal", "Patch", "FrameState", "AnnotationSession"]
 
@@ -36,17 +41,26 @@ class Signal:
             callback(*args)
 
 
+Decision = tuple[str, str]  # (status, source) of a target
+UNDECIDED: Decision = ("pending", "dataset")
+
+
 @dataclass
 class Patch:
-    """What undo needs: the mask and the id image inside boxes, before and after an edit."""
+    """What undo needs: the mask and the id image inside boxes, and the decisions, before and after an edit.
+
+    A status change has no `box`: only its decisions change.
+    """
 
     frame_id: str
-    box: tuple[int, int, int, int]
-    before: np.ndarray
+    box: tuple[int, int, int, int] | None
+    before: np.ndarray | None
     after: np.ndarray | None = None
     ids_box: tuple[int, int, int, int] | None = None
     ids_before: np.ndarray | None = None
     ids_after: np.ndarray | None = None
+    decisions_before: dict[int, Decision] = field(default_factory=dict)
+    decisions_after: dict[int, Decision] = field(default_factory=dict)
 
 
 @dataclass
@@ -58,15 +72,28 @@ class FrameState:
     saved_mask: np.ndarray  # the mask as the project has it: "changed" means changed since this
     targets: FrameTargets = None
     saved: SavedTargets = field(default_factory=SavedTargets)  # the store's records of saved_mask
-    sources: dict[int, str] = field(default_factory=dict)  # id -> source of its last unsaved edit
+    decisions: dict[int, Decision] = field(default_factory=dict)  # id -> (status, source), saved or not
     next_id: int = 1
     selected: int | None = None  # a target id
-    dirty: bool = False
+    dirty: bool = False  # the mask differs from the saved one
+    decisions_dirty: bool = False  # a status changed and is not saved yet
     save_failed: str | None = None
 
+    @property
+    def unsaved(self) -> bool:
+        return self.dirty or self.decisions_dirty
+
+    def decision(self, target_id: int) -> Decision:
+        return self.decisions.get(target_id, UNDECIDED)
+
+    def current(self) -> FrameTargets:
+        """The targets with their statuses and sources: what the table shows and the store saves."""
+        records = tuple(replace(r, status=self.decision(r.id)[0], source=self.decision(r.id)[1])
+                        for r in self.targets.records)
+        return FrameTargets(self.targets.ids, records)
+
     def records(self):
-        """The targets as the table shows them: statuses kept, changed ones ``edited``."""
-        return merge_with_saved(self.targets, self.saved, self.saved_mask, self.mask, sources=self.sources).records
+        return self.current().records
 
 
 def _changed_box(before: np.ndarray, after: np.ndarray):
@@ -87,6 +114,7 @@ class AnnotationSession:
     def __init__(self, project, *, counts: Counter | None = None):
         self.project = project
         self.frame: FrameState | None = None
+        self.unsaved: dict[str, FrameState] = {}  # frames left while their save failed, by id
         self.counts: Counter = Counter() if counts is None else counts
         self.frame_changed = Signal()  # (FrameState), once its targets are known
         self.mask_changed = Signal()  # (box)
@@ -103,16 +131,29 @@ class AnnotationSession:
         return self.project.readonly
 
     def open_frame(self, frame_id: str) -> FrameState:
-        """Save the current frame if it changed, then load `frame_id` (IrstlabelError if unreadable)."""
-        if self.frame is not None and self.frame.frame_id != frame_id:
-            self.save()
-        image, original, mask = self.project.load_frame(frame_id)
-        saved = self.project.saved_targets(frame_id)
-        frame = FrameState(frame_id, image, original, mask, saved_mask=mask.copy(), saved=saved)
-        frame.targets = self._label(frame, known=list(saved.known), next_id=saved.next_id)
-        frame.next_id = frame.targets.next_id
+        """Save the current frame if it changed, then show `frame_id` (IrstlabelError if unreadable).
+
+        A frame whose save fails is kept, unsaved, in :attr:`unsaved`; opening
+        it again shows its unsaved state, not the file's.
+        """
+        previous = self.frame
+        if previous is not None and previous.frame_id == frame_id:
+            return previous
+        frame = self.unsaved.get(frame_id) or self._load(frame_id)
+        if previous is not None and not self.save():
+            self.unsaved[previous.frame_id] = previous
+        self.unsaved.pop(frame_id, None)
         self.frame = frame
         self.frame_changed.emit(frame)
+        return frame
+
+    def _load(self, frame_id: str) -> FrameState:
+        image, original, mask = self.project.load_frame(frame_id)
+        saved = self.project.saved_targets(frame_id)
+        frame = FrameState(frame_id, image, original, mask, saved_mask=mask.copy(), saved=saved,
+                           decisions=dict(saved.statuses))
+        frame.targets = self._label(frame, known=list(saved.known), next_id=saved.next_id)
+        frame.next_id = frame.targets.next_id
         return frame
 
     def _label(self, frame: FrameState, **identity) -> FrameTargets:
@@ -137,16 +178,17 @@ class AnnotationSession:
         if np.array_equal(before, frame.mask[r0:r1, c0:c1]):
             return None
         ids_before = frame.targets.ids
+        decisions_before = dict(frame.decisions)
         frame.targets = self._label(frame, ids_before=ids_before, next_id=frame.next_id)
         frame.next_id = max(frame.next_id, frame.targets.next_id)
         ids_box = _changed_box(ids_before, frame.targets.ids)
-        touched = frame.targets.ids[r0:r1, c0:c1][before != frame.mask[r0:r1, c0:c1]]
-        for target_id in np.unique(touched[touched > 0]).tolist():
-            frame.sources[int(target_id)] = source
+        self._decide_edited(frame, _touched_ids(ids_before, frame.targets.ids, before != frame.mask[r0:r1, c0:c1],
+                                                box), source)
         if frame.selected is not None and frame.targets.get(frame.selected) is None:
             frame.selected = None
         frame.dirty = True
-        patch = Patch(frame.frame_id, box, before.copy(), frame.mask[r0:r1, c0:c1].copy(), ids_box)
+        patch = Patch(frame.frame_id, box, before.copy(), frame.mask[r0:r1, c0:c1].copy(), ids_box,
+                      decisions_before=decisions_before, decisions_after=dict(frame.decisions))
         if ids_box is not None:
             a0, b0, a1, b1 = ids_box
             patch.ids_before, patch.ids_after = ids_before[a0:a1, b0:b1].copy(), frame.targets.ids[a0:a1, b0:b1].copy()
@@ -154,11 +196,33 @@ class AnnotationSession:
         self.targets_changed.emit()
         return patch
 
+    def _decide_edited(self, frame: FrameState, touched: set[int], source: str) -> None:
+        """Targets an edit touched become ``edited`` from `source`, unless their pixels are back to the saved ones."""
+        present = {r.id for r in frame.targets.records}
+        for target_id in list(frame.decisions):
+            if target_id not in present:
+                del frame.decisions[target_id]
+        touched &= present
+        if not touched:
+            return
+        back = touched - changed_ids(FrameTargets(frame.targets.ids, tuple(frame.targets.get(i) for i in sorted(touched))),
+                                     frame.saved_mask, frame.mask, frame.saved.by_id)
+        for target_id in touched:
+            if target_id in back:
+                frame.decisions[target_id] = frame.saved.statuses.get(target_id, UNDECIDED)
+            else:
+                frame.decisions[target_id] = ("edited", source)
+
     def apply_patch(self, patch: Patch, *, undo: bool) -> None:
-        """Put a patch's before (undo) or after (redo) state back, ids included, opening its frame if needed."""
+        """Put a patch's before (undo) or after (redo) state back, ids and decisions included, opening its frame if needed."""
         if self.frame is None or self.frame.frame_id != patch.frame_id:
             self.open_frame(patch.frame_id)
         frame = self.frame
+        frame.decisions = dict(patch.decisions_before if undo else patch.decisions_after)
+        if patch.box is None:  # a status change
+            frame.decisions_dirty = True
+            self.targets_changed.emit()
+            return
         r0, c0, r1, c1 = patch.box
         frame.mask[r0:r1, c0:c1] = patch.before if undo else patch.after
         ids = frame.targets.ids.copy()
@@ -168,7 +232,8 @@ class AnnotationSession:
         frame.targets = self._label(frame, ids_before=ids, next_id=frame.next_id)
         if frame.selected is not None and frame.targets.get(frame.selected) is None:
             frame.selected = None
-        frame.dirty = True
+        frame.dirty = not np.array_equal(frame.mask, frame.saved_mask)
+        frame.decisions_dirty = True
         self.mask_changed.emit(patch.box)
         self.targets_changed.emit()
 
@@ -218,35 +283,57 @@ class AnnotationSession:
         self.frame.selected = target_id
         self.selection_changed.emit(target_id)
 
-    def set_status(self, target_id: int, status: str) -> bool:
-        """Record a target's status (saving the frame first, so its record exists)."""
+    def set_status(self, target_id: int, status: str) -> Patch | None:
+        """Decide a target (``accepted``, ``rejected``, ...): an undoable change of its status alone.
+
+        The source stays (who drew the pixels); the decision is saved at once,
+        as a status-only write when the mask itself is saved. Returns the
+        patch (None when nothing changed or there is no such target).
+        """
         frame = self.frame
-        frame.dirty = True
-        if not self.save():
-            return False
-        self.project.set_target_status(frame.frame_id, target_id, status)
-        frame.saved = self.project.saved_targets(frame.frame_id)
+        if frame.targets.get(target_id) is None or frame.decision(target_id)[0] == status:
+            return None
+        before = dict(frame.decisions)
+        frame.decisions[target_id] = (status, frame.decision(target_id)[1])
+        frame.decisions_dirty = True
         self.targets_changed.emit()
-        return True
+        self.save()
+        return Patch(frame.frame_id, None, None, decisions_before=before, decisions_after=dict(frame.decisions))
 
     # --- saving ---------------------------------------------------------------------
 
     def save(self) -> bool:
-        """Save the working mask if it changed; False (and the message kept) on failure."""
-        frame = self.frame
-        if frame is None or not frame.dirty:
+        """Save the open frame and retry every unsaved one; False when one still fails (its message kept)."""
+        ok = self._save_frame(self.frame) if self.frame is not None else True
+        for frame_id, frame in list(self.unsaved.items()):
+            if self._save_frame(frame):
+                del self.unsaved[frame_id]
+            else:
+                ok = False
+        return ok
+
+    def unsaved_frames(self) -> list[str]:
+        """Ids of the frames holding changes the project does not have yet."""
+        current = [self.frame.frame_id] if self.frame is not None and self.frame.unsaved else []
+        return current + list(self.unsaved)
+
+    def _save_frame(self, frame: FrameState) -> bool:
+        if not frame.unsaved:
             return True
         try:
-            self.project.save_mask(frame.frame_id, frame.mask, ids=frame.targets.ids, sources=frame.sources)
+            if frame.dirty:
+                self.project.save_mask(frame.frame_id, frame.mask, targets=frame.current())
+            else:
+                self.project.save_statuses(frame.frame_id, frame.current())
         except IrstlabelError as exc:
             first = frame.save_failed is None
             frame.save_failed = str(exc)
             self.saved.emit(frame.frame_id, False, str(exc) if first else None)
             return False
-        frame.saved_mask = frame.mask.copy()
-        frame.saved = self.project.saved_targets(frame.frame_id)
-        frame.sources = {}
-        frame.dirty = False
+        if frame.dirty:
+            frame.saved_mask = frame.mask.copy()
+        frame.saved = SavedTargets(tuple(r.known() for r in frame.targets.records), dict(frame.decisions))
+        frame.dirty = frame.decisions_dirty = False
         frame.save_failed = None
         self.saved.emit(frame.frame_id, True, None)
         return True
@@ -254,3 +341,16 @@ class AnnotationSession:
     def set_state(self, state: str) -> None:
         self.save()
         self.project.set_frame_state(self.frame.frame_id, state)
+
+
+def _touched_ids(ids_before: np.ndarray, ids_after: np.ndarray, changed: np.ndarray, box) -> set[int]:
+    """Ids of the targets an edit touched: under its changed pixels before or after, as they are after.
+
+    A target that only lost pixels is touched too (a shrinking Canny accept is
+    still ``canny``); an id under removed pixels counts when it still exists.
+    """
+    r0, c0, r1, c1 = box
+    found = set(np.unique(ids_after[r0:r1, c0:c1][changed]).tolist())
+    found |= set(np.unique(ids_before[r0:r1, c0:c1][changed]).tolist())
+    found.discard(0)
+    return {int(i) for i in found}

@@ -49,6 +49,7 @@ from .cache import PredictionCache
 from .lock import WriterLock
 from .schema import FRAME_STATES, TARGET_STATES, connect, transaction
 from ..core.jsonio import to_json
+from ..core.targets import without_targets
 from ..core.paths import PROJECT_FOLDER, refuse_inside
 
 __all__ = ["Project", "SaveResult", "FRAME_STATES", "TARGET_STATES"]
@@ -82,6 +83,11 @@ def _unkey(key: str) -> str:
 frame_id_from_key = _unkey  # for readers of the database beside the store (jobs)
 
 
+def _decided(row: dict):
+    anchor = None if row["anchor_r"] is None else (row["anchor_r"], row["anchor_c"])
+    return anchor, (row["r0"], row["c0"], row["r1"], row["c1"]), row["parts"]
+
+
 def _check_source(source: str) -> str:
     if source in ("manual", "canny", "import") or (source.startswith("prediction:") and len(source) > 11):
         return source
@@ -110,12 +116,15 @@ class _previous_kept:
         self.previous: bytes | None = None
 
     def __enter__(self):
-        self.backup.unlink(missing_ok=True)
-        if self.path.exists():
-            try:
-                os.link(self.path, self.backup)
-            except OSError:  # no hard links here: keep the bytes instead
-                self.previous = self.path.read_bytes()
+        try:
+            self.backup.unlink(missing_ok=True)
+            if self.path.exists():
+                try:
+                    os.link(self.path, self.backup)
+                except OSError:  # no hard links here: keep the bytes instead
+                    self.previous = self.path.read_bytes()
+        except OSError as exc:  # e.g. the masks folder is gone or is a file: nothing is written
+            raise NotWritable(self.path.parent, f"masks folder cannot be written ({exc.strerror or exc})") from None
         return self
 
     def __exit__(self, kind, value, traceback):
@@ -324,20 +333,41 @@ class Project:
             return read_mask(path, shape=self.dataset.read_frame(frame_id).shape).mask
         return self.original_mask(frame_id).copy()
 
+    def decided_mask(self, frame_id: str, *, include_rejected: bool = False) -> np.ndarray:
+        """The current mask less the targets a person rejected (what exports and training take as the label).
+
+        A rejected label is not a target; it stays in the project (so it can
+        be restored) but leaves the mask. ``include_rejected=True`` gives the
+        current mask as it is.
+        """
+        mask = self.load_mask(frame_id)
+        if include_rejected:
+            return mask
+        rows = self.targets(frame_id)
+        rejected = [_decided(r) for r in rows if r["status"] == "rejected"]
+        if not rejected:
+            return mask
+        keep = [(r["anchor_r"], r["anchor_c"]) for r in rows if r["status"] != "rejected" and r["anchor_r"] is not None]
+        return without_targets(mask, rejected, keep)
+
+    def statuses_by_anchor(self, frame_id: str) -> dict[tuple[int, int], str]:
+        """Each recorded target's status by its first pixel (row, col); targets without a record are pending."""
+        return {(r["anchor_r"], r["anchor_c"]): r["status"] for r in self.targets(frame_id) if r["anchor_r"] is not None}
+
     def is_edited(self, frame_id: str) -> bool:
         return self._mask_path(frame_id).exists()
 
-    def save_mask(self, frame_id: str, mask: np.ndarray, *, source: str = "manual", ids: np.ndarray | None = None,
-                  sources: dict[int, str] | None = None) -> SaveResult:
+    def save_mask(self, frame_id: str, mask: np.ndarray, *, source: str = "manual",
+                  targets: FrameTargets | None = None) -> SaveResult:
         """Save a frame's mask: atomic PNG, then one transaction (targets, state, edit log).
 
-        Targets keep their ids, statuses and sources across saves
-        (:mod:`irstlabel.core.target_records`): an unchanged target keeps its
-        record's status and source; a changed or new one becomes ``edited``
-        with ``sources[id]`` (what the editor says changed it) or `source`.
-        `ids` is the editor's id image of `mask` (targets then keep the ids
-        shown on screen); without it ids are carried from the saved mask by
-        overlap.
+        `targets` are the records the editor computed for `mask` (ids,
+        statuses, sources): they are stored as they are, the frame is not
+        labelled again. Without them (scripts, imports) the mask is labelled
+        here: targets keep their ids, statuses and sources across saves
+        (:mod:`irstlabel.core.target_records`) and a changed or new one becomes
+        ``edited`` from `source`. A mask equal to the dataset's own is not
+        kept as a file: the frame is unedited again (its records stay).
 
         On a write failure (full disk, read-only folder), of the PNG or of the
         database commit after it, the previous mask file is put back and
@@ -345,30 +375,70 @@ class Project:
         """
         self._check_writable()
         source = _check_source(source)
-        for origin in (sources or {}).values():
-            _check_source(origin)
         frame = self.dataset.read_frame(frame_id)
         mask = np.asarray(mask)
         if mask.shape != frame.shape:
             raise IrstlabelError(self._mask_path(frame_id), f"mask is {mask.shape[1]}x{mask.shape[0]} but the frame is {frame.shape[1]}x{frame.shape[0]}")
         mask = mask.astype(bool)
-        if ids is not None and (np.shape(ids) != mask.shape or not np.array_equal(np.asarray(ids) > 0, mask)):
+        if targets is None:
+            targets = self._label_for_saving(frame_id, mask, source)
+        elif np.shape(targets.ids) != mask.shape or not np.array_equal(targets.ids > 0, mask):
             raise IrstlabelError(None, "the target id image does not match the mask (a bug: please report it)")
+        for record in targets.records:
+            if record.source != "dataset":
+                _check_source(record.source)
+        if np.array_equal(mask, self.original_mask(frame_id)):
+            return self._revert(frame_id, targets)
         png = encode_mask_png(mask)
         sha = hashlib.sha256(png).hexdigest()
+        with _previous_kept(self._mask_path(frame_id)):
+            write_bytes_atomic(self._mask_path(frame_id), png)
+            rows = self._record(frame_id, sha, "save", source, targets)
+        return SaveResult(frame_id, sha, rows)
+
+    def _label_for_saving(self, frame_id: str, mask: np.ndarray, source: str) -> FrameTargets:
         saved = self.saved_targets(frame_id)
         try:
             before = self.load_mask(frame_id)
         except IrstlabelError:  # a damaged mask file is being replaced: every target counts as changed
             before = np.zeros_like(mask)
-        if ids is None:
-            ids = self.frame_targets(frame_id, before, known=list(saved.known)).ids
+        ids = self.frame_targets(frame_id, before, known=list(saved.known)).ids
         targets = self.frame_targets(frame_id, mask, ids_before=ids, next_id=saved.next_id)
-        targets = merge_with_saved(targets, saved, before, mask, sources=sources, source=source)
-        with _previous_kept(self._mask_path(frame_id)):
-            write_bytes_atomic(self._mask_path(frame_id), png)
-            rows = self._record(frame_id, sha, "save", source, targets)
-        return SaveResult(frame_id, sha, rows)
+        return merge_with_saved(targets, saved, before, mask, source=source)
+
+    def _revert(self, frame_id: str, targets: FrameTargets) -> SaveResult:
+        """The mask is the dataset's again: drop the file (put back if the commit fails), keep the records."""
+        path = self._mask_path(frame_id)
+        with _previous_kept(path):
+            path.unlink(missing_ok=True)
+            rows = self._record(frame_id, None, "revert", "manual", targets)
+        return SaveResult(frame_id, "", rows)
+
+    def save_statuses(self, frame_id: str, targets: FrameTargets) -> None:
+        """A status-only write: the records of the saved mask with their statuses; one log entry per decision.
+
+        No mask file is written, the frame's edited flag and review state stay;
+        a frame never saved gets its records here (ids and anchors, so its
+        targets keep their ids when it is opened again).
+        """
+        self._check_writable()
+        for record in targets.records:
+            if record.status not in TARGET_STATES:
+                raise IrstlabelError(None, f"unknown target status '{record.status}'; use {', '.join(TARGET_STATES)}")
+        old = {r["target"]: r["status"] for r in self.targets(frame_id)}
+        key, now = _key(frame_id), time.time()
+        decided = [r for r in targets.records if old.get(r.id, "pending") != r.status]
+        with transaction(self.db):
+            self._replace_targets(key, [_row(r) for r in targets.records])
+            self.db.executemany("INSERT INTO edits (time, frame_id, action, source, detail) VALUES (?, ?, ?, 'manual', ?)",
+                                [(now, key, f"target:{r.status}", to_json({"target": r.id})) for r in decided])
+
+    def _replace_targets(self, key: str, rows: list[dict]) -> None:
+        self.db.execute("DELETE FROM targets WHERE frame_id = ?", (key,))
+        self.db.executemany(
+            f"INSERT INTO targets ({', '.join(_TARGET_COLUMNS)}) VALUES ({', '.join('?' * len(_TARGET_COLUMNS))})",
+            [(key, *(r[c] for c in _TARGET_COLUMNS[1:])) for r in rows],
+        )
 
     def frame_targets(self, frame_id: str, mask: np.ndarray, **identity) -> FrameTargets:
         """Target records of `mask` on this frame (:func:`irstlabel.core.target_records.frame_targets`)."""
@@ -387,15 +457,11 @@ class Project:
         key = _key(frame_id)
         with transaction(self.db):
             self.db.execute(
-                "UPDATE frames SET edited = 1, mask_sha256 = ?, updated = ?, "
+                "UPDATE frames SET edited = ?, mask_sha256 = ?, updated = ?, "
                 "state = CASE state WHEN 'todo' THEN 'in_progress' ELSE state END WHERE frame_id = ?",
-                (sha, now, key),
+                (int(sha is not None), sha, now, key),
             )
-            self.db.execute("DELETE FROM targets WHERE frame_id = ?", (key,))
-            self.db.executemany(
-                f"INSERT INTO targets ({', '.join(_TARGET_COLUMNS)}) VALUES ({', '.join('?' * len(_TARGET_COLUMNS))})",
-                [(key, *(r[c] for c in _TARGET_COLUMNS[1:])) for r in rows],
-            )
+            self._replace_targets(key, rows)
             self.db.execute(
                 "INSERT INTO edits (time, frame_id, action, source, detail, mask_sha256) VALUES (?, ?, ?, ?, ?, ?)",
                 (now, key, action, source, to_json({"targets": len(rows)}), sha),

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLabel, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QWidget
 
 from irstlabel.gui.results import COLUMNS
 from irstlabel.gui.retrain import RetrainDialog
@@ -43,10 +43,23 @@ def summary_text(window) -> str:
     return bar.findChild(QLabel, "retrain-summary-text").text() if bar.isVisible() else ""
 
 
-def wait_for_the_retraining(window) -> str:
-    """Wait until the retraining ends (its summary shows, or a failure is said); returns the summary."""
-    wait_for(lambda: summary_text(window) or "failed" in status_text(window), timeout=TRAINING_MINUTES,
-             what="the retraining to end")
+def progress_text(window) -> str:
+    """What the status bar's progress bar names ('' while it is hidden)."""
+    bar = window.statusBar().findChild(QProgressBar)
+    return bar.format() if bar is not None and bar.isVisible() else ""
+
+
+def wait_for_the_retraining(window, *, seen: set | None = None) -> str:
+    """Wait until the retraining ends (its summary shows, or a failure is said); returns the summary.
+
+    `seen` collects every progress text shown meanwhile.
+    """
+    def ended() -> bool:
+        if seen is not None:
+            seen.add(progress_text(window))
+        return bool(summary_text(window) or "failed" in status_text(window))
+
+    wait_for(ended, timeout=TRAINING_MINUTES, what="the retraining to end")
     assert summary_text(window), status_text(window)
     return summary_text(window)
 

@@ -132,3 +132,65 @@ def test_weighted_centroids_reproduce_the_published_sirst_files(sirst_v1):
         text = (root / "annotations" / "bboxes" / f"{frame_id}.xml").read_text()
         assert sorted(ET.tostring(o) for o in ET.fromstring(boxes_xml(text, mask)).iter("bndbox")) == \
             sorted(ET.tostring(o) for o in ET.fromstring(text).iter("bndbox")), frame_id
+
+
+def _rejecting_first_target(root, frame_id):
+    """What R does in the window: the session's status-only decision on a frame never edited."""
+    from irstlabel.project.session import AnnotationSession
+
+    with Project.open(root) as project:
+        session = AnnotationSession(project)
+        frame = session.open_frame(frame_id)
+        session.set_status(frame.targets.records[0].id, "rejected")
+        assert not project.is_edited(frame_id)
+
+
+def _two_target_dataset(root):
+    from tests.journeys.annotating import frame_with, make_dataset
+
+    return make_dataset(root, {"a": frame_with([(5, 5, 9, 9), (30, 40, 34, 44)]), "b": frame_with([(10, 10, 13, 13)])})
+
+
+def test_a_rejected_label_leaves_the_generic_and_coco_exports_and_the_others_are_unchanged(tmp_path, capsys):
+    from pycocotools.coco import COCO
+
+    root = _two_target_dataset(tmp_path / "data")
+    _rejecting_first_target(root, "a")
+    original = Dataset.open(root)
+    assert main(["export", str(root), "--layout", "generic", "--out", str(tmp_path / "generic")]) == 0
+    exported = Dataset.open(tmp_path / "generic")
+    expected = original.read_mask("a").mask.copy()
+    expected[5:9, 5:9] = False
+    np.testing.assert_array_equal(exported.read_mask("a").mask, expected)
+    np.testing.assert_array_equal(exported.read_mask("b").mask, original.read_mask("b").mask)
+
+    assert main(["export", str(root), "--layout", "coco", "--out", str(tmp_path / "coco")]) == 0
+    coco = COCO(str(tmp_path / "coco" / "annotations.json"))
+    by_frame = {image["frame_id"]: coco.loadAnns(coco.getAnnIds(imgIds=image["id"])) for image in coco.loadImgs(coco.getImgIds())}
+    assert [(a["bbox"], a["status"]) for a in by_frame["a"]] == [([40, 30, 4, 4], "pending")]
+    assert [a["status"] for a in by_frame["b"]] == ["pending"]
+
+    assert main(["export", str(root), "--layout", "coco", "--include-rejected", "--out", str(tmp_path / "all")]) == 0
+    everything = COCO(str(tmp_path / "all" / "annotations.json"))
+    image_a = next(i for i in everything.loadImgs(everything.getImgIds()) if i["frame_id"] == "a")
+    assert sorted((a["bbox"][0], a["status"]) for a in everything.loadAnns(everything.getAnnIds(imgIds=image_a["id"]))) \
+        == [(5, "rejected"), (40, "pending")]
+    assert main(["export", str(root), "--layout", "generic", "--include-rejected", "--out", str(tmp_path / "g2")]) == 0
+    np.testing.assert_array_equal(Dataset.open(tmp_path / "g2").read_mask("a").mask, original.read_mask("a").mask)
+    capsys.readouterr()
+
+
+def test_a_rejected_label_leaves_the_source_layout_and_its_box_file(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    root = make_sirst_v2(tmp_path / "data")
+    header = "<annotation>\n  <filename>Misc_2</filename>\n  <size><width>40</width><height>32</height></size>\n{}</annotation>\n"
+    box = "  <object>\n    <name>Target</name>\n    <bndbox><xmin>2</xmin><ymin>2</ymin><xmax>5</xmax><ymax>4</ymax></bndbox>\n  </object>\n"
+    (root / "annotations" / "bboxes" / "Misc_2.xml").write_text(header.format(box))
+    _rejecting_first_target(root, "Misc_2")
+    with Project.open(root, readonly=True) as project:
+        export_project(project, tmp_path / "out", layout="source")
+    out = Dataset.open(tmp_path / "out")
+    assert not out.read_mask("Misc_2").mask.any()
+    assert list(ET.parse(tmp_path / "out" / "annotations" / "bboxes" / "Misc_2.xml").getroot().iter("object")) == []
+    np.testing.assert_array_equal(out.read_mask("Misc_1").mask, Dataset.open(root).read_mask("Misc_1").mask)

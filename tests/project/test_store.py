@@ -50,7 +50,9 @@ def test_review_states_targets_and_registry(dataset):
         assert project.frame_state(frame_id) == "flagged"
         with pytest.raises(IrstlabelError, match="unknown frame state 'finished'"):
             project.set_frame_state(frame_id, "finished")
-        project.save_mask(frame_id, project.load_mask(frame_id))
+        changed = project.load_mask(frame_id)
+        changed[-1, -1] = True
+        project.save_mask(frame_id, changed)
         project.set_target_status(frame_id, 1, "accepted")
         assert project.targets(frame_id)[0]["status"] == "accepted"
         with pytest.raises(IrstlabelError, match="no recorded target 99"):

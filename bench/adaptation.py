@@ -41,9 +41,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _table import machine, print_table  # noqa: E402
 
-from irstlabel.core.io import write_mask  # noqa: E402
-from irstlabel.core.metrics import Evaluator, MetricOptions  # noqa: E402
-from irstlabel.core.synthetic import synthetic_frame  # noqa: E402
+from irstlabel.core.io.files import write_mask  # noqa: E402
+from irstlabel.core.metrics.evaluation import Evaluator, MetricOptions  # noqa: E402
+from irstlabel.core.datasets.synthetic import synthetic_frame  # noqa: E402
 
 SIZES = ((512, 640), (720, 1280), (1024, 1280), (1080, 1920))
 
@@ -159,7 +159,7 @@ def score_rest(dataset: Path, pool: Path, set_name: str, rest: list[str]) -> dic
 
 def starter_on_rest(dataset: Path, pool: Path, rest: list[str]) -> dict:
     """The starter's predictions of the same frames (the K = 0 row), through the same predict job."""
-    from irstlabel.core.starter import STARTER_NAME
+    from irstlabel.core.models.starter import STARTER_NAME
     from irstlabel.jobs.runner import run_job
     from irstlabel.jobs.spec import JobSpec
 

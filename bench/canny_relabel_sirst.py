@@ -18,10 +18,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _table import machine, print_table  # noqa: E402
 
-from irstlabel.core.datasets import Dataset  # noqa: E402
-from irstlabel.core.label_compare import compare_labels, summarize_changes  # noqa: E402
-from irstlabel.core.proposals import propose_target  # noqa: E402
-from irstlabel.core.targets import find_targets  # noqa: E402
+from irstlabel.core.datasets.dataset import Dataset  # noqa: E402
+from irstlabel.core.labels.label_compare import compare_labels, summarize_changes  # noqa: E402
+from irstlabel.core.labels.proposals import propose_target  # noqa: E402
+from irstlabel.core.labels.targets import find_targets  # noqa: E402
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "sirst-v1"
 

@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _table import machine, print_table  # noqa: E402
 
-from irstlabel.core.synthetic import make_demo_dataset  # noqa: E402
+from irstlabel.core.datasets.synthetic import make_demo_dataset  # noqa: E402
 from irstlabel.jobs.spec import JobSpec  # noqa: E402
 from irstlabel.jobs.supervisor import Supervisor  # noqa: E402
 from irstlabel.model.checkpoint import save_checkpoint  # noqa: E402
@@ -36,7 +36,7 @@ def starter(dataset_path: str) -> None:
     import os
     import shutil
 
-    from irstlabel.core.datasets import Dataset
+    from irstlabel.core.datasets.dataset import Dataset
 
     dataset = Dataset.open(dataset_path)
     ids = dataset.frame_ids

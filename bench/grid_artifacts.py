@@ -32,8 +32,8 @@ from scipy.special import expit
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _table import machine, print_table  # noqa: E402
 
-from irstlabel.core.datasets import Dataset  # noqa: E402
-from irstlabel.core.metrics import MetricOptions, binarize, match_frame  # noqa: E402
+from irstlabel.core.datasets.dataset import Dataset  # noqa: E402
+from irstlabel.core.metrics.evaluation import MetricOptions, binarize, match_frame  # noqa: E402
 from irstlabel.model.data import normalize_frame  # noqa: E402
 from irstlabel.model.inference import InferenceSettings  # noqa: E402
 from irstlabel.model.predict import EagerRunner, Predictor  # noqa: E402

@@ -38,7 +38,7 @@ from PySide6.QtCore import QEvent, QObject, QPointF, QSettings, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from irstlabel.core.synthetic import make_demo_dataset  # noqa: E402
+from irstlabel.core.datasets.synthetic import make_demo_dataset  # noqa: E402
 from irstlabel.gui.app import _application  # noqa: E402
 from irstlabel.gui.main_window import MainWindow  # noqa: E402
 from irstlabel.project.store import Project  # noqa: E402

@@ -106,7 +106,7 @@ def training_step(steps: int) -> None:
     if REAL.is_dir():
         root, what = REAL, "SIRST v1"
     else:
-        from irstlabel.core.synthetic import make_demo_dataset
+        from irstlabel.core.datasets.synthetic import make_demo_dataset
 
         root, what = make_demo_dataset(tempfile.mkdtemp(), frames=64, size=(256, 320), seed=0), "synthetic"
     source = DatasetPairs(str(root))
@@ -159,7 +159,7 @@ def train_precision(steps: int) -> None:
 
 
 def _backend_predictors(threads: int):
-    from irstlabel.core.starter import starter_available, starter_path
+    from irstlabel.core.models.starter import starter_available, starter_path
     from irstlabel.model.openvino_backend import OpenVinoRunner, openvino_available
     from irstlabel.model.predict import EagerRunner, Predictor
 
@@ -184,7 +184,7 @@ def _backend_predictors(threads: int):
 def backends(repeats: int, threads: int) -> None:
     import numpy as np
 
-    from irstlabel.core.synthetic import synthetic_frame
+    from irstlabel.core.datasets.synthetic import synthetic_frame
     from irstlabel.model.inference import InferenceSettings
     from irstlabel.model.predict import probability_map
 
@@ -207,8 +207,8 @@ def backends(repeats: int, threads: int) -> None:
                 ["backend", "seconds", "fps", "speed-up over eager fp32"], rows)
     if not REAL.is_dir():
         return
-    from irstlabel.core.datasets import Dataset
-    from irstlabel.core.metrics import binarize
+    from irstlabel.core.datasets.dataset import Dataset
+    from irstlabel.core.metrics.evaluation import binarize
 
     data = Dataset.open(str(REAL))
     masks = {label: [] for label in runners}

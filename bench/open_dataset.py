@@ -21,7 +21,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _table import machine, print_table  # noqa: E402
 
-from irstlabel.core.datasets import Dataset  # noqa: E402
+from irstlabel.core.datasets.dataset import Dataset  # noqa: E402
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "sirst-v1"
 

@@ -21,9 +21,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _table import machine, print_table  # noqa: E402
 
-from irstlabel.core.proposals import propose_target  # noqa: E402
-from irstlabel.core.quality import lpd  # noqa: E402
-from irstlabel.core.synthetic import synthetic_frame  # noqa: E402
+from irstlabel.core.labels.proposals import propose_target  # noqa: E402
+from irstlabel.core.labels.quality import lpd  # noqa: E402
+from irstlabel.core.datasets.synthetic import synthetic_frame  # noqa: E402
 
 
 def _median_us(fn, repeats: int) -> float:

@@ -22,8 +22,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _table import machine, print_table  # noqa: E402
 
-from irstlabel.core.io import write_mask  # noqa: E402
-from irstlabel.core.synthetic import make_demo_dataset  # noqa: E402
+from irstlabel.core.io.files import write_mask  # noqa: E402
+from irstlabel.core.datasets.synthetic import make_demo_dataset  # noqa: E402
 from irstlabel.project.store import Project  # noqa: E402
 
 

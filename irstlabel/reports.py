@@ -1,7 +1,7 @@
 """Statistics plots (the paper's Fig. 8) as PNG files, with matplotlib's Agg backend.
 
 Outside the layers: it only reads the dictionaries that
-:func:`irstlabel.core.stats.dataset_statistics` returns.
+:func:`irstlabel.core.datasets.stats.dataset_statistics` returns.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .core.stats import SHARE_BINS_PERCENT
+from .core.datasets.stats import SHARE_BINS_PERCENT
 
 SCR_BINS = (0, 1, 2, 3, 5, 7, 10, 15, 20, 30, 50, np.inf)
 AREA_BINS = (0, 4, 9, 16, 25, 50, 100, 200, 400, 800, 1600, np.inf)

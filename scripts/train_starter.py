@@ -34,8 +34,8 @@ RECIPE = {"epochs": 34, "batch": 4, "size": (384, 384), "lr": 0.01, "min_lr": 1e
 def stage_train(dataset: str, run: Path) -> None:
     import torch
 
-    from irstlabel.core.datasets import Dataset
-    from irstlabel.core.pairs import DatasetPairs
+    from irstlabel.core.datasets.dataset import Dataset
+    from irstlabel.core.datasets.pairs import DatasetPairs
     from irstlabel.model.config import ISPANetConfig
     from irstlabel.model.train import TrainConfig, train
 
@@ -65,8 +65,8 @@ def stage_train(dataset: str, run: Path) -> None:
 def stage_scale(dataset: str, run: Path) -> dict:
     import torch
 
-    from irstlabel.core.datasets import Dataset
-    from irstlabel.core.pairs import DatasetPairs
+    from irstlabel.core.datasets.dataset import Dataset
+    from irstlabel.core.datasets.pairs import DatasetPairs
     from irstlabel.model.run_scales import choose_inference_scale
     from irstlabel.model.train import TrainConfig
 
@@ -83,7 +83,7 @@ def stage_scale(dataset: str, run: Path) -> dict:
 def stage_export(run: Path, ship: Path, command: str) -> Path:
     from irstlabel.model.checkpoint import load_checkpoint
     from irstlabel.model.safetensors_io import save_safetensors
-    from irstlabel.core.starter import STARTER_FILE
+    from irstlabel.core.models.starter import STARTER_FILE
 
     best = load_checkpoint(run / "best.pt")
     summary = json.loads((run / "train_summary.json").read_text()) if (run / "train_summary.json").exists() else {}
@@ -102,8 +102,8 @@ def stage_export(run: Path, ship: Path, command: str) -> Path:
 
 
 def _score(checkpoint: Path, dataset: str, backend: str) -> dict:
-    from irstlabel.core.datasets import Dataset
-    from irstlabel.core.metrics import Evaluator, MetricOptions
+    from irstlabel.core.datasets.dataset import Dataset
+    from irstlabel.core.metrics.evaluation import Evaluator, MetricOptions
     from irstlabel.model.predict import Predictor
 
     predictor = Predictor.from_checkpoint(checkpoint, device="cpu", backend=backend)
@@ -121,7 +121,7 @@ def _score(checkpoint: Path, dataset: str, backend: str) -> dict:
 
 def stage_test(dataset: str, run: Path, ship: Path) -> dict:
     """test_v1, scored once per way of running the model: the shipped file (default path and eager) and best.pt."""
-    from irstlabel.core.starter import STARTER_FILE
+    from irstlabel.core.models.starter import STARTER_FILE
 
     scores = {"shipped_default": _score(ship / STARTER_FILE, dataset, "auto"),
               "shipped_torch": _score(ship / STARTER_FILE, dataset, "torch"),
@@ -137,7 +137,7 @@ CARD_FIGURES = ("pixel.iou", "pixel.niou", "pixel.precision", "pixel.recall", "t
 
 def stage_card(run: Path, ship: Path) -> Path:
     """The model card beside the shipped file: data, split, command, seed, wall time, figures, licence."""
-    from irstlabel.core.starter import STARTER_FILE
+    from irstlabel.core.models.starter import STARTER_FILE
     from irstlabel.model.checkpoint import load_checkpoint
 
     shipped = load_checkpoint(ship / STARTER_FILE)

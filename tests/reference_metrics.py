@@ -46,7 +46,7 @@ def distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     out = np.zeros((len(a), len(b)))
     for i in range(len(a)):
         for j in range(len(b)):
-            out[i, j] = math.hypot(a[i][0] - b[j][0], a[i][1] - b[j][1])
+            out[i, j] = round(math.hypot(a[i][0] - b[j][0], a[i][1] - b[j][1]), 9)  # as documented: 1e-9 px
     return out
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 from ._progress import progress_bar
-from ..core.jsonio import to_json
+from ..core.io.jsonio import to_json
 
 
 def register(commands) -> None:
@@ -62,14 +62,14 @@ def register(commands) -> None:
 
 
 def _open(path):
-    from ..core.datasets import Dataset
+    from ..core.datasets.dataset import Dataset
 
     return Dataset.open(path)
 
 
 def _outside(output, *datasets, what):
     """`output` when it is None or outside every dataset; else the one-line refusal."""
-    from ..core.paths import refuse_inside
+    from ..core.io.paths import refuse_inside
 
     if output is not None:
         refuse_inside(output, *(d.root for d in datasets), what=what)
@@ -77,7 +77,7 @@ def _outside(output, *datasets, what):
 
 
 def run_unify(args) -> int:
-    from ..core.merge import merge_datasets
+    from ..core.curation.merge import merge_datasets
 
     dataset = _open(args.dataset)
     _outside(args.out, dataset, what="--out")
@@ -109,7 +109,7 @@ def _write_list(path, ids) -> None:
 def run_dedup(args) -> int:
     from functools import partial
 
-    from ..core.dedup import dedup_summary, paper_threshold
+    from ..core.curation.dedup import dedup_summary, paper_threshold
 
     dataset = _open(args.dataset)
     _outside(args.keep_list, dataset, what="--keep-list")
@@ -131,7 +131,7 @@ def run_dedup(args) -> int:
 
 
 def run_sample(args) -> int:
-    from ..core.dedup import sample_sequence
+    from ..core.curation.dedup import sample_sequence
     from ..core.errors import IrstlabelError
 
     if args.every < 1:
@@ -147,7 +147,7 @@ def run_sample(args) -> int:
 def run_merge(args) -> int:
     from pathlib import Path
 
-    from ..core.merge import merge_datasets
+    from ..core.curation.merge import merge_datasets
 
     sources = []
     for item in args.datasets:
@@ -166,7 +166,7 @@ def run_split(args) -> int:
     from pathlib import Path
 
     from ..core.errors import IrstlabelError
-    from ..core.merge import group_split
+    from ..core.curation.merge import group_split
 
     dataset = _open(args.dataset)
     _outside(args.out, dataset, what="--out")
@@ -184,7 +184,7 @@ def run_split(args) -> int:
 
 
 def run_stats(args) -> int:
-    from ..core.stats import dataset_statistics
+    from ..core.datasets.stats import dataset_statistics
 
     table = {}
     for folder in args.datasets:

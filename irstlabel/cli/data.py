@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from ..core.jsonio import to_json
+from ..core.io.jsonio import to_json
 
 
 def register(commands) -> None:
@@ -26,7 +26,7 @@ def run_demo_data(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from ..core.errors import IrstlabelError
-    from ..core.synthetic import make_demo_dataset
+    from ..core.datasets.synthetic import make_demo_dataset
 
     if args.frames < 1:
         raise IrstlabelError(None, f"--frames must be at least 1, got {args.frames}")
@@ -46,7 +46,7 @@ def run_demo_data(args: argparse.Namespace) -> int:
 
 
 def run_info(args: argparse.Namespace) -> int:
-    from ..core.datasets import Dataset
+    from ..core.datasets.dataset import Dataset
     from ..core.errors import display_path
 
     dataset = Dataset.open(args.dataset, layout=args.layout)

@@ -6,9 +6,9 @@ import argparse
 import sys
 
 from ._progress import progress_bar
-from ..core.jsonio import to_json
+from ..core.io.jsonio import to_json
 from ..core.errors import IrstlabelError
-from ..core.paths import refuse_inside
+from ..core.io.paths import refuse_inside
 
 
 def _model_options(parser) -> None:
@@ -118,7 +118,7 @@ def run_model_info(args: argparse.Namespace) -> int:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from ..core.pairs import DatasetPairs
+    from ..core.datasets.pairs import DatasetPairs
     from ..jobs.plan import plan_training
     from ..model.train import TrainConfig, train
 
@@ -191,7 +191,7 @@ def _predictor(args, checkpoint):
 
 
 def run_predict(args: argparse.Namespace) -> int:
-    from ..core.datasets import Dataset
+    from ..core.datasets.dataset import Dataset
     from ..model.predict import write_predictions
 
     checkpoint, dataset_path = _checkpoint_and_dataset(args)
@@ -216,7 +216,7 @@ def _evaluation_split(dataset, name: str | None):
     from ..core.errors import DatasetWarning, IrstlabelError, display_path
 
     if name == HELD_OUT:
-        from ..core.pairs import DatasetPairs
+        from ..core.datasets.pairs import DatasetPairs
         from ..jobs.plan import plan_training
 
         return plan_training(DatasetPairs(str(dataset.root))).test
@@ -233,8 +233,8 @@ def _evaluation_split(dataset, name: str | None):
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from ..core.datasets import Dataset
-    from ..core.metrics import Evaluator, MetricOptions
+    from ..core.datasets.dataset import Dataset
+    from ..core.metrics.evaluation import Evaluator, MetricOptions
     from .quality import format_table
 
     checkpoint, dataset_path = _checkpoint_and_dataset(args)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from ..core.jsonio import to_json
-from ..core.paths import refuse_inside
+from ..core.io.jsonio import to_json
+from ..core.io.paths import refuse_inside
 
 
 def register(commands) -> None:
@@ -115,7 +115,7 @@ def run_retrain(args: argparse.Namespace) -> int:
 
 def _fine_tune(project, init: str | None) -> dict | None:
     """`--init`: a checkpoint file, or "starter"; else the model in use."""
-    from ..core.starter import STARTER_NAME
+    from ..core.models.starter import STARTER_NAME
     from ..jobs.retrain_settings import model_to_fine_tune
 
     if init is None or init == STARTER_NAME:

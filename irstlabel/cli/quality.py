@@ -9,7 +9,7 @@ import argparse
 import math
 
 from ._progress import progress_bar
-from ..core.jsonio import to_json
+from ..core.io.jsonio import to_json
 
 
 def register(commands) -> None:
@@ -45,7 +45,7 @@ def register(commands) -> None:
 
 def _options(args):
     from ..core.errors import IrstlabelError
-    from ..core.metrics import MetricOptions
+    from ..core.metrics.evaluation import MetricOptions
 
     if not 0.0 <= args.threshold < 1.0:
         raise IrstlabelError(None, f"--threshold must be in [0, 1), got {args.threshold}")
@@ -62,8 +62,8 @@ def _options(args):
 
 def run_eval(args: argparse.Namespace) -> int:
     from ..core.errors import IrstlabelError, display_path
-    from ..core.metrics import Evaluator
-    from ..core.predictions import index_folder, open_labels, read_prediction, require_ids
+    from ..core.metrics.evaluation import Evaluator
+    from ..core.io.predictions import index_folder, open_labels, read_prediction, require_ids
 
     options = _options(args)
     labels = open_labels(args.gt)
@@ -114,8 +114,8 @@ def format_table(result) -> str:
 
 
 def run_stats(args: argparse.Namespace) -> int:
-    from ..core.datasets import Dataset
-    from ..core.stats import dataset_statistics
+    from ..core.datasets.dataset import Dataset
+    from ..core.datasets.stats import dataset_statistics
 
     dataset = Dataset.open(args.dataset)
     frame_ids = dataset.split(args.split)
@@ -142,8 +142,8 @@ def run_stats(args: argparse.Namespace) -> int:
 
 def run_lpd(args: argparse.Namespace) -> int:
     from ..core.errors import IrstlabelError
-    from ..core.label_compare import compare_labels, summarize_changes
-    from ..core.predictions import FrameFolder, open_labels, require_ids
+    from ..core.labels.label_compare import compare_labels, summarize_changes
+    from ..core.io.predictions import FrameFolder, open_labels, require_ids
 
     images = FrameFolder(args.images)
     old, new = open_labels(args.old), open_labels(args.new)

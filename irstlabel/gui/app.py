@@ -42,7 +42,7 @@ def run_app(*, dataset: str | None = None, project: str | None = None, screensho
     With `screenshot`, the window is rendered to that PNG and the app exits
     without entering the event loop.
     """
-    from ..core.synthetic import ensure_demo_dataset
+    from ..core.datasets.synthetic import ensure_demo_dataset
     from .main_window import MainWindow
     from .opening import open_project
     from .platform_check import no_display
@@ -99,7 +99,7 @@ def _save_screenshot(app, window, path: str) -> int:
     from ..core.errors import IrstlabelError
 
     frame = window.session.frame
-    if window.project.prediction_sets():  # a reviewed project: show the review layout
+    if window.project.registry.prediction_sets():  # a reviewed project: show the review layout
         window.tools.visible["prediction"].setChecked(True)
         window.actions_["review_markers"].trigger()
     if frame is not None and len(frame.targets):

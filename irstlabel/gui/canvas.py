@@ -8,7 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsEllipseItem
 
-from ..core.quality import grown_box
+from ..core.labels.quality import grown_box
 
 TOOLS = ("select", "brush", "eraser", "polygon", "wand", "merge", "split")
 HISTOGRAM_DELAY_MS = 120

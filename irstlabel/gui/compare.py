@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from ..core.predictions import to_levels
+from ..core.io.predictions import to_levels
 from .canvas import ImageCanvas
 from .overlays import COLOURS, heat_lut, mask_index, mask_lut
 
@@ -16,6 +16,7 @@ class ComparePanel(QWidget):
     def __init__(self, main_canvas: ImageCanvas, parent=None):
         super().__init__(parent)
         self.set_combo = QComboBox()
+        self.set_combo.setObjectName("compare-set")
         self.canvas = ImageCanvas()
         self.canvas.view.setXLink(main_canvas.view)
         self.canvas.view.setYLink(main_canvas.view)

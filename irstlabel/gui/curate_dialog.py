@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..jobs.spec import JobSpec
-from ..core.jsonio import to_json
+from ..core.io.jsonio import to_json
 
 STEPS = {"dedup": "find near-duplicate frames (SSIM)", "stats": "statistics (Table V) and histograms",
          "unify": "write a copy at one size (fill or crop)"}

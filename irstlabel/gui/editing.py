@@ -11,8 +11,8 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoCommand
 
-from ..core import editing
-from ..core.proposals import proposal_problem
+from ..core.labels import editing
+from ..core.labels.proposals import proposal_problem
 
 STROKE_TOOLS = {"brush": (True, None), "eraser": (False, None), "merge": (True, 1.0), "split": (False, 0.75)}
 

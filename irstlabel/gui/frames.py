@@ -12,8 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..core.errors import IrstlabelError, display_path
-from ..core.io import read_mask
-from ..core.targets import count_targets
+from ..core.io.files import read_mask
+from ..core.labels.targets import count_targets
 
 
 PREFETCH_DELAY_MS = 40

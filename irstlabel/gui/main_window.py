@@ -5,7 +5,8 @@ The window builds widgets and docks, makes the actions from one table
 (autosave, settings, closing). The work is in the controllers, each given
 what it needs: :class:`~.frames.FrameController` (moving between frames),
 :class:`~.editing.EditController` (tools and edits), :class:`~.view.CanvasView`
-(what is drawn), :class:`~.review.ReviewController` (prediction sets, jobs).
+(what is drawn), :class:`~.prediction_sets.PredictionSets` (the sets shown, review, Compare) and
+:class:`~.job_commands.JobCommands` (background jobs).
 The data is in :class:`irstlabel.project.session.AnnotationSession`, which
 knows nothing of Qt.
 """
@@ -29,10 +30,11 @@ from .dialogs import choose_folder
 from .editing import EditController
 from .frames import FrameController
 from .help import HelpDialog
+from .job_commands import JobCommands
 from .panels import FrameList, TargetTable, ToolPanel
+from .prediction_sets import PredictionSets
 from .results import ResultsPanel
 from .retrain_summary import RetrainSummaryBar
-from .review import ReviewController
 from .status import StatusLine
 from .view import CanvasView
 
@@ -71,16 +73,18 @@ class MainWindow(QMainWindow):
         self.frames = FrameController(self.session, self.frame_list, self.status, self.settings,
                                       show_error=self.show_error)
         self.editor = EditController(self.session, self.canvas, self.tools, self.undo_stack, self.view, self.status,
-                                     prediction_source=lambda: self.review.prediction_source())
+                                     prediction_source=lambda: self.sets.prediction_source())
         self.actions_ = make_actions(self, self._slots())
         self.editor.tool_actions = {tool: self.actions_[f"tool_{tool}"] for tool, _, _ in TOOLS}
         self.target_table.target_selected.connect(self.editor.select)
-        self.review = ReviewController(self, self.session, self.view, self.frames, self.status, results=self.results,
-                                       compare=self.compare, compare_dock=self.docks["compare"],
-                                       show_dock=self.show_dock, review_action=self.actions_["review_markers"],
-                                       settings=self.settings, show_error=self.show_error,
-                                       summary_bar=self.retrain_summary)
-        self.runner = self.review.runner
+        self.sets = PredictionSets(self.session, self.view, self.frames, self.status, results=self.results,
+                                   compare=self.compare, compare_dock=self.docks["compare"], show_dock=self.show_dock,
+                                   review_action=self.actions_["review_markers"], summary_bar=self.retrain_summary,
+                                   busy=lambda: self.jobs.busy())
+        self.jobs = JobCommands(self, self.session, self.frames, self.status, self.sets, results=self.results,
+                                show_dock=self.show_dock, settings=self.settings, show_error=self.show_error,
+                                summary_bar=self.retrain_summary)
+        self.runner = self.jobs.runner
         self._bars()
         self._menus()
         self._title()
@@ -128,12 +132,12 @@ class MainWindow(QMainWindow):
         return docks
 
     def _slots(self) -> dict:
-        editor, frames, review = self.editor, self.frames, self.review_slot
+        editor, frames, later = self.editor, self.frames, self.later
         slots = {f"tool_{tool}": (lambda t=tool: editor.set_tool(t)) for tool, _, _ in TOOLS}
         slots.update({
             "accept_proposal": editor.accept_proposal,
             "accept_prediction_target": editor.accept_prediction_target,
-            "accept_prediction_frame": lambda: editor.accept_prediction_frame(self.review.no_prediction_reason),
+            "accept_prediction_frame": lambda: editor.accept_prediction_frame(self.sets.no_prediction_reason),
             "reject_target": editor.reject_target,
             "delete_target": editor.delete_selected,
             "done_next": lambda: frames.set_state_and_next("done"),
@@ -149,23 +153,23 @@ class MainWindow(QMainWindow):
             "smaller_brush": lambda: editor.resize_brush(-1),
             "label_is_right": lambda: editor.label_is_right(frames),
             "save": editor.save,
-            "retrain": review("start_retrain"),
-            "evaluate": review("start_evaluate"),
-            "review_markers": review("update_review"),
+            "retrain": later("jobs", "start_retrain"),
+            "evaluate": later("jobs", "start_evaluate"),
+            "review_markers": later("sets", "update_review"),
             "open_dataset": self.choose_dataset,
-            "import_predictions": review("import_predictions"),
+            "import_predictions": later("jobs", "import_predictions"),
             "quit": self.close,
             "curate": self.show_curation,
             "help": self.show_help,
         })
         for key, _, _ in OVERLAYS:
-            slots[f"toggle_{key}"] = (review("toggle_prediction") if key == "prediction"
+            slots[f"toggle_{key}"] = (later("sets", "toggle_prediction") if key == "prediction"
                                       else (lambda k=key: self.tools.toggle(k)))
         return slots
 
-    def review_slot(self, name: str):
-        """A slot calling the review controller's `name` (made before the controller, which needs the actions)."""
-        return lambda: getattr(self.review, name)()
+    def later(self, controller: str, name: str):
+        """A slot calling ``self.<controller>.<name>()`` (made before the controllers, which need the actions)."""
+        return lambda: getattr(getattr(self, controller), name)()
 
     def _bars(self) -> None:
         bar = self.addToolBar("Main")
@@ -200,7 +204,7 @@ class MainWindow(QMainWindow):
         review.setObjectName("toolbar-review")
         for spec in specs_at("review"):
             review.addAction(self.actions_[spec.name])
-        review.addWidget(self.review.set_combo)
+        review.addWidget(self.sets.set_combo)
 
     def _menus(self) -> None:
         menus = {}
@@ -219,12 +223,18 @@ class MainWindow(QMainWindow):
                 menus[title].addSeparator()
 
     def _title(self) -> None:
-        title = f"irstlabel - {display_path(self.project.dataset.root)}"
         if self.project.readonly:
-            title += "  [read-only]"
             for name in WRITING:
                 self.actions_[name].setEnabled(False)
-        self.setWindowTitle(title)
+        self._show_title(None)
+        self.session.frame_changed.connect(self._show_title)
+
+    def _show_title(self, frame) -> None:
+        """The frame on screen, then the dataset (and whether it is read-only)."""
+        title = f"irstlabel - {display_path(self.project.dataset.root)}"
+        if frame is not None:
+            title = f"{display_path(frame.frame_id)} - {title}"
+        self.setWindowTitle(title + ("  [read-only]" if self.project.readonly else ""))
 
     def show_dock(self, key: str) -> None:
         """Show a bottom dock (Results, Compare) raised, a third of the window high the first time."""
@@ -258,7 +268,7 @@ class MainWindow(QMainWindow):
         """Open another dataset in a new window and close this one (after saving; asks if a job runs)."""
         from .opening import open_project
 
-        if not self.review.confirm_leaving("Open another dataset", lambda: self.open_dataset(folder)):
+        if not self.jobs.confirm_leaving("Open another dataset", lambda: self.open_dataset(folder)):
             return
         try:
             project, note = open_project(Path(folder), None)
@@ -321,7 +331,7 @@ class MainWindow(QMainWindow):
         return answer == QMessageBox.StandardButton.Yes
 
     def closeEvent(self, event) -> None:
-        if not self.review.confirm_leaving("Quit", self.close):
+        if not self.jobs.confirm_leaving("Quit", self.close):
             event.ignore()
             return
         if not self.session.save() and not self._lose_unsaved():

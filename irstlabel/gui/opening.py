@@ -8,7 +8,7 @@ from pathlib import Path
 
 def _fallback_project_dir(dataset: Path) -> Path:
     """Where the project goes when the dataset's folder cannot be written (a read-only share)."""
-    from ..core.synthetic import default_demo_dir
+    from ..core.datasets.synthetic import default_demo_dir
 
     key = hashlib.sha256(str(dataset.resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:16]
     return default_demo_dir().parent / "projects" / f"{dataset.name}-{key}"
@@ -36,7 +36,7 @@ def _open_project(dataset: Path, project_dir: str | None):
     project in the user's data folder instead.
     """
     from ..core.errors import LockBusy, NotWritable
-    from ..core.paths import PROJECT_FOLDER
+    from ..core.io.paths import PROJECT_FOLDER
     from ..project.store import Project
 
     note = None

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.errors import display_path
-from ..core.layouts import natural_key
+from ..core.datasets.layouts import natural_key
 from .actions import OVERLAYS
 
 STATE_FILTERS = ("all", "todo", "in_progress", "done", "flagged")
@@ -363,7 +363,7 @@ class ToolPanel(QScrollArea):
             self.tolerance.setSuffix("")
 
     def wand_settings(self) -> dict:
-        """Keyword arguments of :func:`irstlabel.core.editing.magic_wand`."""
+        """Keyword arguments of :func:`irstlabel.core.labels.editing.magic_wand`."""
         if self.wand_mode.currentText() == "contrast %":
             return {"contrast": self.tolerance.value() / 100.0}
         return {"tolerance": float(self.tolerance.value())}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..core.resources import resource_folder
+from ..core.io.resources import resource_folder
 
 __all__ = ["resource_folder", "resource", "icon"]
 

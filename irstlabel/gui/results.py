@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..reports import CURVE_PLOTS, curve_points, evaluation_plots
-from ..core.jsonio import to_json
+from ..core.io.jsonio import to_json
 
 # Table VII's columns: (group, key, label, higher is better)
 COLUMNS = (("target", "pd", "Pd", True), ("target", "md", "Md", False), ("target", "pa", "Pa", True),
@@ -35,7 +35,7 @@ PENS = [(255, 90, 90), (90, 200, 255), (120, 230, 120), (255, 200, 60), (200, 12
 def latest_evaluations(project) -> dict[str, dict]:
     """The newest evaluation of each prediction set on a held-out split (not the all-frames review)."""
     latest = {}
-    for evaluation in project.evaluations():
+    for evaluation in project.registry.evaluations():
         if evaluation["split"] != "all":
             latest[evaluation["prediction_set"]] = evaluation
     return latest
@@ -95,7 +95,7 @@ class ResultsPanel(QWidget):
 
     def refresh(self, project) -> None:
         self.evaluations = latest_evaluations(project)
-        models = {c["name"]: c for c in project.checkpoints()}
+        models = {c["name"]: c for c in project.registry.checkpoints()}
         names = list(self.evaluations)
         self.table.setRowCount(len(names))
         for r, name in enumerate(names):

@@ -17,7 +17,7 @@ from typing import Callable
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..jobs.spec import JobSpec
-from ..core.starter import STARTER_NAME, starter_available
+from ..core.models.starter import STARTER_NAME, starter_available
 
 __all__ = ["StarterPredictions"]
 

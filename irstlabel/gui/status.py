@@ -34,6 +34,31 @@ class StatusLine:
     def say(self, text: str, ms: int = 5000) -> None:
         self.bar.showMessage(text, ms)
 
+    # --- the progress of background jobs: owned here, fed by the job commands ------------
+
+    def begin_progress(self, what: str) -> None:
+        """A new job or stage: the bar starts empty (busy until the first progress), Cancel shown."""
+        self.progress.setRange(0, 0)
+        self.progress.setValue(0)
+        self.progress.setFormat(f"{what} %p%")
+        self.progress.setToolTip(what)
+        self.progress.setVisible(True)
+        self.cancel_button.setVisible(True)
+        self.say(f"{what}...")
+
+    def progress_is(self, what: str) -> bool:
+        return self.progress.isVisible() and self.progress.format() == f"{what} %p%"
+
+    def job_progress(self, step: int, total: int, message: str) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(step)
+        self.progress.setToolTip(message)
+
+    def end_progress(self) -> None:
+        """No job runs any more (or the last one failed): the bar and Cancel go."""
+        self.progress.setVisible(False)
+        self.cancel_button.setVisible(False)
+
     def show_frame(self, frame, state: str) -> None:
         """The frame line (name, size, type, review state): shown until a passing message replaces it."""
         self.frame_text = (f"{display_path(frame.frame_id)}  {frame.image.shape[1]}x{frame.image.shape[0]} "

@@ -14,10 +14,10 @@ from collections import Counter
 
 import numpy as np
 
-from ..core.metrics import binarize
+from ..core.metrics.evaluation import binarize
 
-from ..core.predictions import to_levels
-from ..core.proposals import canny_edges, propose_target
+from ..core.io.predictions import to_levels
+from ..core.labels.proposals import canny_edges, propose_target
 from .overlays import COLOURS, heat_lut, mask_index, mask_lut, proposal_index, update_mask_index
 
 

@@ -38,10 +38,10 @@ def held_out_score(metrics: dict) -> float:
 def previous_model(project) -> dict | None:
     """The model in use now, as ``{"set", "checkpoint"}``: the default set if a model made it, else the newest
     model's set, else the shipped starter (None when there is none)."""
-    from ..core.starter import STARTER_NAME, starter_available
+    from ..core.models.starter import STARTER_NAME, starter_available
 
-    models = {s["name"]: s["source"] for s in project.prediction_sets() if s["kind"] == "checkpoint"}
-    default = project.default_prediction_set()
+    models = {s["name"]: s["source"] for s in project.registry.prediction_sets() if s["kind"] == "checkpoint"}
+    default = project.registry.default_prediction_set()
     if default in models:
         return {"set": default, "checkpoint": STARTER_NAME if default == STARTER_NAME else models[default]}
     if models:
@@ -154,8 +154,8 @@ class RetrainPipeline:
 
     def _pin_previous(self, project) -> None:
         """The model in use stays the default while the new set appears (the default is otherwise the newest set)."""
-        if self.previous and self.previous["set"] in {s["name"] for s in project.prediction_sets()}:
-            project.set_default_prediction_set(self.previous["set"])
+        if self.previous and self.previous["set"] in {s["name"] for s in project.registry.prediction_sets()}:
+            registry.make_default(project, self.previous["set"])
 
     def record(self, step: Step, result: dict, project) -> None:
         """Take a finished step's result (already recorded by :func:`.registry.record_result`); the last one

@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..core.errors import IrstlabelError
-from ..core.splits import seeded_split
+from ..core.datasets.splits import seeded_split
 
 __all__ = ["TrainingPlan", "plan_training"]
 
@@ -91,7 +91,7 @@ def _split(dataset, name: str) -> tuple[str, list[str]] | None:
 
 def plan_training(source, *, seed: int = 0, train_on_test: bool = False, train_split: str | None = None,
                   val_split: str | None = None) -> TrainingPlan:
-    """The frames of a retraining on `source` (a :class:`~irstlabel.core.pairs.PairSource` with a ``dataset``)."""
+    """The frames of a retraining on `source` (a :class:`~irstlabel.core.datasets.pairs.PairSource` with a ``dataset``)."""
     dataset = source.dataset
     all_ids = list(dataset.frame_ids)
     labelled = list(source.labelled_ids())

@@ -18,7 +18,7 @@ CLI's); every write is one SQLite transaction.
 
 from __future__ import annotations
 
-from ..core.starter import STARTER_NAME
+from ..core.models.starter import STARTER_NAME
 from .spec import JobSpec
 
 __all__ = ["record_result", "record_frames_ready", "record_evaluation", "record_retrain", "record_salvaged",
@@ -28,7 +28,7 @@ __all__ = ["record_result", "record_frames_ready", "record_evaluation", "record_
 def set_source(checkpoint: str) -> str:
     """What a prediction set made by `checkpoint` records as its source (the starter by its file)."""
     if checkpoint == STARTER_NAME:
-        from ..core.starter import starter_path
+        from ..core.models.starter import starter_path
 
         return str(starter_path())
     return str(checkpoint)
@@ -36,7 +36,7 @@ def set_source(checkpoint: str) -> str:
 
 def record_frames_ready(project, spec: JobSpec, set_name: str) -> None:
     """A predict job published its first frames: its set is visible (registered) from now on."""
-    project.register_prediction_set(set_name, "checkpoint", set_source(spec.settings["checkpoint"]))
+    project.registry.register_prediction_set(set_name, "checkpoint", set_source(spec.settings["checkpoint"]))
 
 
 def record_result(project, spec: JobSpec, result: dict | None) -> None:
@@ -45,11 +45,11 @@ def record_result(project, spec: JobSpec, result: dict | None) -> None:
         return
     set_name = result.get("set") or spec.settings.get("set")
     if spec.kind == "train" and result.get("checkpoint"):
-        project.register_checkpoint(result["name"], result["checkpoint"], config=result.get("model"))
+        project.registry.register_checkpoint(result["name"], result["checkpoint"], config=result.get("model"))
     elif spec.kind == "predict":
         record_frames_ready(project, spec, set_name)
     elif spec.kind == "import":
-        project.register_prediction_set(set_name, "folder", result.get("folder") or spec.settings["folder"])
+        project.registry.register_prediction_set(set_name, "folder", result.get("folder") or spec.settings["folder"])
     elif spec.kind == "evaluate":
         for evaluation in result["evaluations"]:
             record_evaluation(project, set_name, evaluation)
@@ -57,22 +57,22 @@ def record_result(project, spec: JobSpec, result: dict | None) -> None:
 
 def record_evaluation(project, prediction_set: str, evaluation: dict) -> None:
     """Store one split's evaluation (as an evaluate job reports it)."""
-    project.add_evaluation(prediction_set, evaluation["split"],
+    project.registry.add_evaluation(prediction_set, evaluation["split"],
                            {**evaluation["metrics"], "per_frame": evaluation["per_frame"]})
 
 
 def record_retrain(project, *, name: str, trained: dict, metrics: dict, default: str) -> None:
     """A retraining's verdict: the checkpoint with its held-out figures, and the default set."""
-    project.register_checkpoint(name, trained["checkpoint"], config=trained.get("model"), metrics=metrics)
+    project.registry.register_checkpoint(name, trained["checkpoint"], config=trained.get("model"), metrics=metrics)
     make_default(project, default)
 
 
 def record_salvaged(project, *, name: str, trained: dict, stage: str, error: str) -> None:
     """A retraining failed after training: its checkpoint stays registered, with why it has no figures."""
-    project.register_checkpoint(name, trained["checkpoint"], config=trained.get("model"),
+    project.registry.register_checkpoint(name, trained["checkpoint"], config=trained.get("model"),
                                 metrics={"failed_at": stage, "error": error.splitlines()[0] if error else ""})
 
 
 def make_default(project, name: str) -> None:
     """`name` becomes the set Shift+A, the overlay and review use (a retrain's verdict, or the user's switch)."""
-    project.set_default_prediction_set(name)
+    project.registry.set_default_prediction_set(name)

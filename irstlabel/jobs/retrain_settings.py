@@ -77,13 +77,13 @@ def model_to_fine_tune(project, *, starter_only: bool = False) -> dict | None:
     (`starter_only`: the starter); None when there is nothing to fine-tune.
     Read once: the dialog shows it and the job trains from it.
     """
-    from ..core.starter import STARTER_NAME, starter_checkpoint
+    from ..core.models.starter import STARTER_NAME, starter_checkpoint
     from .pipeline import previous_model
 
     current = None if starter_only else previous_model(project)
     if current is None or current["set"] == STARTER_NAME:
         return starter_checkpoint()
-    checkpoints = {c["name"]: c for c in project.checkpoints()}
+    checkpoints = {c["name"]: c for c in project.registry.checkpoints()}
     if current["set"] in checkpoints:
         return checkpoints[current["set"]]
     return {"name": current["set"], "path": current["checkpoint"], "config": {}}

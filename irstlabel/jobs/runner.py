@@ -64,7 +64,7 @@ def run_job(spec: JobSpec, emit: Emit, should_stop: Callable[[], bool]) -> dict:
 
 def _refuse_outputs_inside_the_dataset(spec: JobSpec) -> None:
     """Every place a job writes (project, run folder, curation outputs) lies outside the source dataset."""
-    from ..core.paths import refuse_inside
+    from ..core.io.paths import refuse_inside
 
     refuse_inside(spec.project, spec.dataset, what="the project folder")
     for key in ("run_dir", "out", "plots"):
@@ -77,7 +77,7 @@ def _progress(emit: Emit, step: int, total: int, message: str = "", **metrics) -
 
 
 def _train(spec: JobSpec, emit: Emit, should_stop) -> dict:
-    from ..core.jsonio import to_json
+    from ..core.io.jsonio import to_json
     from ..model.factory import model_config
     from ..model.train import TrainConfig, train
     from .plan import plan_training
@@ -213,7 +213,7 @@ def _evaluation_splits(source, names: list, seed: int) -> list[tuple[str, list[s
 
 
 def _evaluate(spec: JobSpec, emit: Emit, should_stop) -> dict:
-    from ..core.metrics import Evaluator, MetricOptions, count_frame
+    from ..core.metrics.evaluation import Evaluator, MetricOptions, count_frame
     from ..project.cache import PredictionCache
 
     settings = spec.settings
@@ -254,8 +254,8 @@ def _evaluation(split: str, result) -> dict:
 
 
 def _propose(spec: JobSpec, emit: Emit, should_stop) -> dict:
-    from ..core.proposals import propose_target
-    from ..core.targets import find_targets
+    from ..core.labels.proposals import propose_target
+    from ..core.labels.targets import find_targets
     from ..project.cache import PredictionCache
 
     settings = spec.settings
@@ -280,7 +280,7 @@ def _propose(spec: JobSpec, emit: Emit, should_stop) -> dict:
 
 
 def _import(spec: JobSpec, emit: Emit, should_stop) -> dict:
-    from ..core.predictions import index_folder, read_prediction, require_ids
+    from ..core.io.predictions import index_folder, read_prediction, require_ids
     from ..project.cache import PredictionCache
 
     settings = spec.settings
@@ -307,7 +307,7 @@ def _import(spec: JobSpec, emit: Emit, should_stop) -> dict:
 
 
 def _curate(spec: JobSpec, emit: Emit, should_stop) -> dict:
-    from ..core.datasets import Dataset
+    from ..core.datasets.dataset import Dataset
 
     settings = spec.settings
     dataset = Dataset.open(spec.dataset)
@@ -319,20 +319,20 @@ def _curate(spec: JobSpec, emit: Emit, should_stop) -> dict:
         _progress(emit, done, total, step)
 
     if step == "unify":
-        from ..core.merge import merge_datasets
+        from ..core.curation.merge import merge_datasets
 
         summary = merge_datasets([(dataset.root.name, dataset, dataset.frame_ids)], settings["out"],
                                  size=tuple(settings.get("size", (1024, 1280))), method=settings.get("method", "fill"),
                                  progress=progress)
         return {"status": "finished", "step": step, **summary}
     if step == "dedup":
-        from ..core.dedup import dedup_summary
+        from ..core.curation.dedup import dedup_summary
 
         summary = dedup_summary(dataset.frame_ids, dataset.read_frame, threshold=settings.get("threshold"),
                                 progress=progress)
         return {"status": "finished", "step": step, **summary}
     if step == "stats":
-        from ..core.stats import dataset_statistics
+        from ..core.datasets.stats import dataset_statistics
 
         summary = dataset_statistics(dataset, dataset.frame_ids, progress=progress, keep_records=bool(settings.get("plots")))
         if settings.get("plots"):

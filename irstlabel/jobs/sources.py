@@ -6,9 +6,9 @@ import sqlite3
 import warnings
 from pathlib import Path
 
-from ..core.io import read_mask
-from ..core.targets import without_targets
-from ..core.pairs import PairSource
+from ..core.io.files import read_mask
+from ..core.labels.targets import without_targets
+from ..core.datasets.pairs import PairSource
 
 
 class ProjectPairs(PairSource):
@@ -31,7 +31,7 @@ class ProjectPairs(PairSource):
 
     def _open(self):
         if self._dataset is None:
-            from ..core.datasets import Dataset
+            from ..core.datasets.dataset import Dataset
 
             with warnings.catch_warnings():  # what the layout lacks was said when the project opened it
                 warnings.simplefilter("ignore")
@@ -96,7 +96,7 @@ class Decisions:
 
 def read_decisions(database: Path) -> Decisions:
     """Done frames and rejected targets from a project database, read-only (none if there is no database yet)."""
-    from ..project.store import frame_id_from_key
+    from ..project.rows import frame_id_from_key
 
     if not database.exists():
         return Decisions()

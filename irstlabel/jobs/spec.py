@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..core.errors import IrstlabelError
-from ..core.jsonio import to_json
+from ..core.io.jsonio import to_json
 
 JOB_KINDS = ("train", "predict", "evaluate", "propose", "import", "curate")
 

@@ -20,7 +20,7 @@ import traceback
 from ..core.errors import IrstlabelError, from_os_error
 from .runner import JobCancelled, run_job
 from .spec import JobSpec
-from ..core.jsonio import to_json
+from ..core.io.jsonio import to_json
 
 
 def _event_stream():

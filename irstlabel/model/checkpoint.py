@@ -21,13 +21,12 @@ from pathlib import Path
 import torch
 
 from ..core.errors import IrstlabelError
-from ..core.io import write_bytes_atomic
+from ..core.io.files import write_bytes_atomic
+from ..core.models.checkpoint_header import FORMAT, VERSION, is_safetensors
 from .config import ISPANetConfig
 
 __all__ = ["FORMAT", "save_checkpoint", "load_checkpoint", "model_from_checkpoint", "record_inference"]
 
-FORMAT = "irstlabel-ispanet"
-VERSION = 1
 REQUIRED = ("format", "version", "model", "state_dict")
 MAX_CHECKPOINT_BYTES = 4 << 30
 
@@ -53,7 +52,7 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
         raise IrstlabelError(path, "checkpoint not found" if not path.exists() else "is not a file")
     if path.stat().st_size == 0:
         raise IrstlabelError(path, "empty file (0 bytes), not a checkpoint")
-    from .safetensors_io import is_safetensors, load_safetensors
+    from .safetensors_io import load_safetensors  # safetensors loads only for such files
 
     if is_safetensors(path):
         return _checked(path, load_safetensors(path))

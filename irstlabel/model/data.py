@@ -25,8 +25,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset as TorchDataset
 
-from ..core.curation import fill_resize, fill_resize_mask
-from ..core.pairs import DatasetPairs, PairSource
+from ..core.curation.steps import fill_resize, fill_resize_mask
+from ..core.datasets.pairs import DatasetPairs, PairSource
 
 __all__ = ["normalize_frame", "Augment", "PairSource", "DatasetPairs", "TrainingSamples", "scale_crop"]
 

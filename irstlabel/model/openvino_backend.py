@@ -124,7 +124,7 @@ def convert_starter() -> str:
 
     Returns what happened, in words; never raises for a missing package or model.
     """
-    from ..core.starter import starter_available
+    from ..core.models.starter import starter_available
     from .checkpoint import model_from_checkpoint
     from .starter import resolve_checkpoint
 

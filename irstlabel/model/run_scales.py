@@ -9,29 +9,28 @@ validation frames and records the best in the checkpoint.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 from .checkpoint import load_checkpoint, load_weights, record_inference
 from .data import Augment, PairSource
 from .inference import InferenceSettings, scales_within
 from .inference_sweep import choose_inference, sweep_inference, sweep_summary, write_sweep
 from .ispanet import ISPANet
+from .train_config import TrainConfig
 from .predict import Predictor
 
-if TYPE_CHECKING:
-    from .train import TrainConfig
 
 __all__ = ["run_settings", "covered_scales", "sweep_scales_for", "choose_inference_scale"]
 
 
-def run_settings(config: "TrainConfig") -> InferenceSettings:
+def run_settings(config: TrainConfig) -> InferenceSettings:
     """How a run predicts while it trains (validation) and what it records: its scale, or its fill size."""
     if config.sampling == "fill":
         return InferenceSettings(size=tuple(config.size), threshold=config.threshold)
     return InferenceSettings(scale=float(config.scale or 1.0), threshold=config.threshold)
 
 
-def covered_scales(config: "TrainConfig") -> tuple[float, float] | None:
+def covered_scales(config: TrainConfig) -> tuple[float, float] | None:
     """The inference scales a scale-sampled run trained at (its scale x the augmentation range)."""
     if config.sampling != "scale":
         return None
@@ -40,7 +39,7 @@ def covered_scales(config: "TrainConfig") -> tuple[float, float] | None:
     return scale * low, scale * high
 
 
-def sweep_scales_for(config: "TrainConfig", recorded: dict | None = None) -> tuple[float, ...]:
+def sweep_scales_for(config: TrainConfig, recorded: dict | None = None) -> tuple[float, ...]:
     """The sweep's candidate scales: those the run trained at (scale sampling), else the configured ones."""
     covered = (recorded or {}).get("trained_scales") or covered_scales(config)
     if not covered or not config.sweep_scales:
@@ -48,7 +47,7 @@ def sweep_scales_for(config: "TrainConfig", recorded: dict | None = None) -> tup
     return scales_within(float(covered[0]), float(covered[1]), config.sweep_scales)
 
 
-def choose_inference_scale(checkpoint, source: PairSource, val_ids, config: "TrainConfig", device, *,
+def choose_inference_scale(checkpoint, source: PairSource, val_ids, config: TrainConfig, device, *,
                            emit: Callable[[dict], None] = lambda e: None, should_stop: Callable[[], bool] | None = None,
                            out_dir=None) -> dict | None:
     """Sweep scales and thresholds on validation frames with `checkpoint`'s weights; record the best in it.

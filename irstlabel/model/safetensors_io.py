@@ -15,37 +15,22 @@ from __future__ import annotations
 
 import json
 import os
-import struct
 from pathlib import Path
 
 import torch
 
 from ..core.errors import IrstlabelError
-from ..core.io import write_bytes_atomic
+from ..core.io.files import write_bytes_atomic
+from ..core.models.checkpoint_header import FORMAT, SECTIONS, VERSION, is_safetensors, read_model_header
 from .config import ISPANetConfig
 
 __all__ = ["save_safetensors", "load_safetensors", "is_safetensors", "SECTIONS"]
-
-SECTIONS = ("model", "inference", "train", "metrics", "provenance")
-MAX_HEADER = 16 << 20
-
-
-def is_safetensors(path: Path) -> bool:
-    """Whether the file starts like a safetensors file (a little-endian header length, then '{')."""
-    with open(path, "rb") as handle:
-        head = handle.read(9)
-    if len(head) < 9 or head[8:9] != b"{":
-        return False
-    (length,) = struct.unpack("<Q", head[:8])
-    return 2 <= length <= MAX_HEADER
 
 
 def save_safetensors(path: str | os.PathLike, *, model_config: ISPANetConfig, state_dict: dict,
                      dtype: torch.dtype = torch.float16, **sections) -> None:
     """Write weights and settings atomically; floating-point tensors are stored as `dtype`."""
     from safetensors.torch import save
-
-    from .checkpoint import FORMAT, VERSION
 
     unknown = set(sections) - set(SECTIONS)
     if unknown:
@@ -58,28 +43,18 @@ def save_safetensors(path: str | os.PathLike, *, model_config: ISPANetConfig, st
 
 
 def load_safetensors(path: Path) -> dict:
-    """The checkpoint dict of a safetensors file (float32 weights); one line naming the file on any problem."""
+    """The checkpoint dict of a safetensors file (float32 weights); one line naming the file on any problem.
+
+    The settings come from the header (:func:`irstlabel.core.models.checkpoint_header.read_model_header`,
+    the one reader), the tensors from safetensors.
+    """
     from safetensors import safe_open
 
-    from .checkpoint import FORMAT, VERSION
-
+    data = {**read_model_header(path), "weights_file": "safetensors"}
     try:
         with safe_open(str(path), framework="pt") as handle:
-            metadata = handle.metadata() or {}
             state_dict = {name: handle.get_tensor(name) for name in handle.keys()}
     except Exception as exc:  # safetensors raises its own error types, and OSError
         raise IrstlabelError(path, f"not a readable safetensors file ({str(exc).splitlines()[0][:120]})") from None
-    if metadata.get("format") != FORMAT or "model" not in metadata:
-        raise IrstlabelError(path, "not an irstlabel ISPANet model (its safetensors header names no irstlabel format)")
-    data = {"format": FORMAT, "weights_file": "safetensors"}
-    try:
-        data["version"] = int(metadata.get("version", "1"))
-        for key in SECTIONS:
-            if key in metadata:
-                data[key] = json.loads(metadata[key])
-    except ValueError as exc:
-        raise IrstlabelError(path, f"invalid settings in the safetensors header: {exc}") from None
-    if data["version"] > VERSION:
-        raise IrstlabelError(path, f"checkpoint version {data['version']} is newer than this irstlabel ({VERSION})")
     data["state_dict"] = {name: t.float() if t.is_floating_point() else t for name, t in state_dict.items()}
     return data

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from ..core.errors import IrstlabelError
-from ..core.starter import STARTER_NAME, starter_path
+from ..core.models.starter import STARTER_NAME, starter_path
 
 __all__ = ["resolve_checkpoint"]
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import errno
 
 from ..core.errors import IrstlabelError, LockBusy, NotWritable
-from ..core.jsonio import to_json
+from ..core.io.jsonio import to_json
 
 try:
     import fcntl

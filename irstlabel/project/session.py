@@ -2,7 +2,7 @@
 
 Views subscribe to its events (plain callbacks, in the spirit of napari's
 models); widgets never hold the data themselves. Targets are identified by
-id (:mod:`irstlabel.core.target_records`): the selection is an id, so an edit
+id (:mod:`irstlabel.core.labels.target_records`): the selection is an id, so an edit
 that adds a target earlier in raster order never moves it to another target.
 
 The session owns every target's status and source while a frame is open
@@ -22,7 +22,7 @@ from typing import Callable
 import numpy as np
 
 from ..core.errors import IrstlabelError
-from ..core.target_records import FrameTargets, SavedTargets, changed_ids, frame_targets
+from ..core.labels.target_records import FrameTargets, SavedTargets, changed_ids, frame_targets
 
 __all__ = ["Signal", "Patch", "FrameState", "AnnotationSession"]
 

@@ -1,4 +1,5 @@
-"""The annotation store: current masks, review state, edit log, registry of checkpoints and results.
+"""The annotation store: current masks, review state and the edit log (the registry of models and results is
+:mod:`.registry`, reached as ``project.registry``).
 
 A project sits beside a dataset (``<dataset>/.irstlabel/`` by default) and
 never modifies it. Its folder holds:
@@ -15,7 +16,7 @@ never modifies it. Its folder holds:
 Examples
 --------
 >>> import tempfile
->>> from irstlabel.core.synthetic import make_demo_dataset
+>>> from irstlabel.core.datasets.synthetic import make_demo_dataset
 >>> root = make_demo_dataset(tempfile.mkdtemp(), frames=2, size=(32, 40))
 >>> project = Project.open(root)
 >>> frame_id = project.frame_ids[0]
@@ -39,18 +40,21 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.datasets import Dataset
+from ..core.datasets.dataset import Dataset
 from ..core.errors import IrstlabelError, NotWritable, display_path
-from ..core.inflight import InFlight
-from ..core.io import encode_mask_png, read_mask, write_bytes_atomic
-from ..core.target_records import (FrameTargets, KnownTarget, SavedTargets, TargetRecord, frame_targets,
+from ..core.io.inflight import InFlight
+from ..core.io.files import encode_mask_png, read_mask, write_bytes_atomic
+from ..core.labels.target_records import (FrameTargets, KnownTarget, SavedTargets, frame_targets,
                                    merge_with_saved)
+from ..core.io.jsonio import to_json
+from ..core.io.paths import PROJECT_FOLDER, refuse_inside
+from ..core.labels.targets import without_targets
 from .cache import PredictionCache
 from .lock import WriterLock
+from .registry import Registry
+from .rows import (TARGET_COLUMNS, check_source, decided_target, frame_id_from_key, key_of, previous_kept,
+                   target_row)
 from .schema import FRAME_STATES, TARGET_STATES, connect, transaction
-from ..core.jsonio import to_json
-from ..core.targets import without_targets
-from ..core.paths import PROJECT_FOLDER, refuse_inside
 
 __all__ = ["Project", "SaveResult", "FRAME_STATES", "TARGET_STATES"]
 
@@ -61,85 +65,6 @@ class SaveResult:
     frame_id: str
     sha256: str
     targets: list[dict]
-
-
-def _key(frame_id: str) -> str:
-    """A frame id as stored in SQLite, which cannot hold undecodable file-name bytes.
-
-    Ids that are valid UTF-8 are stored as they are; others as NUL (which no
-    file name contains) followed by the hex of their bytes.
-    """
-    try:
-        frame_id.encode("utf-8")
-        return frame_id
-    except UnicodeEncodeError:
-        return "\0" + frame_id.encode("utf-8", "surrogateescape").hex()
-
-
-def _unkey(key: str) -> str:
-    return bytes.fromhex(key[1:]).decode("utf-8", "surrogateescape") if key.startswith("\0") else key
-
-
-frame_id_from_key = _unkey  # for readers of the database beside the store (jobs)
-
-
-def _decided(row: dict):
-    anchor = None if row["anchor_r"] is None else (row["anchor_r"], row["anchor_c"])
-    return anchor, (row["r0"], row["c0"], row["r1"], row["c1"]), row["parts"]
-
-
-def _check_source(source: str) -> str:
-    if source in ("manual", "canny", "import") or (source.startswith("prediction:") and len(source) > 11):
-        return source
-    raise IrstlabelError(None, f"unknown mask source '{source}'; use manual, canny or prediction:<set>")
-
-
-_TARGET_COLUMNS = ("frame_id", "target", "area", "x", "y", "r0", "c0", "r1", "c1", "anchor_r", "anchor_c",
-                   "lpd_old", "lpd_new", "change", "scr", "parts", "status", "source")
-
-
-def _row(record: TargetRecord) -> dict:
-    r0, c0, r1, c1 = record.bbox
-    return {"target": record.id, "area": record.area, "x": record.centroid[0], "y": record.centroid[1],
-            "r0": r0, "c0": c0, "r1": r1, "c1": c1, "anchor_r": record.anchor[0], "anchor_c": record.anchor[1],
-            "lpd_old": record.lpd_old, "lpd_new": record.lpd_new, "change": record.change,
-            "scr": record.scr, "parts": record.parts,
-            "status": record.status, "source": record.source}
-
-
-class _previous_kept:
-    """Keep a mask file's previous version (a hard link, no space needed) and put it back on failure."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.backup = path.with_name(f".{path.name}.previous")
-        self.previous: bytes | None = None
-
-    def __enter__(self):
-        try:
-            self.backup.unlink(missing_ok=True)
-            if self.path.exists():
-                try:
-                    os.link(self.path, self.backup)
-                except OSError:  # no hard links here: keep the bytes instead
-                    self.previous = self.path.read_bytes()
-        except OSError as exc:  # e.g. the masks folder is gone or is a file: nothing is written
-            raise NotWritable(self.path.parent, f"masks folder cannot be written ({exc.strerror or exc})") from None
-        return self
-
-    def __exit__(self, kind, value, traceback):
-        try:
-            if kind is not None:
-                if self.backup.exists():
-                    if not (self.path.exists() and os.path.samefile(self.path, self.backup)):  # it was replaced
-                        os.replace(self.backup, self.path)
-                elif self.previous is not None and self.path.read_bytes() != self.previous:
-                    write_bytes_atomic(self.path, self.previous)
-                else:
-                    self.path.unlink(missing_ok=True)  # there was none before
-        finally:
-            self.backup.unlink(missing_ok=True)
-        return False
 
 
 class Project:
@@ -161,6 +86,7 @@ class Project:
         try:
             self.db = connect(folder / "project.sqlite", readonly=readonly)
             self.predictions = PredictionCache(folder / "predictions")
+            self.registry = Registry(self.db, folder, readonly=readonly)
             if not readonly:
                 self._init_meta()
                 self.reconcile()
@@ -224,7 +150,7 @@ class Project:
             self.db.execute("INSERT OR IGNORE INTO meta VALUES ('dataset', ?)", (str(self.dataset.root.resolve()),))
             self.db.execute("INSERT OR IGNORE INTO meta VALUES ('layout', ?)", (self.dataset.layout,))
             self.db.executemany(
-                "INSERT OR IGNORE INTO frames (frame_id) VALUES (?)", [(_key(i),) for i in self.dataset.frame_ids]
+                "INSERT OR IGNORE INTO frames (frame_id) VALUES (?)", [(key_of(i),) for i in self.dataset.frame_ids]
             )
 
     def reconcile(self) -> int:
@@ -238,7 +164,7 @@ class Project:
         for pattern in (".*.tmp", ".*.previous"):  # a crash mid-save: the mask file itself is the truth
             for leftover in self.masks_folder.glob(pattern):
                 leftover.unlink(missing_ok=True)
-        logged = {_unkey(k): sha for k, sha in self.db.execute("SELECT frame_id, mask_sha256 FROM frames WHERE edited = 1")}
+        logged = {frame_id_from_key(k): sha for k, sha in self.db.execute("SELECT frame_id, mask_sha256 FROM frames WHERE edited = 1")}
         for path in self.masks_folder.glob("*.png"):
             frame_id = os.fsdecode(path.stem)
             if frame_id not in self.dataset:
@@ -264,15 +190,15 @@ class Project:
     def _flag_damaged(self, frame_id: str, sha: str, problem: str) -> None:
         with transaction(self.db):
             self.db.execute("UPDATE frames SET state = 'flagged', edited = 1, mask_sha256 = ?, updated = ? WHERE frame_id = ?",
-                            (sha, time.time(), _key(frame_id)))
+                            (sha, time.time(), key_of(frame_id)))
             self.db.execute("INSERT INTO edits (time, frame_id, action, source, detail, mask_sha256) "
                             "VALUES (?, ?, 'damaged', 'file', ?, ?)",
-                            (time.time(), _key(frame_id), to_json({"problem": problem}), sha))
+                            (time.time(), key_of(frame_id), to_json({"problem": problem}), sha))
 
     def damaged(self, frame_id: str) -> str | None:
         """Why the frame's mask file cannot be used (the one-line error), or None when it can."""
         row = self.db.execute("SELECT action, detail FROM edits WHERE frame_id = ? ORDER BY id DESC LIMIT 1",
-                              (_key(frame_id),)).fetchone()
+                              (key_of(frame_id),)).fetchone()
         if row is None or row[0] != "damaged":
             return None
         return json.loads(row[1]).get("problem")
@@ -344,7 +270,7 @@ class Project:
         if include_rejected:
             return mask
         rows = self.targets(frame_id)
-        rejected = [_decided(r) for r in rows if r["status"] == "rejected"]
+        rejected = [decided_target(r) for r in rows if r["status"] == "rejected"]
         if not rejected:
             return mask
         keep = [(r["anchor_r"], r["anchor_c"]) for r in rows if r["status"] != "rejected" and r["anchor_r"] is not None]
@@ -365,7 +291,7 @@ class Project:
         statuses, sources): they are stored as they are, the frame is not
         labelled again. Without them (scripts, imports) the mask is labelled
         here: targets keep their ids, statuses and sources across saves
-        (:mod:`irstlabel.core.target_records`) and a changed or new one becomes
+        (:mod:`irstlabel.core.labels.target_records`) and a changed or new one becomes
         ``edited`` from `source`. A mask equal to the dataset's own is not
         kept as a file: the frame is unedited again (its records stay).
 
@@ -374,7 +300,7 @@ class Project:
         IrstlabelError says why; nothing saved before changes.
         """
         self._check_writable()
-        source = _check_source(source)
+        source = check_source(source)
         frame = self.dataset.read_frame(frame_id)
         mask = np.asarray(mask)
         if mask.shape != frame.shape:
@@ -386,12 +312,12 @@ class Project:
             raise IrstlabelError(None, "the target id image does not match the mask (a bug: please report it)")
         for record in targets.records:
             if record.source != "dataset":
-                _check_source(record.source)
+                check_source(record.source)
         if np.array_equal(mask, self.original_mask(frame_id)):
             return self._revert(frame_id, targets)
         png = encode_mask_png(mask)
         sha = hashlib.sha256(png).hexdigest()
-        with _previous_kept(self._mask_path(frame_id)):
+        with previous_kept(self._mask_path(frame_id)):
             write_bytes_atomic(self._mask_path(frame_id), png)
             rows = self._record(frame_id, sha, "save", source, targets)
         return SaveResult(frame_id, sha, rows)
@@ -409,7 +335,7 @@ class Project:
     def _revert(self, frame_id: str, targets: FrameTargets) -> SaveResult:
         """The mask is the dataset's again: drop the file (put back if the commit fails), keep the records."""
         path = self._mask_path(frame_id)
-        with _previous_kept(path):
+        with previous_kept(path):
             path.unlink(missing_ok=True)
             rows = self._record(frame_id, None, "revert", "manual", targets)
         return SaveResult(frame_id, "", rows)
@@ -426,22 +352,22 @@ class Project:
             if record.status not in TARGET_STATES:
                 raise IrstlabelError(None, f"unknown target status '{record.status}'; use {', '.join(TARGET_STATES)}")
         old = {r["target"]: r["status"] for r in self.targets(frame_id)}
-        key, now = _key(frame_id), time.time()
+        key, now = key_of(frame_id), time.time()
         decided = [r for r in targets.records if old.get(r.id, "pending") != r.status]
         with transaction(self.db):
-            self._replace_targets(key, [_row(r) for r in targets.records])
+            self._replace_targets(key, [target_row(r) for r in targets.records])
             self.db.executemany("INSERT INTO edits (time, frame_id, action, source, detail) VALUES (?, ?, ?, 'manual', ?)",
                                 [(now, key, f"target:{r.status}", to_json({"target": r.id})) for r in decided])
 
     def _replace_targets(self, key: str, rows: list[dict]) -> None:
         self.db.execute("DELETE FROM targets WHERE frame_id = ?", (key,))
         self.db.executemany(
-            f"INSERT INTO targets ({', '.join(_TARGET_COLUMNS)}) VALUES ({', '.join('?' * len(_TARGET_COLUMNS))})",
-            [(key, *(r[c] for c in _TARGET_COLUMNS[1:])) for r in rows],
+            f"INSERT INTO targets ({', '.join(TARGET_COLUMNS)}) VALUES ({', '.join('?' * len(TARGET_COLUMNS))})",
+            [(key, *(r[c] for c in TARGET_COLUMNS[1:])) for r in rows],
         )
 
     def frame_targets(self, frame_id: str, mask: np.ndarray, **identity) -> FrameTargets:
-        """Target records of `mask` on this frame (:func:`irstlabel.core.target_records.frame_targets`)."""
+        """Target records of `mask` on this frame (:func:`irstlabel.core.labels.target_records.frame_targets`)."""
         return frame_targets(self.dataset.read_frame(frame_id), self.original_mask(frame_id), mask, **identity)
 
     def saved_targets(self, frame_id: str) -> SavedTargets:
@@ -452,9 +378,9 @@ class Project:
         return SavedTargets(known, {r["target"]: (r["status"], r["source"]) for r in rows})
 
     def _record(self, frame_id, sha, action, source, targets: FrameTargets) -> list[dict]:
-        rows = [_row(r) for r in targets.records]
+        rows = [target_row(r) for r in targets.records]
         now = time.time()
-        key = _key(frame_id)
+        key = key_of(frame_id)
         with transaction(self.db):
             self.db.execute(
                 "UPDATE frames SET edited = ?, mask_sha256 = ?, updated = ?, "
@@ -475,7 +401,7 @@ class Project:
     # --- review state -----------------------------------------------------------------
 
     def frame_state(self, frame_id: str) -> str:
-        row = self.db.execute("SELECT state FROM frames WHERE frame_id = ?", (_key(frame_id),)).fetchone()
+        row = self.db.execute("SELECT state FROM frames WHERE frame_id = ?", (key_of(frame_id),)).fetchone()
         return row[0] if row else "todo"
 
     def set_frame_state(self, frame_id: str, state: str) -> None:
@@ -484,9 +410,9 @@ class Project:
             raise IrstlabelError(None, f"unknown frame state '{state}'; use {', '.join(FRAME_STATES)}")
         self.dataset.record(frame_id)
         with transaction(self.db):
-            self.db.execute("UPDATE frames SET state = ?, updated = ? WHERE frame_id = ?", (state, time.time(), _key(frame_id)))
+            self.db.execute("UPDATE frames SET state = ?, updated = ? WHERE frame_id = ?", (state, time.time(), key_of(frame_id)))
             self.db.execute("INSERT INTO edits (time, frame_id, action, source) VALUES (?, ?, ?, 'manual')",
-                            (time.time(), _key(frame_id), f"state:{state}"))
+                            (time.time(), key_of(frame_id), f"state:{state}"))
 
     def targets(self, frame_id: str) -> list[dict]:
         """Per-target records of an edited frame by id (empty for unedited frames).
@@ -495,9 +421,9 @@ class Project:
         ``anchor_r``, ``anchor_c``, ``lpd_old``, ``lpd_new``, ``change``,
         ``scr``, ``parts``, ``status``, ``source``.
         """
-        cursor = self.db.execute(f"SELECT {', '.join(_TARGET_COLUMNS[1:])} FROM targets WHERE frame_id = ? ORDER BY target",
-                                 (_key(frame_id),))
-        return [dict(zip(_TARGET_COLUMNS[1:], row)) for row in cursor]
+        cursor = self.db.execute(f"SELECT {', '.join(TARGET_COLUMNS[1:])} FROM targets WHERE frame_id = ? ORDER BY target",
+                                 (key_of(frame_id),))
+        return [dict(zip(TARGET_COLUMNS[1:], row)) for row in cursor]
 
     def set_target_status(self, frame_id: str, target: int, status: str) -> None:
         self._check_writable()
@@ -505,37 +431,37 @@ class Project:
             raise IrstlabelError(None, f"unknown target status '{status}'; use {', '.join(TARGET_STATES)}")
         with transaction(self.db):
             updated = self.db.execute("UPDATE targets SET status = ? WHERE frame_id = ? AND target = ?",
-                                      (status, _key(frame_id), target)).rowcount
+                                      (status, key_of(frame_id), target)).rowcount
             if not updated:
                 raise IrstlabelError(None, f"frame '{display_path(frame_id)}' has no recorded target {target}")
             self.db.execute("INSERT INTO edits (time, frame_id, action, source, detail) VALUES (?, ?, ?, 'manual', ?)",
-                            (time.time(), _key(frame_id), f"target:{status}", to_json({"target": target})))
+                            (time.time(), key_of(frame_id), f"target:{status}", to_json({"target": target})))
 
     def edit_log(self, frame_id: str | None = None) -> list[dict]:
         query = "SELECT id, time, frame_id, action, source, detail, mask_sha256 FROM edits"
         args = ()
         if frame_id is not None:
             query += " WHERE frame_id = ?"
-            args = (_key(frame_id),)
+            args = (key_of(frame_id),)
         keys = ("id", "time", "frame_id", "action", "source", "detail", "mask_sha256")
         rows = [dict(zip(keys, row)) for row in self.db.execute(query + " ORDER BY id", args)]
         for row in rows:
-            row["frame_id"] = _unkey(row["frame_id"])
+            row["frame_id"] = frame_id_from_key(row["frame_id"])
         return rows
 
     def frame_summary(self, frame_id: str | None = None) -> list[dict]:
         """One row per frame (or just `frame_id`'s) for the frame list: state, edited, targets, LPD changes."""
-        where, args = ("WHERE frame_id = ?", (_key(frame_id),)) if frame_id is not None else ("", ())
-        counts = {_unkey(row[0]): row[1:] for row in self.db.execute(
+        where, args = ("WHERE frame_id = ?", (key_of(frame_id),)) if frame_id is not None else ("", ())
+        counts = {frame_id_from_key(row[0]): row[1:] for row in self.db.execute(
             "SELECT frame_id, COUNT(*), SUM(change = 'increased'), SUM(change = 'decreased'), MIN(lpd_new - lpd_old) "
             f"FROM targets {where} GROUP BY frame_id", args)}
         rows = []
         for key, state, edited in self.db.execute(f"SELECT frame_id, state, edited FROM frames {where}", args):
-            frame_id = _unkey(key)
+            frame_id = frame_id_from_key(key)
             n, up, down, worst = counts.get(frame_id, (None, 0, 0, None))
             rows.append({"frame_id": frame_id, "state": state, "edited": bool(edited), "targets": n,
                          "lpd_increased": up or 0, "lpd_decreased": down or 0, "lpd_worst_change": worst})
-        disagreement = self.frame_disagreement()
+        disagreement = self.registry.frame_disagreement()
         for row in rows:
             found = disagreement.get(row["frame_id"])
             row["model_misses"] = None if found is None else found["misses"]
@@ -543,69 +469,3 @@ class Project:
         order = {frame_id: k for k, frame_id in enumerate(self.dataset.frame_ids)}
         rows.sort(key=lambda r: order.get(r["frame_id"], len(order)))
         return rows
-
-    # --- models and results -----------------------------------------------------------
-
-    def register_checkpoint(self, name: str, path, *, config: dict | None = None, metrics: dict | None = None) -> None:
-        self._check_writable()
-        with transaction(self.db):
-            self.db.execute(
-                "INSERT INTO checkpoints (name, path, created, config, metrics) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT(name) DO UPDATE SET path = excluded.path, created = excluded.created, "
-                "config = excluded.config, metrics = excluded.metrics",
-                (name, str(path), time.time(), to_json(config or {}), to_json(metrics or {})),
-            )
-
-    def checkpoints(self) -> list[dict]:
-        keys = ("name", "path", "created", "config", "metrics")
-        rows = self.db.execute("SELECT name, path, created, config, metrics FROM checkpoints ORDER BY created")
-        return [{**dict(zip(keys, r)), "config": json.loads(r[3]), "metrics": json.loads(r[4])} for r in rows]
-
-    def register_prediction_set(self, name: str, kind: str, source: str) -> None:
-        self._check_writable()
-        with transaction(self.db):
-            # a set registered again (a re-run, or early frames then the whole set) keeps its place in the order
-            self.db.execute("INSERT INTO prediction_sets VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
-                            "kind = excluded.kind, source = excluded.source", (name, kind, str(source), time.time()))
-
-    def prediction_sets(self) -> list[dict]:
-        keys = ("name", "kind", "source", "created")
-        return [dict(zip(keys, r)) for r in self.db.execute("SELECT * FROM prediction_sets ORDER BY created")]
-
-    def default_prediction_set(self) -> str | None:
-        """The set that Shift+A, the overlay and review use by default: the one chosen last, else the newest."""
-        sets = [s["name"] for s in self.prediction_sets()]
-        row = self.db.execute("SELECT value FROM meta WHERE key = 'default_set'").fetchone()
-        if row is not None and row[0] in sets:
-            return row[0]
-        return sets[-1] if sets else None
-
-    def set_default_prediction_set(self, name: str) -> None:
-        """Make a registered set the default (a retrain that scored at least as well, or the user's switch)."""
-        self._check_writable()
-        if name not in {s["name"] for s in self.prediction_sets()}:
-            raise IrstlabelError(self.folder, f"no prediction set named '{name}' in this project")
-        with transaction(self.db):
-            self.db.execute("INSERT INTO meta VALUES ('default_set', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                            (name,))
-
-    def add_evaluation(self, prediction_set: str, split: str, result: dict, *, options: dict | None = None) -> None:
-        self._check_writable()
-        with transaction(self.db):
-            self.db.execute("INSERT INTO evaluations (prediction_set, split, created, options, result) VALUES (?, ?, ?, ?, ?)",
-                            (prediction_set, split, time.time(), to_json(options or {}), to_json(result)))
-
-    def frame_disagreement(self) -> dict[str, dict]:
-        """Per frame, the misses and false alarms of the default set's latest evaluation over all frames."""
-        row = self.db.execute("SELECT result FROM evaluations WHERE split = 'all' AND prediction_set = ? "
-                              "ORDER BY id DESC LIMIT 1", (self.default_prediction_set(),)).fetchone() or \
-            self.db.execute("SELECT result FROM evaluations WHERE split = 'all' ORDER BY id DESC LIMIT 1").fetchone()
-        if row is None:
-            return {}
-        return {r["frame_id"]: {"misses": r["misses"], "false_alarms": r["false_alarms"]}
-                for r in json.loads(row[0]).get("per_frame", [])}
-
-    def evaluations(self) -> list[dict]:
-        keys = ("prediction_set", "split", "created", "options", "result")
-        rows = self.db.execute("SELECT prediction_set, split, created, options, result FROM evaluations ORDER BY id")
-        return [{**dict(zip(keys, r)), "options": json.loads(r[3]), "result": json.loads(r[4])} for r in rows]

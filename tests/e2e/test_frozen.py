@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from irstlabel.core.synthetic import make_demo_dataset
+from irstlabel.core.datasets.synthetic import make_demo_dataset
 from irstlabel.jobs.spec import JobSpec
 from tests.helpers import strict_loads
 

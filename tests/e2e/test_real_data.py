@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from irstlabel.core.datasets import Dataset
-from irstlabel.core.targets import find_targets
+from irstlabel.core.datasets.dataset import Dataset
+from irstlabel.core.labels.targets import find_targets
 
 
 def _xml_count(folder, tag="<object>"):

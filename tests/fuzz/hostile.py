@@ -8,7 +8,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from irstlabel.core.synthetic import make_demo_dataset
+from irstlabel.core.datasets.synthetic import make_demo_dataset
 
 
 def _png_claiming(width: int, height: int) -> bytes:

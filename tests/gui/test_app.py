@@ -3,14 +3,14 @@
 import numpy as np
 import pytest
 
+from tests.window import close_window, open_window
+
 pytest.importorskip("PySide6")
 
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from irstlabel.core.synthetic import make_demo_dataset  # noqa: E402
+from irstlabel.core.datasets.synthetic import make_demo_dataset  # noqa: E402
 from irstlabel.gui.app import run_app  # noqa: E402
-from irstlabel.gui.main_window import MainWindow  # noqa: E402
-from irstlabel.project.store import Project  # noqa: E402
 
 
 @pytest.fixture
@@ -21,18 +21,9 @@ def demo(tmp_path):
 
 @pytest.fixture
 def window(qtbot, demo, tmp_path):
-    from PySide6.QtCore import QSettings
-
-    project = Project.open(demo)
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(project, settings=settings)
-    qtbot.addWidget(win)
-    win.resize(1000, 700)
-    win.show()
-    qtbot.waitExposed(win)
+    win = open_window(qtbot, demo, tmp_path / "settings.ini", size=(1000, 700))
     yield win
-    win.close()
-    project.close()
+    close_window(win)
 
 
 def test_screenshot_of_the_demo_dataset(tmp_path, qapp):

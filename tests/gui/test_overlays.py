@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from irstlabel.gui.overlays import mask_index, proposal_index
-from tests.unit.test_metrics_properties import FAST, cluttered_mask
+from tests.strategies import FAST, cluttered_mask
 
 
 def full_frame_index(mask):

@@ -5,23 +5,17 @@ are journeys in tests/journeys/, driven by keys, buttons and dialogs.
 """
 
 import pytest
-from PySide6.QtCore import QSettings
 
-from irstlabel.core.synthetic import make_demo_dataset
-from irstlabel.gui.main_window import MainWindow
-from irstlabel.project.store import Project
+from irstlabel.core.datasets.synthetic import make_demo_dataset
+from tests.window import close_window, open_window
 
 
 @pytest.fixture
 def window(qtbot, tmp_path):
     dataset = make_demo_dataset(tmp_path / "d", frames=6, size=(48, 64), seed=7, n_targets=(1, 3))
-    project = Project.open(dataset)
-    win = MainWindow(project, settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(win)
-    win.show()
+    win = open_window(qtbot, dataset, tmp_path / "s.ini")
     yield win
-    win.close()
-    project.close()
+    close_window(win)
 
 
 def test_curation_dialog_runs_dedup_as_a_job(window, qtbot):

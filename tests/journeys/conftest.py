@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QSettings
-
-from irstlabel.core.synthetic import make_demo_dataset
-from irstlabel.gui.opening import open_project
-from irstlabel.gui.main_window import MainWindow
+from irstlabel.core.datasets.synthetic import make_demo_dataset
+from tests.window import close_window, open_window
 
 
 @pytest.fixture
@@ -24,16 +21,6 @@ def dataset(tmp_path):
 
 @pytest.fixture
 def window(qtbot, dataset, tmp_path):
-    project, note = open_project(dataset, None)
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(project, settings=settings, note=note)
-    qtbot.addWidget(win)
-    win.resize(1400, 860)
-    win.show()
-    win.activateWindow()
-    qtbot.waitExposed(win)
+    win = open_window(qtbot, dataset, tmp_path / "settings.ini")
     yield win
-    if win.isVisible():
-        win.runner is None or win.runner.shutdown()
-        win.close()
-    project.close()
+    close_window(win)

@@ -110,9 +110,9 @@ def choose(dialog: QWidget, name: str, text: str) -> None:
     index = combo.findText(text)
     assert index >= 0, f"'{text}' is not offered in '{name}': {[combo.itemText(i) for i in range(combo.count())]}"
     combo.setFocus()
-    QTest.keyClick(combo, Qt.Key.Key_Home)
-    for _ in range(index):
-        QTest.keyClick(combo, Qt.Key.Key_Down)
+    step = Qt.Key.Key_Down if index > combo.currentIndex() else Qt.Key.Key_Up  # Home is the window's Fit key
+    for _ in range(abs(index - combo.currentIndex())):
+        QTest.keyClick(combo, step)
     assert combo.currentText() == text
 
 
@@ -154,3 +154,72 @@ def drag_image(canvas, points) -> None:
 
 def status_text(window) -> str:
     return window.statusBar().currentMessage()
+
+
+# --- what the user sees: read from widgets by their names, never from the session ---------------
+
+
+def current_frame(window) -> str:
+    """The frame on screen, as the window's title names it ("<frame> - irstlabel - <dataset>")."""
+    title = window.windowTitle()
+    return title.split(" - irstlabel - ")[0] if " - irstlabel - " in title else ""
+
+
+def listed_frame(window) -> str:
+    """The frame the Frames list shows as selected."""
+    from PySide6.QtWidgets import QTableWidget
+
+    selected = window.findChild(QTableWidget, "frame-list").selectedItems()
+    return selected[0].text() if selected else ""
+
+
+def shown_set(window) -> str:
+    """The prediction set named in the toolbar's drop-down (drawn, reviewed, used by Shift+A)."""
+    return window.findChild(QComboBox, "prediction-set").currentText()
+
+
+def offered_sets(window) -> list[str]:
+    combo = window.findChild(QComboBox, "prediction-set")
+    return [combo.itemText(k) for k in range(combo.count())]
+
+
+def target_rows(window) -> list[dict]:
+    """The Targets table's rows as {column: text}."""
+    from PySide6.QtWidgets import QTableWidget
+
+    table = window.findChild(QTableWidget, "targets")
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    return [{h: (table.item(r, c).text() if table.item(r, c) else "") for c, h in enumerate(headers)}
+            for r in range(table.rowCount())]
+
+
+def selected_target(window) -> int | None:
+    """The id in the Targets table's selected row (None when no target is selected)."""
+    from PySide6.QtWidgets import QTableWidget
+
+    table = window.findChild(QTableWidget, "targets")
+    rows = table.selectionModel().selectedRows()
+    return int(table.item(rows[0].row(), 0).text()) if rows else None
+
+
+def drawn_mask(window):
+    """The current mask as the canvas draws it (its mask layer, placed on the frame), as a bool array."""
+    import numpy as np
+
+    shape = window.canvas.image_item.image.shape[:2]
+    drawn = np.zeros(shape, bool)
+    item = window.canvas.layers["mask"]
+    if item.image is None:
+        return drawn
+    rect = item.mapRectToParent(item.boundingRect())
+    r0, c0 = int(round(rect.top())), int(round(rect.left()))
+    h, w = item.image.shape[:2]
+    drawn[r0:r0 + h, c0:c0 + w] = item.image > 0
+    return drawn
+
+
+def table_rows(table) -> list[dict]:
+    """The cells of a QTableWidget as dicts by header text."""
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    return [{h: (table.item(r, c).text() if table.item(r, c) else "") for c, h in enumerate(headers)}
+            for r in range(table.rowCount())]

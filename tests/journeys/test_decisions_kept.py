@@ -13,8 +13,10 @@ import sqlite3
 import numpy as np
 from PySide6.QtWidgets import QLabel, QTableWidget
 
-from irstlabel.core.io import read_mask
-from tests.journeys.annotating import frame_with, make_dataset, open_window, table_rows
+from irstlabel.core.io.files import read_mask
+from tests.datasets import frame_with, make_dataset
+from tests.window import open_window
+from tests.journeys.drive import table_rows
 from tests.journeys.drive import drag_image, press, status_text, wait_for
 
 

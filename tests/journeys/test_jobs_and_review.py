@@ -9,31 +9,26 @@ import sys
 import numpy as np
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
-from irstlabel.core.io import read_mask
-from irstlabel.core.metrics import count_frame
-from irstlabel.gui.retrain import RetrainDialog
+from irstlabel.core.io.files import read_mask
+from irstlabel.core.metrics.evaluation import count_frame
 from tests.helpers import write_mask_file, strict_loads
 from tests.journeys.drive import (
     button,
+    choose,
     click,
     click_image,
+    current_frame,
+    drawn_mask,
     menu_action,
+    offered_sets,
     open_dialog,
     press,
+    shown_set,
     status_text,
     type_path,
     wait_for,
 )
-from tests.journeys.test_retrain import assert_row_equals_cli, fill_small_cpu_settings, results_row
-
-
-def start_long_retrain(window) -> None:
-    press(window, "Ctrl+R")
-    dialog = open_dialog(RetrainDialog)
-    fill_small_cpu_settings(dialog, epochs=500)
-    click(button(dialog, "Retrain"))
-    wait_for(lambda: window.status.progress.maximum() > 1 and window.status.progress.value() > 0, timeout=120,
-             what="training progress")
+from tests.journeys.retraining import assert_row_equals_cli, results_row, start_long_retrain
 
 
 def other_method(dataset, folder, *, shift: int, false_blob: bool):
@@ -50,7 +45,7 @@ def other_method(dataset, folder, *, shift: int, false_blob: bool):
 def import_folder(window, folder) -> None:
     menu_action(window, "File", "Import predictions folder...").trigger()
     type_path(open_dialog(QFileDialog), str(folder))
-    wait_for(lambda: window.review.set_combo.findText(folder.name) >= 0, timeout=120, what=f"'{folder.name}' to be imported")
+    wait_for(lambda: folder.name in offered_sets(window), timeout=120, what=f"'{folder.name}' to be imported")
 
 
 def alive(pid: int) -> bool:
@@ -67,7 +62,7 @@ def test_cancel_stops_a_retraining_and_registers_nothing(window):
     click(window.status.cancel_button)
     wait_for(lambda: "Retrain cancelled" in status_text(window), timeout=60, what="the cancel to be reported")
     assert not window.status.progress.isVisible() and not window.status.cancel_button.isVisible()
-    assert window.results.table.rowCount() == 0 and window.review.set_combo.count() == 0
+    assert window.results.table.rowCount() == 0 and offered_sets(window) == []
     press(window, "Ctrl+E")  # nothing to evaluate, and the status bar says why, not that a job runs
     assert "no prediction set yet" in status_text(window)
 
@@ -92,21 +87,21 @@ def test_evaluate_an_imported_set_equals_the_eval_command(window, dataset, tmp_p
 def test_import_two_sets_review_markers_and_compare_them(window, dataset, tmp_path):
     import_folder(window, other_method(dataset, tmp_path / "shifted", shift=1, false_blob=True))
     import_folder(window, other_method(dataset, tmp_path / "exact", shift=0, false_blob=False))
-    assert window.review.set_combo.currentText() == "exact"  # the newest set is shown
+    assert shown_set(window) == "exact"  # the newest set is shown
     press(window, "H")
     assert window.canvas.layers["prediction"].image is not None
-    window.review.set_combo.setCurrentText("shifted")
+    choose(window, "prediction-set", "shifted")
     press(window, "V")  # review markers: hits, misses, false alarms of the shown set
-    frame_id = window.session.frame.frame_id
-    counts = count_frame(window.session.frame.mask, window.project.predictions.read("shifted", frame_id))
+    frame_id = current_frame(window)
+    counts = count_frame(drawn_mask(window), window.project.predictions.read("shifted", frame_id))
     assert window.canvas.review_counts() == {"hit": counts.true_detections, "miss": counts.missed,
                                              "false_alarm": counts.false_alarms}
     assert counts.false_alarms >= 1
-    window.compare.set_combo.setCurrentText("exact")  # the Compare dock's drop-down
+    choose(window, "compare-set", "exact")  # the Compare dock's drop-down
     shown = window.compare.canvas.layers["prediction"].image
-    assert shown is not None and shown.shape == window.session.frame.mask.shape
+    assert shown is not None and shown.shape == drawn_mask(window).shape
     press(window, "PgDown")  # the comparison follows the frame
-    assert window.session.frame.frame_id != frame_id
+    assert current_frame(window) != frame_id
     assert window.compare.canvas.view.linkedView(0) is window.canvas.view
     click_image(window.canvas, 2, 2)  # a click on the frame still works with both sets shown
 

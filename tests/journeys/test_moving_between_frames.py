@@ -7,8 +7,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from tests.journeys.annotating import frame_with, make_dataset, open_window, table_rows
-from tests.journeys.drive import drag_image, press, status_text, wait_for
+from tests.datasets import frame_with, make_dataset
+from tests.window import open_window
+from tests.journeys.drive import table_rows
+from tests.journeys.drive import current_frame, drag_image, drawn_mask, listed_frame, press, status_text, wait_for
 
 
 @pytest.fixture
@@ -18,13 +20,7 @@ def dataset(tmp_path):
     return make_dataset(tmp_path / "data", frames)
 
 
-def shown(window) -> str:
-    return window.session.frame.frame_id
-
-
-def listed(window) -> str:
-    table = window.frame_list.table
-    return table.item(table.selectionModel().selectedRows()[0].row(), 0).text()
+shown, listed = current_frame, listed_frame
 
 
 def click_row(window, name: str) -> None:
@@ -50,12 +46,12 @@ def test_an_unreadable_frame_is_passed_by_and_never_takes_the_edits(qtbot, datas
     press(window, "PgDown")
     press(window, "B")
     drag_image(window.canvas, [(40, 40), (44, 40)])
-    painted = window.session.frame.mask.copy()
+    painted = drawn_mask(window)
     press(window, "PgUp")
     assert shown(window) == "a"
     press(window, "Ctrl+Z")  # undo reopens the frame the stroke was on, and the list follows
     assert shown(window) == listed(window) == "c"
-    assert painted.sum() > window.session.frame.mask.sum()
+    assert painted.sum() > drawn_mask(window).sum()
     window.close()
 
 

@@ -25,7 +25,7 @@ def test_an_open_window_with_results_and_a_retrain_dialog_never_imports_torch(tm
         import sys
         from PySide6.QtCore import QSettings
         from PySide6.QtWidgets import QApplication
-        from irstlabel.core.synthetic import make_demo_dataset
+        from irstlabel.core.datasets.synthetic import make_demo_dataset
         from irstlabel.gui.opening import open_project
         from irstlabel.gui.main_window import MainWindow
         from tests.journeys.drive import press, open_dialog, button, click
@@ -34,7 +34,7 @@ def test_an_open_window_with_results_and_a_retrain_dialog_never_imports_torch(tm
         app = QApplication([])
         root = make_demo_dataset({str(tmp_path / "d")!r}, frames=3, size=(48, 64), seed=1)
         project, note = open_project(root, None)
-        project.register_checkpoint("m", "m.pt", config={{"channels": 16}}, metrics={{"parameters": 1, "fps": 2.0}})
+        project.registry.register_checkpoint("m", "m.pt", config={{"channels": 16}}, metrics={{"parameters": 1, "fps": 2.0}})
         window = MainWindow(project, settings=QSettings({str(tmp_path / "s.ini")!r}, QSettings.Format.IniFormat))
         window.show()
         for keys in ("PgDown", "H", "V", "Ctrl+E"):
@@ -55,10 +55,10 @@ def test_evaluate_and_import_jobs_do_not_import_torch(tmp_path):
     code = f"""
         import sys
         import numpy as np
-        from irstlabel.core.synthetic import make_demo_dataset
+        from irstlabel.core.datasets.synthetic import make_demo_dataset
         from irstlabel.jobs.runner import run_job
         from irstlabel.jobs.spec import JobSpec
-        from irstlabel.core.io import write_mask
+        from irstlabel.core.io.files import write_mask
         from irstlabel.project.store import Project
 
         root = make_demo_dataset({str(tmp_path / "d")!r}, frames=3, size=(48, 64), seed=1)

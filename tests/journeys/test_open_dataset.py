@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel
 
-from irstlabel.core.synthetic import make_demo_dataset
+from irstlabel.core.datasets.synthetic import make_demo_dataset
 from irstlabel.gui.main_window import MainWindow
 from tests.journeys.drive import open_dialog, press, status_text, type_path, wait_for
 

@@ -11,13 +11,16 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QDialogButtonBox, QLabel, QPushButton, QWidget
 
-from irstlabel.core.starter import STARTER_NAME
-from irstlabel.core.synthetic import synthetic_frame
+from irstlabel.core.models.starter import STARTER_NAME
+from irstlabel.core.datasets.synthetic import synthetic_frame
 from irstlabel.gui.retrain import RetrainDialog
 from tests.helpers import write_image
-from tests.journeys.annotating import frame_with, make_dataset, open_window, table_rows
-from tests.journeys.drive import button, choose, click, open_dialog, press, status_text, type_number, wait_for
-from tests.journeys.test_retrain import (
+from tests.datasets import frame_with, make_dataset
+from tests.window import open_window
+from tests.journeys.drive import table_rows
+from tests.journeys.drive import (button, choose, click, open_dialog, press, shown_set, status_text, type_number,
+                                  wait_for)
+from tests.journeys.retraining import (
     assert_row_equals_cli,
     cli_json,
     fill_small_cpu_settings,
@@ -87,7 +90,7 @@ def test_labelling_five_unlabelled_high_resolution_frames_then_ctrl_r_trains_on_
     summary = wait_for_the_retraining(window)
     assert "default model" in summary or "stays the default" in summary
 
-    [checkpoint] = window.project.checkpoints()
+    [checkpoint] = window.project.registry.checkpoints()
     name = checkpoint["name"]
     choose(window, "prediction-set", name)  # the new model, on the frame on screen
     wait_for(lambda: shown_prediction(window) is not None, timeout=30, what="the new model's prediction")
@@ -129,15 +132,15 @@ def test_a_retrain_that_comes_out_worse_keeps_the_model_in_use_and_one_click_swi
     click(button(dialog, "Retrain"))
     summary = wait_for_the_retraining(window)
 
-    [checkpoint] = window.project.checkpoints()
+    [checkpoint] = window.project.registry.checkpoints()
     name = checkpoint["name"]
     assert f"{name} scored worse than starter, which stays the default" in summary, summary
     assert "->" in summary  # both held-out figures
-    assert window.review.set_combo.currentText() == STARTER_NAME  # what Shift+A and the overlay use
+    assert shown_set(window) == STARTER_NAME  # what Shift+A and the overlay use
     switch = window.findChild(QPushButton, "retrain-switch")
     assert switch.isVisible() and switch.text() == f"Use {name} anyway"
     click(switch)
-    wait_for(lambda: window.review.set_combo.currentText() == name, timeout=10, what="the switch")
+    wait_for(lambda: shown_set(window) == name, timeout=10, what="the switch")
     assert f"{name} is now the default model" in summary_text(window)
     click(window.findChild(QPushButton, "retrain-dismiss"))
     assert summary_text(window) == ""
@@ -153,7 +156,7 @@ def test_a_test_only_dataset_trains_on_its_other_labelled_frames_and_is_judged_o
     fill_small_cpu_settings(dialog, epochs=1)
     click(button(dialog, "Retrain"))
     wait_for_the_retraining(window)
-    [checkpoint] = window.project.checkpoints()
+    [checkpoint] = window.project.registry.checkpoints()
     row = results_row(window, checkpoint["name"])
     assert row["text"]["split"] == "test"
     assert_row_equals_cli(row, cli_json("evaluate", row["checkpoint"], str(dataset), "--split", "test", "--json"))

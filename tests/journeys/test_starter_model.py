@@ -8,29 +8,27 @@ import sys
 import numpy as np
 from PySide6.QtWidgets import QCheckBox, QLabel
 
-from irstlabel.core.io import read_mask
-from irstlabel.core.metrics import binarize
-from irstlabel.core.starter import STARTER_NAME
+from irstlabel.core.io.files import read_mask
+from irstlabel.core.metrics.evaluation import binarize
+from irstlabel.core.models.starter import STARTER_NAME
 from irstlabel.gui.retrain import RetrainDialog
-from tests.journeys.drive import button, click, open_dialog, press, status_text, wait_for
-from tests.journeys.test_retrain import fill_small_cpu_settings, wait_for_the_retraining
+from tests.journeys.drive import button, click, current_frame, open_dialog, press, shown_set, status_text, wait_for
+from tests.journeys.retraining import fill_small_cpu_settings, wait_for_the_retraining
 
 
 def _shown_for(window, frame_id) -> bool:
-    frame = window.session.frame
-    return (frame is not None and frame.frame_id == frame_id
-            and window.canvas.layers["prediction"].image is not None)
+    return current_frame(window) == frame_id and window.canvas.layers["prediction"].image is not None
 
 
 def test_opening_a_dataset_shows_the_starter_prediction_then_the_next_frames_and_retrain_fine_tunes_it(
         starter_model, window, dataset, qtbot, tmp_path):
-    first = window.session.frame.frame_id
+    first = current_frame(window)
     wait_for(lambda: _shown_for(window, first), timeout=240, what="the starter's prediction on the frame on screen")
-    assert window.review.set_combo.currentText() == STARTER_NAME
+    assert shown_set(window) == STARTER_NAME
     assert window.tools.visible["prediction"].isChecked()
 
     press(window, "PgDown")
-    second = window.session.frame.frame_id
+    second = current_frame(window)
     assert second != first
     wait_for(lambda: _shown_for(window, second), timeout=60, what="the next frame's starter prediction")
 
@@ -56,9 +54,9 @@ def test_opening_a_dataset_shows_the_starter_prediction_then_the_next_frames_and
     seen: set = set()
     summary = wait_for_the_retraining(window, seen=seen)
     assert not any(text.startswith("Starter") for text in seen), seen
-    [checkpoint] = window.project.checkpoints()
+    [checkpoint] = window.project.registry.checkpoints()
     assert checkpoint["config"]["channels"] == 64  # the starter's shape, fine-tuned
     # compared with the starter on the same held-out frames: the better one is shown and used
     adopted = f"{checkpoint['name']} is now the default model" in summary
     assert adopted or f"{checkpoint['name']} scored worse than starter, which stays the default" in summary
-    assert window.review.set_combo.currentText() == (checkpoint["name"] if adopted else STARTER_NAME)
+    assert shown_set(window) == (checkpoint["name"] if adopted else STARTER_NAME)

@@ -11,8 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.journeys.annotating import frame_with, make_dataset, open_window, table_rows
-from tests.journeys.drive import click_image, drag_image, press, status_text, wait_for
+from tests.datasets import frame_with, make_dataset
+from tests.window import open_window
+from tests.journeys.drive import table_rows
+from irstlabel.core.io.files import read_mask
+from tests.journeys.drive import click_image, drag_image, drawn_mask, press, status_text, wait_for
 
 T1, T2, T3_BLOB = (10, 50, 13, 53), (30, 20, 33, 23), (48, 60, 52, 64)
 
@@ -76,9 +79,9 @@ def test_the_selection_follows_its_target_when_an_edit_adds_one_before_it(window
     drag_image(window.canvas, [(2, 2), (4, 2)])  # a new target, first in raster order
     assert selected_id(window) == 3
     assert [int(r["id"]) for r in table_rows(window.target_table)][0] == 4  # the new one, listed first
-    before = window.session.frame.mask.copy()
+    before = drawn_mask(window)
     press(window, "A")  # the proposal for target 3, not for the target now first in the list
-    mask = window.session.frame.mask
+    mask = drawn_mask(window)
     assert mask[48:52, 60:64].sum() >= 12, "A accepted the proposal of another target"
     assert (mask[:40] == before[:40]).all()
     press(window, "Ctrl+S")
@@ -105,7 +108,7 @@ def test_the_table_and_the_store_give_the_same_lpd_after_shrinking_a_label(windo
 def test_a_wand_click_on_a_target_centre_reaches_the_target(window):
     press(window, "W")
     click_image(window.canvas, 61, 49)  # under target 3's marker
-    mask = window.session.frame.mask
+    mask = drawn_mask(window)
     assert mask[48:52, 60:64].all() and mask.sum() == 9 + 9 + 16, "the wand flooded or never ran"
     assert rows(window)[3]["area"] == "16"
 
@@ -116,14 +119,14 @@ def test_a_proposal_that_would_swallow_other_targets_is_refused_until_confirmed(
     mask[40:43, 30:33] = mask[40:43, 39:42] = True
     window = open_window(qtbot, make_dataset(tmp_path / "data", {"a": (image, mask)}), tmp_path / "s.ini")
     click_image(window.canvas, 31, 41)
-    before = window.session.frame.mask.copy()
+    before = drawn_mask(window)
     press(window, "A")
     message = status_text(window)
     assert "not accepted" in message and "would merge target 3" in message and "Press A again" in message
-    assert (window.session.frame.mask == before).all()
+    assert (drawn_mask(window) == before).all()
     press(window, "A")  # confirmed
-    assert window.session.frame.mask[40:43, 30:42].all()
-    assert len(window.session.frame.targets) == 2
+    assert drawn_mask(window)[40:43, 30:42].all()
+    assert len(rows(window)) == 2
     window.close()
 
 
@@ -154,9 +157,14 @@ def test_pixels_under_a_saved_target_are_the_same_in_the_store(window):
     press(window, "B")
     drag_image(window.canvas, [(30, 10), (34, 10)])
     press(window, "Ctrl+S")
-    ids = window.session.frame.targets.ids
+    from scipy import ndimage
+
+    mask = read_mask(window.project.masks_folder / "a.png").mask  # the file written
+    assert np.array_equal(mask, drawn_mask(window))
+    labels, _ = ndimage.label(mask, structure=np.ones((3, 3)))
     for target_id, record in stored(window).items():
-        r0, c0, r1, c1 = record["r0"], record["c0"], record["r1"], record["c1"]
-        own = ids[r0:r1, c0:c1] == target_id
-        assert own.sum() == record["area"] and ids[record["anchor_r"], record["anchor_c"]] == target_id
-    assert np.array_equal(ids > 0, window.session.frame.mask)
+        own = labels == labels[record["anchor_r"], record["anchor_c"]]
+        rows_, cols = np.nonzero(own)
+        assert own.sum() == record["area"] and mask[record["anchor_r"], record["anchor_c"]], target_id
+        assert (rows_.min(), cols.min(), rows_.max() + 1, cols.max() + 1) == \
+            (record["r0"], record["c0"], record["r1"], record["c1"]), target_id

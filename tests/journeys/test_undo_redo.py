@@ -8,20 +8,20 @@ the first version fails there with "Ctrl+Shift+Z did not redo".
 
 from __future__ import annotations
 
-from tests.journeys.drive import drag_image, press
+from tests.journeys.drive import drag_image, drawn_mask, press
 
 
 def test_a_stroke_undone_and_redone_with_either_redo_key(window):
     press(window, "B")
-    before = window.session.frame.mask.copy()
+    before = drawn_mask(window)
     drag_image(window.canvas, [(2, 2), (5, 2), (8, 2)])
-    painted = window.session.frame.mask.copy()
+    painted = drawn_mask(window)
     assert painted.sum() > before.sum()
     for redo in ("Ctrl+Shift+Z", "Ctrl+Y"):
         press(window, "Ctrl+Z")
-        assert (window.session.frame.mask == before).all()
+        assert (drawn_mask(window) == before).all()
         press(window, redo)
-        assert (window.session.frame.mask == painted).all(), f"{redo} did not redo"
+        assert (drawn_mask(window) == painted).all(), f"{redo} did not redo"
 
 
 def test_redo_keys_are_bound_once_each_whatever_the_platform(window):

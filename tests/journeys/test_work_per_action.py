@@ -11,7 +11,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QSlider
 
 from irstlabel.project.store import Project
-from tests.journeys.annotating import frame_with, make_dataset, open_window
+from tests.datasets import frame_with, make_dataset
+from tests.window import open_window
 from tests.journeys.drive import drag_image, press
 
 
@@ -22,7 +23,7 @@ def test_work_done_by_each_action(qtbot, tmp_path):
         with project.predictions.writer("model") as writer:
             for frame_id, (_, mask) in frames.items():
                 writer.write(frame_id, mask.astype(float) * 0.9)
-        project.register_prediction_set("model", "folder", str(tmp_path))
+        project.registry.register_prediction_set("model", "folder", str(tmp_path))
     window = open_window(qtbot, dataset, tmp_path / "s.ini")
     counts = window.counts
 

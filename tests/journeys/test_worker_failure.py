@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import signal
 
-from tests.journeys.drive import drag_image, press, status_text, wait_for
-from tests.journeys.test_jobs_and_review import start_long_retrain
+from tests.journeys.drive import current_frame, drag_image, drawn_mask, press, status_text, wait_for
+from tests.journeys.retraining import start_long_retrain
 
 
 def test_a_killed_worker_is_reported_and_editing_goes_on(window):
@@ -16,13 +16,13 @@ def test_a_killed_worker_is_reported_and_editing_goes_on(window):
     wait_for(lambda: "A background job failed" in status_text(window), timeout=60, what="the failure message")
     assert "killed by signal 9" in status_text(window)
     assert not window.status.progress.isVisible() and not window.status.cancel_button.isVisible()
-    first = window.session.frame.frame_id
+    first = current_frame(window)
     press(window, "PgDown")
-    assert window.session.frame.frame_id != first
+    assert current_frame(window) != first
     press(window, "B")  # the brush paints, and the frame can be saved
-    before = int(window.session.frame.mask.sum())
+    before = int(drawn_mask(window).sum())
     drag_image(window.canvas, [(2, 2), (4, 2), (6, 2), (8, 2)])
-    assert int(window.session.frame.mask.sum()) > before
+    assert int(drawn_mask(window).sum()) > before
     press(window, "Ctrl+S")
     assert window.status.save_label.text() == "saved"
     press(window, "Ctrl+R")  # and a new retraining can start

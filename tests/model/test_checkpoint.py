@@ -143,8 +143,8 @@ def test_a_zip_bomb_checkpoint_is_refused_from_its_directory(tmp_path):
 
 
 def test_weights_of_another_model_under_train_init_are_one_line(tmp_path):
-    from irstlabel.core.pairs import DatasetPairs
-    from irstlabel.core.synthetic import make_demo_dataset
+    from irstlabel.core.datasets.pairs import DatasetPairs
+    from irstlabel.core.datasets.synthetic import make_demo_dataset
     from irstlabel.model.train import TrainConfig, train
 
     path, _ = _saved(tmp_path)

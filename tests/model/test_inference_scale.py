@@ -10,10 +10,10 @@ import pytest
 import torch
 from hypothesis import given, settings, strategies as st
 
-from irstlabel.core.datasets import Dataset
+from irstlabel.core.datasets.dataset import Dataset
 from irstlabel.core.errors import IrstlabelError
-from irstlabel.core.pairs import DatasetPairs
-from irstlabel.core.synthetic import make_demo_dataset
+from irstlabel.core.datasets.pairs import DatasetPairs
+from irstlabel.core.datasets.synthetic import make_demo_dataset
 from irstlabel.model.checkpoint import load_checkpoint, save_checkpoint
 from irstlabel.model.data import normalize_frame
 from irstlabel.model.factory import model_config

@@ -154,9 +154,9 @@ def test_an_unknown_backend_lists_the_valid_ones(tiny):
 
 
 def test_the_json_header_is_readable_without_torch(tmp_path, tiny):
-    from irstlabel.core.starter import safetensors_metadata
+    from irstlabel.core.models.checkpoint_header import read_model_header
 
     path = _safetensors(tmp_path, tiny, metrics={"val": {"niou": 0.5}})
-    metadata = safetensors_metadata(path)
+    metadata = read_model_header(path)
     assert metadata["model"] == json.loads(json.dumps(tiny.config.to_dict()))
     assert metadata["metrics"] == {"val": {"niou": 0.5}} and metadata["inference"]["scale"] == 1.5

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from irstlabel.core.pairs import PairSource
+from irstlabel.core.datasets.pairs import PairSource
 from irstlabel.model.data import Augment, TrainingSamples, scale_crop
 from irstlabel.model.inference import InferenceSettings, network_shape
 

@@ -10,8 +10,8 @@ import sys
 import pytest
 import torch
 
-from irstlabel.core.starter import STARTER_FILE
-from irstlabel.core.synthetic import make_demo_dataset
+from irstlabel.core.models.starter import STARTER_FILE
+from irstlabel.core.datasets.synthetic import make_demo_dataset
 from irstlabel.model.checkpoint import load_checkpoint
 from irstlabel.model.info import count_parameters
 from irstlabel.model.predict import Predictor
@@ -79,8 +79,8 @@ def test_predict_then_eval_on_sirst_test_reports_the_model_cards_figures(starter
 @pytest.mark.realdata
 def test_the_fast_default_path_agrees_with_eager_fp32_on_sirst_test_frames(starter_model, sirst_v1):
     """OpenVINO (bf16 where the CPU has it) against eager PyTorch in fp32: nearly every mask pixel the same."""
-    from irstlabel.core.datasets import Dataset
-    from irstlabel.core.metrics import binarize
+    from irstlabel.core.datasets.dataset import Dataset
+    from irstlabel.core.metrics.evaluation import binarize
 
     fast = Predictor.from_checkpoint(None, device="cpu")
     eager = Predictor(fast.model, device="cpu", settings=fast.settings, backend="torch", cpu_amp=False)

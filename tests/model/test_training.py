@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from irstlabel.cli import main
-from irstlabel.core.synthetic import make_demo_dataset
+from irstlabel.core.datasets.synthetic import make_demo_dataset
 from irstlabel.model.checkpoint import load_checkpoint
 from irstlabel.model.data import DatasetPairs, TrainingSamples
 from irstlabel.model.factory import model_config

@@ -11,8 +11,7 @@ from irstlabel.core.errors import IrstlabelError, NotWritable
 from irstlabel.gui.opening import open_project
 from irstlabel.project.store import Project
 from tests.helpers import write_mask_file
-from tests.project.test_full_disk import small_disk  # noqa: F401 (fixture)
-from tests.unit.test_datasets import make_generic
+from tests.datasets import make_generic
 
 
 @pytest.mark.parametrize("damage", ["truncated", "wrong size"])
@@ -45,7 +44,7 @@ def test_a_damaged_mask_file_flags_its_frame_and_the_rest_stays_editable(tmp_pat
         assert project.damaged(bad) is None
 
 
-def test_an_existing_project_on_a_read_only_disk_opens_read_only(tmp_path, small_disk):  # noqa: F811
+def test_an_existing_project_on_a_read_only_disk_opens_read_only(tmp_path, small_disk):
     dataset = make_generic(tmp_path / "data")
     with Project.open(dataset, small_disk / "project") as project:
         mask = project.load_mask(project.frame_ids[0])

@@ -3,12 +3,12 @@ import numpy as np
 import pytest
 
 from irstlabel.cli import main
-from irstlabel.core.datasets import Dataset
+from irstlabel.core.datasets.dataset import Dataset
 from irstlabel.core.errors import IrstlabelError
-from irstlabel.core.targets import find_targets
+from irstlabel.core.labels.targets import find_targets
 from irstlabel.project.export import export_project
 from irstlabel.project.store import Project
-from tests.unit.test_datasets import make_irstd1k, make_sirst_v2
+from tests.datasets import make_irstd1k, make_sirst_v2
 from tests.helpers import strict_loads
 
 
@@ -84,7 +84,7 @@ def test_source_export_does_not_follow_folder_links_and_names_a_dangling_one(tmp
 
 def test_source_export_rewrites_the_box_and_centroid_files_of_edited_frames(tmp_path):
     """SIRST-V2 ships boxes and centroids beside the masks: an edited frame's must follow its new mask."""
-    from irstlabel.core.voc_xml import weighted_centroids
+    from irstlabel.core.io.voc_xml import weighted_centroids
 
     root = make_sirst_v2(tmp_path / "data")
     header = "<annotation>\n  <filename>{}</filename>\n  <size><width>40</width><height>32</height></size>\n{}</annotation>\n"
@@ -119,7 +119,7 @@ def test_weighted_centroids_reproduce_the_published_sirst_files(sirst_v1):
     """The convention read off SIRST-V2: intensity-weighted, 1-based (skips without the real data)."""
     import xml.etree.ElementTree as ET
 
-    from irstlabel.core.voc_xml import boxes_xml, weighted_centroids
+    from irstlabel.core.io.voc_xml import boxes_xml, weighted_centroids
 
     root = sirst_v1
     dataset = Dataset.open(root)
@@ -146,7 +146,7 @@ def _rejecting_first_target(root, frame_id):
 
 
 def _two_target_dataset(root):
-    from tests.journeys.annotating import frame_with, make_dataset
+    from tests.datasets import frame_with, make_dataset
 
     return make_dataset(root, {"a": frame_with([(5, 5, 9, 9), (30, 40, 34, 44)]), "b": frame_with([(10, 10, 13, 13)])})
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from irstlabel.core.synthetic import make_demo_dataset
+from irstlabel.core.datasets.synthetic import make_demo_dataset
 from irstlabel.jobs.spec import JobSpec
 from irstlabel.jobs.supervisor import Supervisor
 from irstlabel.model.checkpoint import save_checkpoint
@@ -155,17 +155,17 @@ def test_retrain_command_trains_on_current_masks_and_registers_everything(tmp_pa
     assert "4 frames train, 1 validate, 1 held out" in captured.err  # the counts, before training
     assert out["status"] == "finished" and out["split"] == held_out and out["adopted"] is True
     with Project.open(dataset, readonly=True) as project:
-        [checkpoint] = project.checkpoints()
+        [checkpoint] = project.registry.checkpoints()
         assert checkpoint["path"] == out["checkpoint"]
-        assert project.prediction_sets()[0]["name"] == checkpoint["name"]
-        test, every = project.evaluations()  # one evaluation pass: the held-out split and every frame
+        assert project.registry.prediction_sets()[0]["name"] == checkpoint["name"]
+        test, every = project.registry.evaluations()  # one evaluation pass: the held-out split and every frame
         assert test["split"] == held_out and test["result"]["frames"] == 1
-        assert project.default_prediction_set() == checkpoint["name"]
+        assert project.registry.default_prediction_set() == checkpoint["name"]
         assert every["split"] == "all" and every["result"]["frames"] == 6
         assert checkpoint["metrics"]["test"]["target"] == test["result"]["target"]
         assert checkpoint["metrics"]["parameters"] > 0 and checkpoint["metrics"]["fps"] > 0
         assert len(project.predictions.frame_ids(checkpoint["name"])) == 6
-        disagreement = project.frame_disagreement()  # from the evaluation over every frame
+        disagreement = project.registry.frame_disagreement()  # from the evaluation over every frame
         assert set(disagreement) == set(project.frame_ids)
         row = project.frame_summary("frame_0002")[0]
         assert row["model_misses"] == disagreement["frame_0002"]["misses"]

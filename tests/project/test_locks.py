@@ -9,7 +9,7 @@ import pytest
 from irstlabel.core.errors import IrstlabelError
 from irstlabel.jobs.locks import TrainingLock
 from irstlabel.project.store import Project
-from tests.unit.test_datasets import make_generic
+from tests.datasets import make_generic
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 
 from irstlabel.project.export import export_project
 from irstlabel.project.store import Project
-from tests.unit.test_datasets import make_sirst_v2
+from tests.datasets import make_sirst_v2
 
 
 def _mode(path) -> int:
@@ -50,7 +50,7 @@ def test_a_checkpoint_honours_the_umask(tmp_path, umask):
 
 
 def test_the_umask_is_read_without_being_changed():
-    from irstlabel.core.io import current_umask
+    from irstlabel.core.io.files import current_umask
 
     previous = os.umask(0o027)
     try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from irstlabel.core.errors import IrstlabelError
-from irstlabel.core.synthetic import make_demo_dataset
+from irstlabel.core.datasets.synthetic import make_demo_dataset
 from irstlabel.jobs.pipeline import held_out_score, run_retrain
 from irstlabel.project.store import Project
 
@@ -38,8 +38,8 @@ def _fake_jobs(new, old, *, fail_at=None):
 def project(tmp_path):
     root = make_demo_dataset(tmp_path / "d", frames=3, size=(32, 40))
     with Project.open(root) as opened:
-        opened.register_prediction_set("before", "checkpoint", "/runs/r0/best.pt")
-        opened.register_checkpoint("before", "/runs/r0/best.pt")
+        opened.registry.register_prediction_set("before", "checkpoint", "/runs/r0/best.pt")
+        opened.registry.register_checkpoint("before", "/runs/r0/best.pt")
         yield opened
 
 
@@ -51,11 +51,11 @@ def project(tmp_path):
 def test_the_new_model_is_the_default_only_when_not_worse(project, new, old, adopted):
     summary = run_retrain(project, {"train": {}}, _fake_jobs(new, old))
     assert summary["adopted"] is adopted
-    assert project.default_prediction_set() == ("run-1" if adopted else "before")
+    assert project.registry.default_prediction_set() == ("run-1" if adopted else "before")
     assert summary["score"] == pytest.approx(held_out_score(new))
     assert summary["previous_score"] == pytest.approx(held_out_score(old))
     assert ("stays the default" in summary["verdict"]) is not adopted
-    sets = [e["prediction_set"] for e in project.evaluations() if e["split"] == "test"]
+    sets = [e["prediction_set"] for e in project.registry.evaluations() if e["split"] == "test"]
     assert sets == ["run-1", "before"]  # both scored on the same held-out frames, both in the Results table
 
 
@@ -63,7 +63,7 @@ def test_the_new_model_is_the_default_only_when_not_worse(project, new, old, ado
 def test_a_step_failing_after_training_keeps_the_trained_model_and_the_default(project, stage, capsys):
     with pytest.raises(IrstlabelError, match="job failed"):
         run_retrain(project, {"train": {}}, _fake_jobs(_metrics(1, 1, 1), _metrics(0, 0, 0), fail_at=stage))
-    kept = {c["name"]: c for c in project.checkpoints()}
+    kept = {c["name"]: c for c in project.registry.checkpoints()}
     assert kept["run-1"]["path"] == "/runs/r1/best.pt" and "failed_at" in kept["run-1"]["metrics"]
-    assert project.default_prediction_set() == "before"
+    assert project.registry.default_prediction_set() == "before"
     assert "run-1 was trained and kept" in capsys.readouterr().err

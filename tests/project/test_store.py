@@ -8,9 +8,9 @@ import textwrap
 import numpy as np
 import pytest
 
-from irstlabel.core.datasets import Dataset
+from irstlabel.core.datasets.dataset import Dataset
 from irstlabel.core.errors import IrstlabelError
-from irstlabel.core.synthetic import make_demo_dataset
+from irstlabel.core.datasets.synthetic import make_demo_dataset
 from irstlabel.project.store import Project
 
 
@@ -59,11 +59,11 @@ def test_review_states_targets_and_registry(dataset):
             project.set_target_status(frame_id, 99, "accepted")
         with pytest.raises(IrstlabelError, match="unknown mask source"):
             project.save_mask(frame_id, project.load_mask(frame_id), source="magic")
-        project.register_checkpoint("run-1", "/x/best.pt", config={"channels": 16}, metrics={"iou": 0.5})
-        project.register_checkpoint("run-1", "/y/best.pt")
-        assert [c["path"] for c in project.checkpoints()] == ["/y/best.pt"]
-        project.add_evaluation("run-1", "test", {"pixel": {"iou": 0.4}})
-        assert project.evaluations()[0]["result"]["pixel"]["iou"] == 0.4
+        project.registry.register_checkpoint("run-1", "/x/best.pt", config={"channels": 16}, metrics={"iou": 0.5})
+        project.registry.register_checkpoint("run-1", "/y/best.pt")
+        assert [c["path"] for c in project.registry.checkpoints()] == ["/y/best.pt"]
+        project.registry.add_evaluation("run-1", "test", {"pixel": {"iou": 0.4}})
+        assert project.registry.evaluations()[0]["result"]["pixel"]["iou"] == 0.4
         summary = {row["frame_id"]: row for row in project.frame_summary()}
         assert summary[frame_id]["state"] == "flagged" and summary[frame_id]["edited"]
 
@@ -152,7 +152,7 @@ def test_kill_9_while_saving_leaves_complete_files_a_sound_database_and_a_matchi
     import random
     import time
 
-    from irstlabel.core.io import read_mask
+    from irstlabel.core.io.files import read_mask
 
     rng = random.Random(0)
     for attempt in range(6):

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from irstlabel.core.synthetic import make_demo_dataset
+from irstlabel.core.datasets.synthetic import make_demo_dataset
 from irstlabel.jobs.plan import plan_training
 from irstlabel.jobs.sources import ProjectPairs, without_targets
 from irstlabel.project.store import Project

@@ -111,7 +111,7 @@ def test_platform_check_runs_without_qt_and_names_nothing_offscreen():
 def test_the_app_without_a_display_says_so_in_one_line_and_screenshots_still_work(tmp_path):
     import os
 
-    from irstlabel.core.synthetic import make_demo_dataset
+    from irstlabel.core.datasets.synthetic import make_demo_dataset
 
     root = make_demo_dataset(tmp_path / "d", frames=2, size=(32, 40), seed=1)
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
@@ -127,11 +127,11 @@ def test_the_app_without_a_display_says_so_in_one_line_and_screenshots_still_wor
 
 
 def test_a_frame_claiming_a_huge_size_stops_a_command_with_one_line(tmp_path):
-    from irstlabel.core.synthetic import make_demo_dataset
-    from tests.unit.test_io import _png_claiming
+    from irstlabel.core.datasets.synthetic import make_demo_dataset
+    from tests.helpers import png_claiming
 
     root = make_demo_dataset(tmp_path / "d", frames=2, size=(32, 40), seed=1)
-    (root / "images" / "frame_0002.png").write_bytes(_png_claiming(100_000, 100_000))
+    (root / "images" / "frame_0002.png").write_bytes(png_claiming(100_000, 100_000))
     for command in (["stats", str(root)], ["curate", "dedup", str(root)]):
         result = _run(*command)
         assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
@@ -140,7 +140,7 @@ def test_a_frame_claiming_a_huge_size_stops_a_command_with_one_line(tmp_path):
 
 def test_small_input_slips_are_one_line_errors(tmp_path):
     from irstlabel.core.errors import IrstlabelError
-    from irstlabel.core.synthetic import make_demo_dataset
+    from irstlabel.core.datasets.synthetic import make_demo_dataset
 
     root = make_demo_dataset(tmp_path / "d", frames=3, size=(32, 40), seed=1)
     result = _run("eval", "--gt", str(root), "--pred", str(root / "masks"), "--distance", "nan")

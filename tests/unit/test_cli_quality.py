@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from irstlabel.cli import main
-from irstlabel.core.datasets import Dataset
-from irstlabel.core.metrics import evaluate
-from irstlabel.core.synthetic import make_demo_dataset
+from irstlabel.core.datasets.dataset import Dataset
+from irstlabel.core.metrics.evaluation import evaluate
+from irstlabel.core.datasets.synthetic import make_demo_dataset
 from tests.helpers import write_image, write_mask_file, strict_loads
 
 

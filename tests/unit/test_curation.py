@@ -3,13 +3,13 @@ import numpy as np
 import pytest
 
 from irstlabel.cli import main
-from irstlabel.core.curation import crop_resize, fill_resize, fill_resize_mask, to_output, to_source
-from irstlabel.core.datasets import Dataset
-from irstlabel.core.dedup import deduplicate, mean_pairwise_ssim, sample_sequence
+from irstlabel.core.curation.steps import crop_resize, fill_resize, fill_resize_mask, to_output, to_source
+from irstlabel.core.datasets.dataset import Dataset
+from irstlabel.core.curation.dedup import deduplicate, mean_pairwise_ssim, sample_sequence
 from irstlabel.core.errors import IrstlabelError
-from irstlabel.core.merge import group_split, merge_datasets, sequence_of
-from irstlabel.core.synthetic import make_demo_dataset, synthetic_frame
-from irstlabel.core.targets import find_targets
+from irstlabel.core.curation.merge import group_split, merge_datasets, sequence_of
+from irstlabel.core.datasets.synthetic import make_demo_dataset, synthetic_frame
+from irstlabel.core.labels.targets import find_targets
 from tests.helpers import write_image, write_mask_file, strict_loads
 
 
@@ -34,7 +34,7 @@ def test_planted_duplicates_are_found_and_nothing_else():
 
 
 def test_cached_screen_equals_the_plain_reduced_ssim():
-    from irstlabel.core.dedup import ScreenStack, reduced
+    from irstlabel.core.curation.dedup import ScreenStack, reduced
 
     smalls = [reduced(synthetic_frame((96, 128), seed=k, n_targets=1).image) for k in range(5)]
     screen = ScreenStack()
@@ -147,8 +147,8 @@ def test_curate_commands(tmp_path, capsys):
 def test_statistics_of_the_real_frames_match_an_independent_count(sirst_v1):
     from skimage.measure import label, regionprops
 
-    from irstlabel.core.io import read_mask
-    from irstlabel.core.stats import dataset_statistics
+    from irstlabel.core.io.files import read_mask
+    from irstlabel.core.datasets.stats import dataset_statistics
 
     areas, heights, widths = [], [], []
     masks = sorted((sirst_v1 / "annotations" / "masks").glob("*_pixels0.png"))
@@ -169,7 +169,7 @@ def test_statistics_of_the_real_frames_match_an_independent_count(sirst_v1):
 def test_mean_pairwise_ssim_samples_pairs_without_listing_them_all():
     import tracemalloc
 
-    from irstlabel.core.dedup import _pairs_from_numbers
+    from irstlabel.core.curation.dedup import _pairs_from_numbers
 
     rng = np.random.default_rng(0)
     frames = {f"f{k}": rng.integers(0, 255, (12, 12), dtype=np.uint8) for k in range(3000)}  # 4.5 M pairs

@@ -4,77 +4,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from irstlabel.core import datasets as datasets_module
-from irstlabel.core.datasets import Dataset
+from irstlabel.core.datasets import dataset as datasets_module
+from irstlabel.core.datasets.dataset import Dataset
 from irstlabel.core.errors import DatasetWarning, IrstlabelError
+from tests.datasets import (FRAME, IDS, MAKERS, make_basicirstd, make_dnanet, make_generic, make_sirst_v2, write_lines, write_pairs)
 from tests.helpers import blob_mask, write_image, write_mask_file
-
-IDS = ["Misc_1", "Misc_2", "Misc_10", "Misc_3"]
-FRAME = np.arange(32 * 40, dtype=np.uint16).reshape(32, 40)
-
-
-def _write_pairs(images: Path, masks: Path, ids, mask_suffix=""):
-    for k, frame_id in enumerate(ids):
-        write_image(images / f"{frame_id}.png", FRAME + k)
-        write_mask_file(masks / f"{frame_id}{mask_suffix}.png", blob_mask(boxes=((k, k, k + 3, k + 4),)))
-
-
-def _lines(path: Path, ids):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(ids) + "\n")
-
-
-def make_sirst_v2(root: Path) -> Path:
-    _write_pairs(root / "images/targets", root / "annotations/masks", IDS, "_pixels0")
-    write_image(root / "images/backgrounds/bg_1.png", FRAME)
-    (root / "annotations/bboxes").mkdir(parents=True)
-    _lines(root / "splits/train_v1.txt", IDS[:3])
-    _lines(root / "splits/test_v1.txt", IDS[3:])
-    return root
-
-
-def make_sirst_v1(root: Path) -> Path:
-    _write_pairs(root / "images", root / "masks", IDS, "_pixels0")
-    _lines(root / "idx_427/trainval.txt", IDS[:3])
-    _lines(root / "idx_427/test.txt", IDS[3:])
-    return root
-
-
-def make_basicirstd(root: Path) -> Path:
-    _write_pairs(root / "images", root / "masks", IDS)
-    _lines(root / "img_idx/train_NUAA-SIRST.txt", IDS[:3])
-    _lines(root / "img_idx/test_NUAA-SIRST.txt", IDS[3:])
-    return root
-
-
-def make_dnanet(root: Path) -> Path:
-    _write_pairs(root / "images", root / "masks", IDS)
-    _lines(root / "50_50/train.txt", IDS[:3])
-    _lines(root / "50_50/test.txt", IDS[3:])
-    return root
-
-
-def make_irstd1k(root: Path) -> Path:
-    _write_pairs(root / "IRSTD1k_Img", root / "IRSTD1k_Label", IDS)
-    _lines(root / "trainval.txt", IDS[:3])
-    _lines(root / "test.txt", IDS[3:])
-    return root
-
-
-def make_generic(root: Path) -> Path:
-    _write_pairs(root / "images", root / "masks", IDS)
-    return root
-
-
-MAKERS = {
-    "sirst-v2": (make_sirst_v2, "train", "test"),
-    "sirst-v1": (make_sirst_v1, "trainval", "test"),
-    "basicirstd": (make_basicirstd, "train", "test"),
-    "dnanet": (make_dnanet, "train", "test"),
-    "irstd-1k": (make_irstd1k, "trainval", "test"),
-    "generic": (make_generic, "all", "all"),
-}
-
 
 @pytest.mark.parametrize("layout", sorted(MAKERS))
 def test_each_layout_is_detected_and_indexed(tmp_path, layout):
@@ -180,7 +114,7 @@ def test_a_complete_dataset_opens_without_warnings(tmp_path):
 
 def test_frame_in_split_but_missing_on_disk(tmp_path):
     root = make_dnanet(tmp_path / "d")
-    _lines(root / "50_50/test.txt", ["Misc_3", "Misc_99"])
+    write_lines(root / "50_50/test.txt", ["Misc_3", "Misc_99"])
     with pytest.raises(IrstlabelError, match=r"50_50/test.txt: lists frames missing on disk: 'Misc_99'"):
         Dataset.open(root)
 
@@ -216,7 +150,7 @@ def test_unreadable_folder(tmp_path, monkeypatch):
 def test_non_utf8_and_spaced_file_names(tmp_path):
     root = tmp_path / "d"
     odd = [os.fsdecode(b"vol\xe9 1"), "with space"]
-    _write_pairs(root / "images", root / "masks", odd)
+    write_pairs(root / "images", root / "masks", odd)
     dataset = Dataset.open(root)
     assert set(dataset.frame_ids) == set(odd)
     for frame_id in odd:

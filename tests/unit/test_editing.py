@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from irstlabel.core.editing import (
+from irstlabel.core.labels.editing import (
     delete_target,
     fill_polygon,
     magic_wand,
@@ -10,7 +10,7 @@ from irstlabel.core.editing import (
     split_along,
     target_at,
 )
-from irstlabel.core.targets import find_targets
+from irstlabel.core.labels.targets import find_targets
 
 
 def test_brush_stroke_covers_the_segment_and_the_eraser_removes_it():

@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 
 from irstlabel.core.errors import IrstlabelError
-from irstlabel.core.io import read_frame, read_mask, to_grey, write_mask
-from tests.helpers import write_image
+from irstlabel.core.io.files import read_frame, read_mask, to_grey, write_mask
+from tests.helpers import png_claiming, write_image
 
 RNG = np.random.default_rng(0)
 
@@ -205,18 +205,9 @@ def test_write_into_missing_folder_is_a_clear_error(tmp_path):
 # --- sizes from headers: bombs refused before decoding --------------------------------
 
 
-def _png_claiming(width: int, height: int) -> bytes:
-    import struct
-
-    ok, data = cv2.imencode(".png", np.zeros((4, 4), np.uint8))
-    data = bytearray(data.tobytes())
-    data[16:24] = struct.pack(">II", width, height)  # IHDR's size; the CRC no longer matches, never read
-    return bytes(data)
-
-
 @pytest.mark.parametrize("ext", [".png", ".bmp", ".jpg", ".tif"])
 def test_image_sizes_are_read_from_every_format_header(ext):
-    from irstlabel.core.headers import image_size
+    from irstlabel.core.io.headers import image_size
 
     ok, data = cv2.imencode(ext, np.zeros((37, 53), np.uint8))
     assert image_size(data.tobytes()) == (53, 37)
@@ -224,7 +215,7 @@ def test_image_sizes_are_read_from_every_format_header(ext):
 
 def test_a_header_claiming_a_huge_image_is_refused_without_decoding(tmp_path):
     path = tmp_path / "huge.png"
-    path.write_bytes(_png_claiming(100_000, 100_000))
+    path.write_bytes(png_claiming(100_000, 100_000))
     with pytest.raises(IrstlabelError, match=r"huge.png: image header says 100000x100000 pixels, more than the "
                                              r"67,108,864 allowed \(not decoded; set IRSTLABEL_MAX_PIXELS"):
         read_frame(path)

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from irstlabel.cli import main
-from irstlabel.core.datasets import Dataset
-from irstlabel.core.jsonio import plain, to_json
-from irstlabel.core.synthetic import make_demo_dataset
+from irstlabel.core.datasets.dataset import Dataset
+from irstlabel.core.io.jsonio import plain, to_json
+from irstlabel.core.datasets.synthetic import make_demo_dataset
 from tests.helpers import strict_loads, write_mask_file
 
 

@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 from skimage.measure import label, regionprops
 
-from irstlabel.core.matching import centroid_distances, match_first_found, match_targets
-from irstlabel.core.metrics import Evaluator, MetricOptions, binarize, count_frame, evaluate, match_frame
-from irstlabel.core.synthetic import synthetic_frame
+from irstlabel.core.metrics.matching import centroid_distances, match_first_found, match_targets
+from irstlabel.core.metrics.evaluation import Evaluator, MetricOptions, binarize, count_frame, evaluate, match_frame
+from irstlabel.core.datasets.synthetic import synthetic_frame
 from tests.helpers import blob_mask
 
 
@@ -321,3 +321,18 @@ def test_box_by_box_scan_equals_whole_frame_skimage(shape):
     assert counts.tp == np.sum(truth & pred) and counts.fp == np.sum(pred & ~truth)
     n, detected, false_pixels = _basicirstd_style(truth, pred)
     assert (counts.targets, counts.legacy_detections, counts.legacy_false_pixels) == (n, detected, false_pixels)
+
+
+@pytest.mark.parametrize("inclusive, hits", [(False, 0), (True, 1)])
+def test_a_target_exactly_one_pixel_away_is_at_the_distance_whatever_the_rounding(inclusive, hits):
+    """An L of 894 px and its copy one row up: centroids 1 px apart, whose float means differ from 1 in the last
+    bit (hypothesis found the fast path and the reference disagreeing on it); distances are compared at 1e-9 px."""
+    from tests import reference_metrics as ref
+
+    label = np.zeros((400, 400), bool)
+    label[223:226, 0:161] = True
+    label[223:363, 0:3] = True
+    prediction = np.roll(label, -1, axis=0)
+    options = MetricOptions(distance=1.0, inclusive=inclusive)
+    assert count_frame(label, prediction, options).true_detections == hits
+    assert ref.frame_figures(label, prediction, distance=1.0, inclusive=inclusive)["true_detections"] == hits

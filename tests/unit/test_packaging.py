@@ -68,7 +68,7 @@ def test_an_installed_wheel_loads_its_icons_outside_the_checkout(wheel, tmp_path
         "print(irstlabel.__file__)\n"
         "print(resource_folder())\n"
         "print(all(not icon(n).isNull() for n in ('brush', 'eraser', 'retrain', 'irstlabel')), bool(style_sheet()))\n"
-        "from irstlabel.core.starter import starter_path\n"
+        "from irstlabel.core.models.starter import starter_path\n"
         "print(starter_path().is_relative_to(resource_folder()) and starter_path().is_file())\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "IRSTLABEL_STARTER_DIR"}

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from irstlabel.core.proposals import canny_thresholds, edge_map, propose_target
-from irstlabel.core.synthetic import synthetic_frame
-from irstlabel.core.targets import find_targets
+from irstlabel.core.labels.proposals import canny_thresholds, edge_map, propose_target
+from irstlabel.core.datasets.synthetic import synthetic_frame
+from irstlabel.core.labels.targets import find_targets
 
 
 def _iou(a, b):

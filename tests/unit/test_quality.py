@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from irstlabel.core.label_compare import compare_labels, summarize_changes
-from irstlabel.core.quality import lpd, scr
-from irstlabel.core.synthetic import synthetic_frame
+from irstlabel.core.labels.label_compare import compare_labels, summarize_changes
+from irstlabel.core.labels.quality import lpd, scr
+from irstlabel.core.datasets.synthetic import synthetic_frame
 
 
 def _img():

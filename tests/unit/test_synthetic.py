@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from irstlabel.core.datasets import Dataset
-from irstlabel.core.synthetic import make_demo_dataset, synthetic_frame
-from irstlabel.core.targets import find_targets
+from irstlabel.core.datasets.dataset import Dataset
+from irstlabel.core.datasets.synthetic import make_demo_dataset, synthetic_frame
+from irstlabel.core.labels.targets import find_targets
 
 
 def test_same_seed_same_frame_other_seed_other_frame():

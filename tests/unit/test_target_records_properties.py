@@ -15,8 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from skimage.measure import label
 
-from irstlabel.core.target_records import frame_targets
-from tests.unit.test_metrics_properties import FAST, cluttered_mask
+from irstlabel.core.labels.target_records import frame_targets
+from tests.strategies import FAST, cluttered_mask
 
 
 @st.composite

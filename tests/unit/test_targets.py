@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from skimage.measure import label, regionprops
 
-from irstlabel.core.targets import find_targets, targets_table
+from irstlabel.core.labels.targets import find_targets, targets_table
 
 
 def test_hand_made_targets():
@@ -53,7 +53,7 @@ def test_rejects_3d_input():
 
 @pytest.mark.parametrize("shape", [(100, 130), (1024, 1280), (33, 8), (7, 300)])
 def test_occupied_regions_hold_every_pixel_once_and_every_component_whole(shape):
-    from irstlabel.core.targets import occupied_regions
+    from irstlabel.core.labels.targets import occupied_regions
 
     rng = np.random.default_rng(3)
     a = rng.random(shape) > 0.995
@@ -76,8 +76,8 @@ def test_occupied_regions_hold_every_pixel_once_and_every_component_whole(shape)
 def test_count_targets_equals_full_frame_labelling_on_hostile_masks():
     from hypothesis import given
 
-    from irstlabel.core.targets import count_targets
-    from tests.unit.test_metrics_properties import FAST, frame_pair
+    from irstlabel.core.labels.targets import count_targets
+    from tests.strategies import FAST, frame_pair
 
     @FAST
     @given(frame_pair())

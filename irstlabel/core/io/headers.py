@@ -16,7 +16,7 @@ import zlib
 
 import numpy as np
 
-from .errors import IrstlabelError
+from ..errors import IrstlabelError
 
 __all__ = ["max_pixels", "image_size", "check_image_size", "npy_header", "png_damage"]
 

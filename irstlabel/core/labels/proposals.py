@@ -17,7 +17,7 @@ local window around the seed:
 
 Examples
 --------
->>> from irstlabel.core.synthetic import synthetic_frame
+>>> from irstlabel.core.datasets.synthetic import synthetic_frame
 >>> f = synthetic_frame((96, 96), seed=4, n_targets=1, scr=8, kinds=("ellipse",))
 >>> t = f.targets[0]
 >>> p = propose_target(f.image, t.centroid)

@@ -6,7 +6,7 @@ chain) form one group, so a target split into two, or two merged into one
 (Fig. 6c), is compared as one target. A group with only new pixels is
 ``added``; one with only old pixels is ``removed``. For each group, LPD of the
 old and of the new label is computed over the same rectangle (the one that
-wraps both labels, :func:`irstlabel.core.quality.lpd`).
+wraps both labels, :func:`irstlabel.core.labels.quality.lpd`).
 """
 
 from __future__ import annotations
@@ -141,7 +141,7 @@ def compare_labels(
     image : ndarray, (H, W)
     mask_old, mask_new : ndarray of bool, (H, W)
     margin : int, keyword-only
-        See :func:`irstlabel.core.quality.lpd`.
+        See :func:`irstlabel.core.labels.quality.lpd`.
     tolerance : float, keyword-only
         Differences of at most this much count as ``constant`` (0: only
         identical LPDs do, which identical labels always give).

@@ -9,15 +9,14 @@ GUI's first predictions and Retrain's fine-tuning.
 
 from __future__ import annotations
 
-import json
 import os
-import struct
 from pathlib import Path
 
-from .resources import resource_folder
+from ..errors import IrstlabelError
+from ..io.resources import resource_folder
+from .checkpoint_header import read_model_header
 
-__all__ = ["STARTER_NAME", "STARTER_FILE", "starter_path", "starter_card", "starter_available", "starter_checkpoint",
-           "safetensors_metadata"]
+__all__ = ["STARTER_NAME", "STARTER_FILE", "starter_path", "starter_card", "starter_available", "starter_checkpoint"]
 
 STARTER_NAME = "starter"  # the prediction set, job and checkpoint name of the shipped model
 STARTER_FILE = "ispanet-sirst-v1.safetensors"
@@ -41,29 +40,13 @@ def starter_available() -> bool:
     return starter_path().is_file()
 
 
-def safetensors_metadata(path: Path) -> dict:
-    """The JSON-decoded string metadata of a safetensors header (no tensors read, no torch)."""
-    with open(path, "rb") as handle:
-        (length,) = struct.unpack("<Q", handle.read(8))
-        if length > 16 << 20:
-            raise ValueError(f"{path}: safetensors header of {length} bytes")
-        header = json.loads(handle.read(length))
-    decoded = {}
-    for key, value in (header.get("__metadata__") or {}).items():
-        try:
-            decoded[key] = json.loads(value)
-        except ValueError:
-            decoded[key] = value
-    return decoded
-
-
 def starter_checkpoint() -> dict | None:
     """The starter as the GUI lists checkpoints (name, path, model config), or None when not installed."""
     if not starter_available():
         return None
     try:
-        metadata = safetensors_metadata(starter_path())
-    except (OSError, ValueError, struct.error):
+        metadata = read_model_header(starter_path())
+    except IrstlabelError:
         return None
     return {"name": STARTER_NAME, "path": str(starter_path()), "config": metadata.get("model") or {},
             "metrics": metadata.get("metrics")}

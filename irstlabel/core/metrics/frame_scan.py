@@ -1,7 +1,7 @@
 """Targets and pixel counts of a label and a prediction, region by region.
 
-The fast path under :mod:`irstlabel.core.metrics`: targets are labelled only
-inside the occupied regions of the frame (:func:`irstlabel.core.targets.occupied_regions`),
+The fast path under :mod:`irstlabel.core.metrics.evaluation`: targets are labelled only
+inside the occupied regions of the frame (:func:`irstlabel.core.labels.targets.occupied_regions`),
 and put back into frame coordinates in the raster order of their first pixel,
 the order ``skimage.measure.label`` gives on the whole frame. A cluttered frame,
 whose regions cover more than half of it, is labelled whole. Property tests
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .targets import Region, Targets, find_targets, first_pixels, occupied_regions
+from ..labels.targets import Region, Targets, find_targets, first_pixels, occupied_regions
 
 __all__ = ["TargetList", "FrameScan", "scan_frame"]
 

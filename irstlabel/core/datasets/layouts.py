@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .errors import IrstlabelError, display_path
-from .io import FRAME_EXTENSIONS
+from ..errors import IrstlabelError, display_path
+from ..io.files import FRAME_EXTENSIONS
 
 __all__ = ["FrameRecord", "Index", "LAYOUTS", "find_layout", "detect_layout", "index_dataset"]
 

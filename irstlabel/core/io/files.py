@@ -17,7 +17,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from .errors import IrstlabelError
+from ..errors import IrstlabelError
 from .headers import check_image_size, image_size, npy_header, png_damage
 
 __all__ = [

@@ -19,7 +19,7 @@ Identity
 
 LPD
     Targets of the original and the current label are paired by overlap, as in
-    :func:`irstlabel.core.label_compare.compare_labels` (Table IV): the pieces
+    :func:`irstlabel.core.labels.label_compare.compare_labels` (Table IV): the pieces
     of a split target, or the targets merged into one, form a group, and every
     current target of a group shows the group's LPD under the original and
     under the current label.
@@ -157,7 +157,7 @@ def frame_targets(
     next_id : int, keyword-only
         The smallest id a new target may take (ids are never reused in a frame).
     scr_margin, lpd_margin : int, keyword-only
-        See :func:`irstlabel.core.quality.scr` and :func:`~irstlabel.core.quality.lpd`.
+        See :func:`irstlabel.core.labels.quality.scr` and :func:`~irstlabel.core.labels.quality.lpd`.
 
     Examples
     --------

@@ -14,7 +14,7 @@ import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import IrstlabelError, display_path
+from ..errors import IrstlabelError, display_path
 
 __all__ = ["PROJECT_FOLDER", "refuse_inside", "is_inside", "staged_folder"]
 

@@ -3,7 +3,7 @@
 A frame is built in float "radiance" units: a sky with fractal clouds, often
 a horizon with warmer, textured ground and buildings with hard edges; targets
 are added on top with an amplitude chosen for a requested SCR (as defined by
-:func:`irstlabel.core.quality.scr`); then the sensor adds fixed-pattern noise
+:func:`irstlabel.core.labels.quality.scr`); then the sensor adds fixed-pattern noise
 (column and row offsets, per-pixel gain) and temporal noise, and the result is
 quantised to 8 or 16 bits. The mask is exact: a target changes exactly the
 pixels of its mask. Everything is deterministic given the seed.
@@ -19,10 +19,10 @@ from typing import Callable
 import cv2
 import numpy as np
 
-from .io import write_bytes_atomic
-from .quality import grown_box
-from .quality import scr as measure_scr
-from .targets import find_targets
+from ..io.files import write_bytes_atomic
+from ..labels.quality import grown_box
+from ..labels.quality import scr as measure_scr
+from ..labels.targets import find_targets
 
 __all__ = ["SyntheticTarget", "SyntheticFrame", "synthetic_frame", "make_demo_dataset", "TARGET_KINDS"]
 

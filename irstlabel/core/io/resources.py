@@ -26,5 +26,5 @@ def resource_folder() -> Path | None:
         packaged = None
     if isinstance(packaged, Path) and (packaged / "style.qss").is_file():
         return packaged
-    checkout = Path(__file__).resolve().parents[2] / "resources"
+    checkout = Path(__file__).resolve().parents[3] / "resources"
     return checkout if checkout.is_dir() else None

@@ -1,7 +1,7 @@
 """Folders of frames, masks or predictions matched to frame ids.
 
 Predictions come as binary masks or probability maps: 8/16-bit PNG (or any
-image :func:`irstlabel.core.io.read_frame` reads) or ``.npy`` floats in
+image :func:`irstlabel.core.io.files.read_frame` reads) or ``.npy`` floats in
 [0, 1]. Files are matched to frames by id; a ``_pixels0`` suffix on either
 side is tolerated (SIRST names its masks ``Misc_1_pixels0.png``).
 """
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import IrstlabelError, display_path
-from .io import read_frame, read_mask
-from .layouts import find_layout, list_image_files
+from ..errors import IrstlabelError, display_path
+from .files import read_frame, read_mask
+from ..datasets.layouts import find_layout, list_image_files
 
 __all__ = ["to_levels", "normalize_id", "index_folder", "require_ids", "read_prediction", "MaskFolder", "FrameFolder", "open_labels"]
 
@@ -80,7 +80,7 @@ def read_prediction(path: str | os.PathLike) -> np.ndarray:
 
     Binary files (0/1, 0/255, 0/65535) come back as bool; other 8- and 16-bit
     images as uint8 / uint16 probability maps (scaled by 255 / 65535, which
-    :func:`irstlabel.core.metrics.binarize` understands); floats must lie in
+    :func:`irstlabel.core.metrics.evaluation.binarize` understands); floats must lie in
     [0, 1] and come back as float32.
     """
     array = read_frame(path)
@@ -125,7 +125,7 @@ class MaskFolder:
 
 def open_labels(path: str | os.PathLike):
     """A dataset folder (any layout) or, failing that, a plain folder of masks."""
-    from .datasets import Dataset
+    from ..datasets.dataset import Dataset
 
     return Dataset.open(path) if find_layout(path) is not None else MaskFolder(path)
 
@@ -134,7 +134,7 @@ class FrameFolder:
     """Frames by id from a dataset folder or a plain folder of images (``frame_ids``, ``read_frame``)."""
 
     def __init__(self, path: str | os.PathLike):
-        from .datasets import Dataset
+        from ..datasets.dataset import Dataset
 
         if find_layout(path) is not None:
             dataset = Dataset.open(path)

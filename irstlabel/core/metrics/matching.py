@@ -24,11 +24,21 @@ MATCHING_METHODS = ("hungarian", "greedy")
 _UNMATCHABLE = 1e12
 
 
+DISTANCE_DECIMALS = 9  # distances are compared with the threshold at 1e-9 px
+
+
 def centroid_distances(centroids_true: np.ndarray, centroids_pred: np.ndarray) -> np.ndarray:
-    """Euclidean distances, shape ``(n_true, n_pred)``, between ``(x, y)`` centroids."""
+    """Euclidean distances, shape ``(n_true, n_pred)``, between ``(x, y)`` centroids, rounded to 1e-9 px.
+
+    Two targets of the same shape one pixel apart are exactly 1 px apart, but
+    their centroids (means of many coordinates) carry rounding errors that
+    depend on the order of summation: unrounded, such a pair would be "within
+    1 px" or not by the last bit. Rounding makes the comparison with ``d`` the
+    exact one wherever the distance is (as it is here) a multiple of 1e-9.
+    """
     a = np.asarray(centroids_true, float).reshape(-1, 2)
     b = np.asarray(centroids_pred, float).reshape(-1, 2)
-    return np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=2))
+    return np.round(np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=2)), DISTANCE_DECIMALS)
 
 
 def _within(distances: np.ndarray, distance: float, inclusive: bool) -> np.ndarray:

@@ -5,7 +5,7 @@ first time it is asked for, and a small LRU keeps the most recent ones.
 
 Examples
 --------
->>> from irstlabel.core.synthetic import make_demo_dataset
+>>> from irstlabel.core.datasets.synthetic import make_demo_dataset
 >>> import tempfile
 >>> root = make_demo_dataset(tempfile.mkdtemp(), frames=3, size=(64, 80), seed=0)
 >>> ds = Dataset.open(root)
@@ -25,9 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DatasetWarning, IrstlabelError, display_path
-from .inflight import InFlight
-from .io import MaskRead, read_frame, read_mask, check_mask_shape
+from ..errors import DatasetWarning, IrstlabelError, display_path
+from ..io.inflight import InFlight
+from ..io.files import MaskRead, read_frame, read_mask, check_mask_shape
 from .layouts import LAYOUTS, FrameRecord, index_dataset
 
 __all__ = ["Dataset", "FrameRecord", "LAYOUTS"]

@@ -42,7 +42,7 @@ class DatasetPairs(PairSource):
     Examples
     --------
     >>> import tempfile
-    >>> from irstlabel.core.synthetic import make_demo_dataset
+    >>> from irstlabel.core.datasets.synthetic import make_demo_dataset
     >>> root = make_demo_dataset(tempfile.mkdtemp(), frames=2, size=(32, 40))
     >>> pairs = DatasetPairs(str(root))
     >>> pairs.read(pairs.frame_ids[0])[1].dtype
@@ -56,7 +56,7 @@ class DatasetPairs(PairSource):
     @property
     def dataset(self):
         if self._dataset is None:
-            from .datasets import Dataset
+            from .dataset import Dataset
 
             self._dataset = Dataset.open(self.root, layout=self.layout, cache_size=0)
         return self._dataset

@@ -14,7 +14,7 @@ Definitions (paper numbers in brackets):
   ISNet compute it);
 * target level [Eq. 4, 24-27]: a predicted target is a true detection when its
   centroid is within ``distance`` pixels of a true target's centroid,
-  matched one-to-one (:mod:`irstlabel.core.matching`); Pd = TD / targets,
+  matched one-to-one (:mod:`irstlabel.core.metrics.matching`); Pd = TD / targets,
   Md = 1 - Pd, Pa = TD / predicted, Fa = FD / predicted, F1-T;
 * legacy, as BasicIRSTD's ``PD_FA`` and ``mIoU`` compute them: Pd with
   first-found matching strictly within 3 pixels, pixel Fa = predicted pixels

@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 
-from .targets import find_targets
+from ..labels.targets import find_targets
 
 __all__ = ["boxes_xml", "centroids_xml", "weighted_centroids"]
 

@@ -11,11 +11,11 @@ from typing import Callable
 import cv2
 import numpy as np
 
-from .curation import crop_resize, fill_resize, fill_resize_mask
-from .errors import IrstlabelError
-from .paths import staged_folder
-from .io import write_bytes_atomic, write_mask
-from .jsonio import to_json
+from .steps import crop_resize, fill_resize, fill_resize_mask
+from ..errors import IrstlabelError
+from ..io.paths import staged_folder
+from ..io.files import write_bytes_atomic, write_mask
+from ..io.jsonio import to_json
 
 __all__ = ["merge_datasets", "group_split", "sequence_of"]
 
@@ -31,7 +31,7 @@ def merge_datasets(sources, out, *, size: tuple[int, int] | None = None, method:
     Parameters
     ----------
     sources : sequence of (name, dataset, frame_ids)
-        `dataset` is an opened :class:`irstlabel.core.datasets.Dataset`.
+        `dataset` is an opened :class:`irstlabel.core.datasets.dataset.Dataset`.
     size : (H, W), keyword-only
         Unify every frame to this size by `method` ("fill" or "crop"); None
         keeps the sizes. Frames of different bit depths are refused (mixing

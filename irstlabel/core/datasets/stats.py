@@ -12,8 +12,8 @@ from typing import Callable
 
 import numpy as np
 
-from .quality import scr
-from .targets import find_targets
+from ..labels.quality import scr
+from ..labels.targets import find_targets
 
 __all__ = ["SHARE_BINS_PERCENT", "target_records", "summarize_targets", "dataset_statistics"]
 

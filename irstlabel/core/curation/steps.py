@@ -137,7 +137,7 @@ def crop_transform(shape: tuple[int, int], keep: tuple[int, int, int, int] | Non
 
 def crop_resize(image: np.ndarray, mask: np.ndarray, size: tuple[int, int]):
     """Crop to the target aspect ratio keeping every target whole, then resize (masks stay binary)."""
-    from .targets import find_targets
+    from ..labels.targets import find_targets
 
     targets = find_targets(mask)
     keep = None

@@ -1,0 +1,1 @@
+"""The SHR-IRST curation steps: de-duplication, sampling, merging datasets and group-preserving splits."""

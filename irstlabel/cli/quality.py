@@ -63,7 +63,7 @@ def _options(args):
 def run_eval(args: argparse.Namespace) -> int:
     from ..core.errors import IrstlabelError, display_path
     from ..core.metrics.evaluation import Evaluator
-    from ..core.io.predictions import index_folder, open_labels, read_prediction, require_ids
+    from ..core.datasets.predictions import index_folder, open_labels, read_prediction, require_ids
 
     options = _options(args)
     labels = open_labels(args.gt)
@@ -143,7 +143,7 @@ def run_stats(args: argparse.Namespace) -> int:
 def run_lpd(args: argparse.Namespace) -> int:
     from ..core.errors import IrstlabelError
     from ..core.labels.label_compare import compare_labels, summarize_changes
-    from ..core.io.predictions import FrameFolder, open_labels, require_ids
+    from ..core.datasets.predictions import FrameFolder, open_labels, require_ids
 
     images = FrameFolder(args.images)
     old, new = open_labels(args.old), open_labels(args.new)

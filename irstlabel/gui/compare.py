@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from ..core.io.predictions import to_levels
+from ..core.datasets.predictions import to_levels
 from .canvas import ImageCanvas
 from .overlays import COLOURS, heat_lut, mask_index, mask_lut
 

@@ -218,6 +218,7 @@ class EditController:
             return False
         self._push(self.session.set_status(record.id, status), text)
         self.status.say(f"Target {record.id} {status}", 3000)
+        self.save()  # a decision is saved at once (status only, when the mask is unchanged)
         return True
 
     def next_undecided(self, frames) -> None:

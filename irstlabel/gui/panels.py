@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -147,7 +148,10 @@ class FrameList(QWidget):
                 return
 
     def _fill(self, r: int, row: dict) -> None:
-        """Every column but the name, from a frame_summary row."""
+        """Every column from a frame_summary row (the name's text stays; its NOT SAVED colour goes)."""
+        name = self.table.item(r, 0)
+        name.setData(Qt.ItemDataRole.ForegroundRole, None)
+        name.setToolTip("")
         worst = row["lpd_worst_change"]
         targets = row["targets"] if row["targets"] is not None else self._dataset_counts.get(row["frame_id"])
         cells = [QTableWidgetItem(row["state"]), _NumberItem(targets),
@@ -195,9 +199,13 @@ class FrameList(QWidget):
             self.not_found.emit(self.search.text())
 
     def mark_unsaved(self, frame_id: str) -> None:
+        """A frame whose save failed: said in its edited column, and its name in red (the column may be out of view)."""
         for r in range(self.table.rowCount()):
             if self.frame_id_at(r) == frame_id:
                 self.table.item(r, 5).setText("NOT SAVED")
+                name = self.table.item(r, 0)
+                name.setForeground(QBrush(QColor(255, 90, 90)))
+                name.setToolTip("NOT SAVED: kept in memory, saved as soon as writing works again")
 
     def _apply_filter(self, state: str) -> None:
         for r in range(self.table.rowCount()):

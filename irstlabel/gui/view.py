@@ -16,7 +16,7 @@ import numpy as np
 
 from ..core.metrics.evaluation import binarize
 
-from ..core.io.predictions import to_levels
+from ..core.datasets.predictions import to_levels
 from ..core.labels.proposals import canny_edges, propose_target
 from .overlays import COLOURS, heat_lut, mask_index, mask_lut, proposal_index, update_mask_index
 

@@ -280,7 +280,7 @@ def _propose(spec: JobSpec, emit: Emit, should_stop) -> dict:
 
 
 def _import(spec: JobSpec, emit: Emit, should_stop) -> dict:
-    from ..core.io.predictions import index_folder, read_prediction, require_ids
+    from ..core.datasets.predictions import index_folder, read_prediction, require_ids
     from ..project.cache import PredictionCache
 
     settings = spec.settings

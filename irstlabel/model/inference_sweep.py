@@ -22,7 +22,7 @@ from typing import Callable
 import numpy as np
 
 from ..core.metrics.evaluation import Evaluator, MetricOptions
-from ..core.io.predictions import to_levels
+from ..core.datasets.predictions import to_levels
 from .inference import SCALES, THRESHOLDS, InferenceSettings
 from .predict import probability_map
 

@@ -7,7 +7,7 @@ it predicts (:class:`~irstlabel.model.inference.InferenceSettings`: a scale
 factor chosen on the validation split, or a fill size, and a threshold); the
 frame is presented that way, predicted, and the map is brought back to the
 frame's own size. Evaluations score the 8-bit levels of
-:func:`irstlabel.core.io.predictions.to_levels`, the same levels the cache keeps.
+:func:`irstlabel.core.datasets.predictions.to_levels`, the same levels the cache keeps.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from ..core.errors import IrstlabelError, display_path
 from ..core.io.files import write_bytes_atomic, write_mask
 from ..core.metrics.evaluation import binarize
 from ..core.io.paths import staged_folder
-from ..core.io.predictions import to_levels
+from ..core.datasets.predictions import to_levels
 from .checkpoint import model_from_checkpoint
 from .data import normalize_frame
 from .inference import MAX_INFERENCE_PIXELS, InferenceSettings

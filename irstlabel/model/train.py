@@ -25,7 +25,7 @@ from torch.utils.data import DataLoader, DistributedSampler
 
 from ..core.errors import IrstlabelError
 from ..core.metrics.evaluation import Evaluator, MetricOptions
-from ..core.io.predictions import to_levels
+from ..core.datasets.predictions import to_levels
 from .checkpoint import load_checkpoint, load_weights, save_checkpoint
 from .config import ISPANetConfig
 from .data import Augment, PairSource, TrainingSamples

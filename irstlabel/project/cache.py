@@ -22,7 +22,7 @@ import h5py
 import numpy as np
 
 from ..core.errors import IrstlabelError
-from ..core.io.predictions import to_levels
+from ..core.datasets.predictions import to_levels
 
 __all__ = ["PredictionCache", "CacheWriter"]
 

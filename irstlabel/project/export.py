@@ -17,7 +17,7 @@ from ..core.io.files import write_bytes_atomic, write_mask
 from ..core.io.jsonio import to_json
 from ..core.io.paths import staged_folder
 from ..core.labels.targets import find_targets, first_pixels
-from ..core.io.voc_xml import boxes_xml, centroids_xml
+from ..core.datasets.voc_xml import boxes_xml, centroids_xml
 
 __all__ = ["export_project", "coco_dict"]
 

@@ -286,9 +286,10 @@ class AnnotationSession:
     def set_status(self, target_id: int, status: str) -> Patch | None:
         """Decide a target (``accepted``, ``rejected``, ...): an undoable change of its status alone.
 
-        The source stays (who drew the pixels); the decision is saved at once,
-        as a status-only write when the mask itself is saved. Returns the
-        patch (None when nothing changed or there is no such target).
+        The source stays (who drew the pixels). The caller saves (a decision
+        is worth saving at once: with the mask unchanged it is a status-only
+        write). Returns the patch (None when nothing changed or there is no
+        such target).
         """
         frame = self.frame
         if frame.targets.get(target_id) is None or frame.decision(target_id)[0] == status:
@@ -297,7 +298,6 @@ class AnnotationSession:
         frame.decisions[target_id] = (status, frame.decision(target_id)[1])
         frame.decisions_dirty = True
         self.targets_changed.emit()
-        self.save()
         return Patch(frame.frame_id, None, None, decisions_before=before, decisions_after=dict(frame.decisions))
 
     # --- saving ---------------------------------------------------------------------

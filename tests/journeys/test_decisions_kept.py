@@ -11,6 +11,7 @@ import shutil
 import sqlite3
 
 import numpy as np
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QTableWidget
 
 from irstlabel.core.io.files import read_mask
@@ -64,6 +65,8 @@ def test_a_failed_save_survives_frame_changes_and_is_written_once_writing_works(
     wait_for(lambda: _current_frame(window) == "f1", what="the next frame")
     assert "1 other frame NOT SAVED" in _save_state(window)
     assert _frames(window)["f0"]["edited"] == "NOT SAVED"
+    name = next(item for item in window.findChild(QTableWidget, "frame-list").findItems("f0", Qt.MatchFlag.MatchExactly))
+    assert "NOT SAVED" in name.toolTip()  # the edited column may be out of view: the name says it too
     press(window, "PgUp")
     wait_for(lambda: _current_frame(window) == "f0", what="the frame with the failed save")
     assert len(_targets(window)) == 3, "the painted target was dropped on the frame change"
@@ -79,6 +82,7 @@ def test_a_failed_save_survives_frame_changes_and_is_written_once_writing_works(
     saved = read_mask(masks / "f0.png").mask
     assert saved[20, 60:69].all() and saved.sum() > 2 * 16
     wait_for(lambda: _frames(window)["f0"]["edited"] == "yes", what="the frame list to show f0 saved")
+    assert name.toolTip() == ""
     assert _save_state(window) == "saved"
     press(window, "Ctrl+Q")
     wait_for(lambda: not window.isVisible(), what="the window to close")

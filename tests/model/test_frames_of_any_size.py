@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from irstlabel.core.metrics.evaluation import Evaluator, MetricOptions
-from irstlabel.core.io.predictions import to_levels
+from irstlabel.core.datasets.predictions import to_levels
 from irstlabel.core.datasets.synthetic import synthetic_frame
 from irstlabel.model.inference import MAX_INFERENCE_PIXELS, InferenceSettings, network_shape
 from irstlabel.model.predict import Predictor, probability_map, run_tiled, tile_spans

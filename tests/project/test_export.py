@@ -84,7 +84,7 @@ def test_source_export_does_not_follow_folder_links_and_names_a_dangling_one(tmp
 
 def test_source_export_rewrites_the_box_and_centroid_files_of_edited_frames(tmp_path):
     """SIRST-V2 ships boxes and centroids beside the masks: an edited frame's must follow its new mask."""
-    from irstlabel.core.io.voc_xml import weighted_centroids
+    from irstlabel.core.datasets.voc_xml import weighted_centroids
 
     root = make_sirst_v2(tmp_path / "data")
     header = "<annotation>\n  <filename>{}</filename>\n  <size><width>40</width><height>32</height></size>\n{}</annotation>\n"
@@ -119,7 +119,7 @@ def test_weighted_centroids_reproduce_the_published_sirst_files(sirst_v1):
     """The convention read off SIRST-V2: intensity-weighted, 1-based (skips without the real data)."""
     import xml.etree.ElementTree as ET
 
-    from irstlabel.core.io.voc_xml import boxes_xml, weighted_centroids
+    from irstlabel.core.datasets.voc_xml import boxes_xml, weighted_centroids
 
     root = sirst_v1
     dataset = Dataset.open(root)
@@ -142,6 +142,7 @@ def _rejecting_first_target(root, frame_id):
         session = AnnotationSession(project)
         frame = session.open_frame(frame_id)
         session.set_status(frame.targets.records[0].id, "rejected")
+        assert session.save()
         assert not project.is_edited(frame_id)
 
 

@@ -1,1 +1,2 @@
-"""Reading and writing files: frames and masks (size-checked from their headers, atomic writes), JSON, paths, bundled resources, VOC XML, folders of predictions."""
+"""Reading and writing files: frames and masks (size-checked from their headers before decoding), atomic writes,
+JSON, paths irstlabel may write, bundled resources, work done once per key across threads."""

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import IrstlabelError, display_path
-from .files import read_frame, read_mask
-from ..datasets.layouts import find_layout, list_image_files
+from ..io.files import read_frame, read_mask
+from .layouts import find_layout, list_image_files
 
 __all__ = ["to_levels", "normalize_id", "index_folder", "require_ids", "read_prediction", "MaskFolder", "FrameFolder", "open_labels"]
 
@@ -125,7 +125,7 @@ class MaskFolder:
 
 def open_labels(path: str | os.PathLike):
     """A dataset folder (any layout) or, failing that, a plain folder of masks."""
-    from ..datasets.dataset import Dataset
+    from .dataset import Dataset
 
     return Dataset.open(path) if find_layout(path) is not None else MaskFolder(path)
 
@@ -134,7 +134,7 @@ class FrameFolder:
     """Frames by id from a dataset folder or a plain folder of images (``frame_ids``, ``read_frame``)."""
 
     def __init__(self, path: str | os.PathLike):
-        from ..datasets.dataset import Dataset
+        from .dataset import Dataset
 
         if find_layout(path) is not None:
             dataset = Dataset.open(path)

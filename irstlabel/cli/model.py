@@ -28,6 +28,8 @@ def _inference_options(parser) -> None:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--backend", choices=("auto", "openvino", "torch"), default=None,
                         help="auto (default, or $IRSTLABEL_BACKEND): OpenVINO on a CPU when installed, else PyTorch")
+    parser.add_argument("--precision", choices=("auto", "f32"), default="auto",
+                        help="auto (default): bf16 on CPUs with native bf16, whatever the backend; f32: full precision")
 
 
 def register(commands) -> None:
@@ -187,7 +189,7 @@ def _predictor(args, checkpoint):
     from ..model.predict import Predictor
 
     return Predictor.from_checkpoint(checkpoint, device=args.device, size=_size_option(args), scale=args.scale,
-                                     threshold=args.threshold, backend=args.backend)
+                                     threshold=args.threshold, backend=args.backend, precision=args.precision)
 
 
 def run_predict(args: argparse.Namespace) -> int:

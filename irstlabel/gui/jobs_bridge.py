@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Signal
 
 from ..core.errors import IrstlabelError
 from ..jobs import registry
+from ..jobs.devices import background_threads
 from ..jobs.spec import JobSpec
 from ..jobs.supervisor import Job, Supervisor
 
@@ -81,7 +82,8 @@ class JobRunner(QObject):
         self._jobs: dict[str, QtJob] = {}
         self._closed = False
         self._event.connect(self._dispatch)
-        self.supervisor = Supervisor(project.folder, on_event=self._event.emit)
+        # the workers leave a core to the window
+        self.supervisor = Supervisor(project.folder, on_event=self._event.emit, threads=background_threads())
 
     def submit(self, spec: JobSpec, *, priority: int = 10) -> QtJob:
         was_active = self.active

@@ -38,3 +38,15 @@ def nvidia_device_present() -> bool:
 def cuda_likely() -> bool:
     """True when training will most likely run on a CUDA GPU."""
     return torch_cuda_build() is not None and nvidia_device_present()
+
+
+def background_threads() -> int:
+    """Threads a worker started from the GUI may use: the usable cores less one (1 to 8), so the window keeps a
+    core. On a busy 2-core machine one thread ran 2-3x faster than two beside the GUI (docs/benchmarks.md)."""
+    import os
+
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(8, cores - 1))

@@ -183,7 +183,8 @@ def _predict(spec: JobSpec, emit: Emit, should_stop) -> dict:
     emit({"event": "frames_ready", "set": name, "frames": ids})
     done = len(ids) - len(skipped)
     return {"status": "finished", "set": name, "frames": done, "fps": done / max(seconds, 1e-9),
-            "device": str(predictor.device), "backend": predictor.backend, "inference": predictor.settings.to_dict(),
+            "device": str(predictor.device), "backend": predictor.backend, "threads": predictor.threads,
+            "inference": predictor.settings.to_dict(),
             "skipped": skipped,
             "size": None if predictor.size is None else list(predictor.size)}
 

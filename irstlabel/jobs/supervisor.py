@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import heapq
 import itertools
+import os
 import json
 import signal
 import subprocess
@@ -44,8 +45,8 @@ def worker_command(job_path) -> list[str]:
 class Job:
     """One submitted job: its state, events, result, and the tail of its log."""
 
-    def __init__(self, spec: JobSpec, path: Path, on_event: Callable[[dict], None] | None):
-        self.spec, self.path = spec, path
+    def __init__(self, spec: JobSpec, path: Path, on_event: Callable[[dict], None] | None, env: dict | None = None):
+        self.spec, self.path, self._env = spec, path, env
         self.state = "queued"  # queued, running, finished, failed, cancelled
         self.result: dict | None = None
         self.error: str | None = None
@@ -62,7 +63,8 @@ class Job:
     def _start(self) -> None:
         self.state = "running"
         self._process = subprocess.Popen(
-            worker_command(self.path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1
+            worker_command(self.path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1,
+            env=self._env,
         )
         threading.Thread(target=self._read_stderr, daemon=True).start()
 
@@ -153,9 +155,13 @@ class Job:
 class Supervisor:
     """Runs jobs of one project in worker processes."""
 
-    def __init__(self, project_dir, *, on_event: Callable[[dict], None] | None = None):
+    def __init__(self, project_dir, *, on_event: Callable[[dict], None] | None = None, threads: int | None = None):
+        """`threads`: what the workers may use for prediction (``IRSTLABEL_THREADS``, unless the user set it)."""
         self.project_dir = Path(project_dir)
         self.on_event = on_event
+        self._env = None
+        if threads is not None and not os.environ.get("IRSTLABEL_THREADS", "").strip():
+            self._env = {**os.environ, "IRSTLABEL_THREADS": str(threads)}
         self._queue: list[tuple[int, int, Job]] = []
         self._counter = itertools.count()
         self._running: dict[str, Job] = {}  # slot ("train" or "other") -> job
@@ -167,7 +173,7 @@ class Supervisor:
 
     def submit(self, spec: JobSpec, *, priority: int = 10) -> Job:
         path = spec.write(job_folder(self.project_dir) / f"{spec.job_id}.json")
-        job = Job(spec, path, self.on_event)
+        job = Job(spec, path, self.on_event, self._env)
         with self._wake:
             heapq.heappush(self._queue, (priority, next(self._counter), job))
             self._wake.notify()

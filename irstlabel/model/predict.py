@@ -31,7 +31,7 @@ from ..core.datasets.predictions import to_levels
 from .checkpoint import model_from_checkpoint
 from .data import normalize_frame
 from .inference import MAX_INFERENCE_PIXELS, InferenceSettings
-from .runtime import autocast, resolve_device
+from .runtime import autocast, default_threads, resolve_device
 
 __all__ = ["predict_probability", "probability_map", "run_tiled", "tile_spans", "Predictor", "EagerRunner",
            "write_predictions", "MAX_INFERENCE_PIXELS"]
@@ -178,18 +178,25 @@ class Predictor:
 
     def __init__(self, model: torch.nn.Module, *, device: str = "auto", amp: bool = True,
                  size: tuple[int, int] | None = None, settings: InferenceSettings | None = None,
-                 backend: str | None = None, cpu_amp: bool = True):
+                 backend: str | None = None, cpu_amp: bool = True, precision: str = "auto"):
         backend = backend or os.environ.get("IRSTLABEL_BACKEND", "").strip() or "auto"
+        if precision not in ("auto", "f32"):
+            raise IrstlabelError(None, f"precision must be auto or f32, got '{precision}'")
+        cpu_amp = cpu_amp and precision == "auto"
+        self.precision = precision
         if backend not in BACKENDS:
             raise IrstlabelError(None, f"unknown prediction backend '{backend}'; valid: {', '.join(BACKENDS)}")
         self.device = resolve_device(device)
         # channels-last: oneDNN and cuDNN convolutions are faster on it (CPU ~1.4x, measured)
         self.model = model.to(self.device).eval().to(memory_format=torch.channels_last)
-        self.amp = amp
+        self.amp = amp and precision == "auto"
         self.settings = settings or InferenceSettings(size=None if size is None else (int(size[0]), int(size[1])))
         self.runner = self._runner(backend, cpu_amp)
 
     def _runner(self, backend: str, cpu_amp: bool):
+        threads = self.threads = default_threads()
+        if self.device.type == "cpu":
+            torch.set_num_threads(threads)  # the same threads for both backends (process-wide, as torch has it)
         eager = EagerRunner(self.model, self.device, amp=self.amp, cpu_amp=cpu_amp, channels_last=True)
         if backend == "torch" or self.device.type != "cpu":
             if backend == "openvino":
@@ -201,7 +208,7 @@ class Predictor:
             if backend == "openvino":
                 raise IrstlabelError(None, "the openvino backend needs the openvino package: pip install 'irstlabel[fast]'")
             return eager
-        return OpenVinoRunner(self.model)
+        return OpenVinoRunner(self.model, threads=threads, precision=self.precision)
 
     @property
     def backend(self) -> str:
@@ -218,7 +225,7 @@ class Predictor:
     @classmethod
     def from_checkpoint(cls, path: str | os.PathLike | None = None, *, device: str = "auto", size="checkpoint",
                         scale: float | None = None, threshold: float | None = None,
-                        backend: str | None = None) -> "Predictor":
+                        backend: str | None = None, precision: str = "auto") -> "Predictor":
         """A predictor for a checkpoint file (None: the shipped starter model), at its inference settings.
 
         `size`: ``"checkpoint"`` (default) for the checkpoint's settings, None
@@ -235,7 +242,7 @@ class Predictor:
                                                size=None if size == "checkpoint" else size)
         except ValueError as exc:
             raise IrstlabelError(None, str(exc)) from None
-        return cls(model, device=device, settings=settings, backend=backend)
+        return cls(model, device=device, settings=settings, backend=backend, precision=precision)
 
     def __call__(self, frame: np.ndarray) -> np.ndarray:
         """Probabilities (float32) at the frame's size."""

@@ -47,10 +47,14 @@ def autocast(device: torch.device, enabled: bool, *, cpu: bool = False):
 
 
 def default_threads() -> int:
-    """Threads for CPU inference: ``$IRSTLABEL_THREADS``, else the usable cores less one (1 to 8).
+    """Threads for CPU prediction, whatever the backend: ``$IRSTLABEL_THREADS``, else the usable cores (1 to 8).
 
-    One core stays for the GUI and the rest of the machine: on a busy 2-core
-    machine one thread ran 2-3x faster than two (docs/benchmarks.md).
+    A command on its own uses the machine; the GUI's job runner sets
+    ``IRSTLABEL_THREADS`` for its workers to the cores less one, so that the
+    window keeps a core (:func:`irstlabel.jobs.devices.background_threads`).
+    Eager PyTorch and OpenVINO get the same number: until issue 24, OpenVINO
+    ran on the cores less one and PyTorch on all of them, which made the
+    "fast" default 0.7x of PyTorch end to end on an idle 2-core machine.
     """
     value = os.environ.get("IRSTLABEL_THREADS", "").strip()
     if value:
@@ -58,11 +62,14 @@ def default_threads() -> int:
             return max(1, int(value))
         except ValueError:
             raise IrstlabelError(None, f"IRSTLABEL_THREADS must be a whole number, got '{value}'") from None
+    return max(1, min(8, usable_cores()))
+
+
+def usable_cores() -> int:
     try:
-        cores = len(os.sched_getaffinity(0))
+        return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(8, cores - 1))
+        return os.cpu_count() or 1
 
 
 @dataclass(frozen=True)

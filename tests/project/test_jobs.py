@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from irstlabel.core.datasets.synthetic import make_demo_dataset
 from irstlabel.jobs.spec import JobSpec
@@ -326,3 +327,24 @@ def test_a_resumed_predict_job_passes_unreadable_frames_by_and_a_plain_one_fails
     cache.close()
     with pytest.raises(IrstlabelError, match="frame_0002"):
         run_job(_spec(setup, "predict", checkpoint=str(checkpoint), set="strict"), lambda e: None, lambda: False)
+
+
+def test_workers_started_from_the_window_leave_it_a_core_and_a_command_uses_the_machine(setup, monkeypatch):
+    """The same thread count for both backends: the GUI's workers get the cores less one, `irstlabel predict` all."""
+    from irstlabel.jobs.devices import background_threads
+    from irstlabel.model.predict import Predictor
+    from irstlabel.model.runtime import usable_cores
+
+    dataset, project_dir, checkpoint = setup
+    monkeypatch.delenv("IRSTLABEL_THREADS", raising=False)
+    before = torch.get_num_threads()
+    supervisor = Supervisor(project_dir, threads=background_threads())
+    job = supervisor.submit(_spec(setup, "predict", checkpoint=str(checkpoint), set="tiny"))
+    assert job.wait(120) and job.state == "finished", job.log
+    supervisor.shutdown()
+    assert job.result["threads"] == max(1, min(8, usable_cores() - 1))
+    predictor = Predictor.from_checkpoint(checkpoint, backend="torch")
+    assert predictor.threads == min(8, usable_cores()) and torch.get_num_threads() == predictor.threads
+    monkeypatch.setenv("IRSTLABEL_THREADS", "1")  # the user's word wins, for both backends
+    assert Predictor.from_checkpoint(checkpoint, backend="torch").threads == torch.get_num_threads() == 1
+    torch.set_num_threads(before)

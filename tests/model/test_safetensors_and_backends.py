@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 import sys
@@ -160,3 +161,21 @@ def test_the_json_header_is_readable_without_torch(tmp_path, tiny):
     metadata = read_model_header(path)
     assert metadata["model"] == json.loads(json.dumps(tiny.config.to_dict()))
     assert metadata["metrics"] == {"val": {"niou": 0.5}} and metadata["inference"]["scale"] == 1.5
+
+
+def test_precision_f32_is_eager_fp32_exactly_and_a_wrong_precision_is_named(tiny, tmp_path, capsys):
+    """`--precision f32`: no bf16 anywhere; its maps equal the eager fp32 network's own output."""
+    from irstlabel.cli import main
+    from irstlabel.core.datasets.synthetic import make_demo_dataset
+
+    frame = np.random.default_rng(3).integers(0, 255, (40, 56)).astype(np.uint8)
+    exact = Predictor(copy.deepcopy(tiny), device="cpu", backend="torch", precision="f32")
+    assert not exact.runner.cpu_amp and not exact.runner.amp
+    reference = Predictor(copy.deepcopy(tiny), device="cpu", backend="torch", cpu_amp=False, amp=False)
+    np.testing.assert_array_equal(exact(frame), reference(frame))
+    with pytest.raises(IrstlabelError, match="precision must be auto or f32, got 'fp16'"):
+        Predictor(tiny, device="cpu", backend="torch", precision="fp16")
+    root = make_demo_dataset(tmp_path / "d", frames=2, size=(32, 40))
+    model = str(_safetensors(tmp_path, tiny))
+    assert main(["predict", model, str(root), "--out", str(tmp_path / "out"), "--precision", "f32", "--backend", "torch"]) == 0
+    assert "2 frames written" in capsys.readouterr().out

@@ -191,12 +191,12 @@ class Predictor:
         self.model = model.to(self.device).eval().to(memory_format=torch.channels_last)
         self.amp = amp and precision == "auto"
         self.settings = settings or InferenceSettings(size=None if size is None else (int(size[0]), int(size[1])))
+        self.threads = default_threads()  # the same for both backends
+        if self.device.type == "cpu":
+            torch.set_num_threads(self.threads)  # process-wide, as torch has it
         self.runner = self._runner(backend, cpu_amp)
 
     def _runner(self, backend: str, cpu_amp: bool):
-        threads = self.threads = default_threads()
-        if self.device.type == "cpu":
-            torch.set_num_threads(threads)  # the same threads for both backends (process-wide, as torch has it)
         eager = EagerRunner(self.model, self.device, amp=self.amp, cpu_amp=cpu_amp, channels_last=True)
         if backend == "torch" or self.device.type != "cpu":
             if backend == "openvino":
@@ -208,7 +208,7 @@ class Predictor:
             if backend == "openvino":
                 raise IrstlabelError(None, "the openvino backend needs the openvino package: pip install 'irstlabel[fast]'")
             return eager
-        return OpenVinoRunner(self.model, threads=threads, precision=self.precision)
+        return OpenVinoRunner(self.model, threads=self.threads, precision=self.precision)
 
     @property
     def backend(self) -> str:

@@ -21,7 +21,7 @@ from typing import Callable
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, DistributedSampler
+from torch.utils.data import DataLoader, DistributedSampler, Sampler
 
 from ..core.errors import IrstlabelError
 from ..core.metrics.evaluation import Evaluator, MetricOptions
@@ -133,6 +133,32 @@ def _batches(loader):
         raise
 
 
+def epoch_seed(seed: int, epoch: int) -> int:
+    """The global torch seed of an epoch (for dropout), from the run's seed and the epoch alone."""
+    return int(np.random.default_rng([seed, epoch, 1]).integers(2**62))
+
+
+class EpochShuffle(Sampler):
+    """The order of an epoch's samples from the seed and the epoch alone.
+
+    A loader's own shuffling draws from one generator across epochs (and the
+    loader's worker seeding draws from it too), so a run resumed at epoch k
+    would see another order than the run that never stopped; this one does not.
+    """
+
+    def __init__(self, n: int, *, seed: int):
+        self.n, self.seed, self.epoch = int(n), int(seed), 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = int(epoch)
+
+    def __iter__(self):
+        return iter(np.random.default_rng([self.seed, self.epoch]).permutation(self.n).tolist())
+
+    def __len__(self) -> int:
+        return self.n
+
+
 def train(
     model_config: ISPANetConfig,
     config: TrainConfig,
@@ -205,18 +231,17 @@ def train(
     samples = TrainingSamples(source, train_ids, config.size, augment=augment,
                               seed=config.seed, scale=config.scale, sampling=config.sampling,
                               samples=config.epoch_samples)
-    sampler = DistributedSampler(samples, num_replicas=env.world_size, rank=env.rank, shuffle=True, seed=config.seed) if env.distributed else None
-    generator = torch.Generator().manual_seed(config.seed)
+    sampler = (DistributedSampler(samples, num_replicas=env.world_size, rank=env.rank, shuffle=True, seed=config.seed)
+               if env.distributed else EpochShuffle(len(samples), seed=config.seed))
     loader = DataLoader(
         samples,
         batch_size=config.batch,
-        shuffle=sampler is None,
         sampler=sampler,
         num_workers=config.workers,
-        generator=generator,
+        generator=torch.Generator().manual_seed(config.seed),
         drop_last=len(samples) >= config.batch * env.world_size * 2,
         pin_memory=device.type == "cuda",
-        persistent_workers=config.workers > 0,
+        persistent_workers=False,  # workers hold a copy of the samples: new ones each epoch see its set_epoch
     )
     steps_per_epoch = max(len(loader), 1)
     step = start_epoch * steps_per_epoch
@@ -244,8 +269,8 @@ def train(
     try:
         for epoch in range(start_epoch, config.epochs):
             samples.set_epoch(epoch)
-            if sampler is not None:
-                sampler.set_epoch(epoch)
+            sampler.set_epoch(epoch)
+            torch.manual_seed(epoch_seed(config.seed, epoch))  # dropout's draws: the same whether resumed or not
             started, waited, losses = time.perf_counter(), 0.0, []
             fetch = time.perf_counter()
             out_of_time = False

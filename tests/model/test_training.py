@@ -1,4 +1,5 @@
 import os
+import shutil
 import subprocess
 import sys
 
@@ -55,6 +56,26 @@ def test_cancel_stops_within_one_batch_and_resume_finishes(frames, tmp_path):
                     on_event=lambda e: e["event"] == "epoch" and resumed.append(e["epoch"]))
     assert summary["status"] == "finished" and resumed == [2, 3]
     assert load_checkpoint(tmp_path / "last.pt")["epoch"] == 3
+
+
+def test_a_run_resumed_after_its_process_died_ends_as_the_run_that_never_stopped(frames, tmp_path):
+    """What a session's end does to a long run: last.pt of a finished epoch is all that is left."""
+    source = DatasetPairs(str(frames))
+    ids = list(source.frame_ids)
+    config = _config(epochs=3, augment=True, workers=1)
+    died = tmp_path / "died"
+
+    def keep_what_a_killed_process_leaves(event):
+        if event["event"] == "epoch" and event["epoch"] == 2:
+            died.mkdir()
+            for name in ("last.pt", "best.pt", "metrics.csv"):
+                shutil.copy(tmp_path / "whole" / name, died / name)
+
+    whole = train(model_config(**TINY), config, source, ids, ids[:2], tmp_path / "whole",
+                  on_event=keep_what_a_killed_process_leaves)
+    resumed = train(model_config(**TINY), config, source, ids, ids[:2], died, resume=True)
+    assert resumed["weights_sha256"] == whole["weights_sha256"]
+    assert (died / "metrics.csv").read_text().count("\n") == (tmp_path / "whole" / "metrics.csv").read_text().count("\n")
 
 
 def test_cpu_training_is_reproducible(frames, tmp_path):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["PairSource", "DatasetPairs"]
+__all__ = ["PairSource", "DatasetPairs", "CombinedPairs", "WithNegatives"]
 
 
 class PairSource:
@@ -76,3 +76,87 @@ class DatasetPairs(PairSource):
 
     def __getstate__(self):
         return {"root": self.root, "layout": self.layout, "_dataset": None}
+
+
+class CombinedPairs(PairSource):
+    """Several sources as one: frame ids are ``"<name>:<id>"`` (training on many datasets at once).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from irstlabel.core.datasets.synthetic import make_demo_dataset
+    >>> a = DatasetPairs(str(make_demo_dataset(tempfile.mkdtemp(), frames=2, size=(32, 40))))
+    >>> b = DatasetPairs(str(make_demo_dataset(tempfile.mkdtemp(), frames=1, size=(48, 40))))
+    >>> both = CombinedPairs({"a": a, "b": b})
+    >>> both.frame_ids
+    ('a:frame_0001', 'a:frame_0002', 'b:frame_0001')
+    >>> both.read_frame("b:frame_0001").shape
+    (48, 40)
+    """
+
+    SEPARATOR = ":"
+
+    def __init__(self, sources: dict[str, PairSource]):
+        bad = [name for name in sources if not name or self.SEPARATOR in name]
+        if bad or not sources:
+            raise ValueError(f"need sources with names free of {self.SEPARATOR!r}, got {list(sources)}")
+        self.sources = dict(sources)
+
+    def key(self, name: str, frame_id: str) -> str:
+        return f"{name}{self.SEPARATOR}{frame_id}"
+
+    def keys(self, name: str, frame_ids) -> tuple[str, ...]:
+        return tuple(self.key(name, f) for f in frame_ids)
+
+    def _split(self, key: str) -> tuple[PairSource, str]:
+        name, _, frame_id = key.partition(self.SEPARATOR)
+        if name not in self.sources:
+            raise KeyError(f"no source named {name!r} (frame {key!r})")
+        return self.sources[name], frame_id
+
+    @property
+    def frame_ids(self):
+        return tuple(self.key(n, f) for n, source in self.sources.items() for f in source.frame_ids)
+
+    def read_frame(self, frame_id: str) -> np.ndarray:
+        source, own = self._split(frame_id)
+        return source.read_frame(own)
+
+    def read_mask(self, frame_id: str) -> np.ndarray:
+        source, own = self._split(frame_id)
+        return source.read_mask(own)
+
+    def hard_negatives(self, frame_id: str):
+        source, own = self._split(frame_id)
+        return source.hard_negatives(own)
+
+    def labelled_ids(self) -> tuple[str, ...]:
+        return tuple(self.key(n, f) for n, source in self.sources.items() for f in source.labelled_ids())
+
+
+class WithNegatives(PairSource):
+    """A source plus known false alarms per frame (e.g. mined from a model's predictions).
+
+    `boxes` maps a frame id to ``(r0, c0, r1, c1)`` boxes; they add to the
+    source's own hard negatives.
+    """
+
+    def __init__(self, source: PairSource, boxes: dict[str, list]):
+        self.source = source
+        self.boxes = {k: [tuple(int(v) for v in box) for box in value] for k, value in boxes.items()}
+
+    @property
+    def frame_ids(self):
+        return self.source.frame_ids
+
+    def read_frame(self, frame_id: str) -> np.ndarray:
+        return self.source.read_frame(frame_id)
+
+    def read_mask(self, frame_id: str) -> np.ndarray:
+        return self.source.read_mask(frame_id)
+
+    def hard_negatives(self, frame_id: str):
+        return list(self.source.hard_negatives(frame_id)) + self.boxes.get(frame_id, [])
+
+    def labelled_ids(self) -> tuple[str, ...]:
+        return self.source.labelled_ids()

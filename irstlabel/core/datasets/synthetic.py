@@ -1,7 +1,9 @@
 """Synthetic infrared frames with exact masks, for tests, benchmarks and the demo.
 
 A frame is built in float "radiance" units: a sky with fractal clouds, often
-a horizon with warmer, textured ground and buildings with hard edges; targets
+a horizon with warmer, textured ground and buildings with hard edges (or a
+chosen scene: sea with wave streaks and sun glints, or bright clouds with
+sharp edges, the clutter that small-target detectors mistake); targets
 are added on top with an amplitude chosen for a requested SCR (as defined by
 :func:`irstlabel.core.labels.quality.scr`); then the sensor adds fixed-pattern noise
 (column and row offsets, per-pixel gain) and temporal noise, and the result is
@@ -24,9 +26,10 @@ from ..labels.quality import grown_box
 from ..labels.quality import scr as measure_scr
 from ..labels.targets import find_targets
 
-__all__ = ["SyntheticTarget", "SyntheticFrame", "synthetic_frame", "make_demo_dataset", "TARGET_KINDS"]
+__all__ = ["SyntheticTarget", "SyntheticFrame", "synthetic_frame", "make_demo_dataset", "TARGET_KINDS", "SCENES"]
 
 TARGET_KINDS = ("point", "ellipse", "aircraft")
+SCENES = ("sky", "ground", "sea", "cloud")
 _LEVELS = {8: (0.0, 255.0), 16: (1500.0, 14000.0)}  # 16-bit: a 14-bit-like detector range
 
 
@@ -92,6 +95,34 @@ def _ground(rng, image: np.ndarray) -> None:
         base_row = int(line[min(c0 + bw // 2, w - 1)])
         r0 = max(0, base_row - bh)
         image[r0 : base_row + 2, c0 : c0 + bw] = rng.uniform(0.45, 0.75)
+
+
+def _sea(rng, image: np.ndarray) -> None:
+    """Sea below a straight horizon: streaks stretched along it, and small bright sun glints."""
+    h, w = image.shape
+    horizon = int(rng.uniform(0.3, 0.7) * h)
+    depth = h - horizon
+    if depth < 2:
+        return
+    streaks = _fractal(rng, (max(2, depth // 6), max(2, w // 2)), octaves=4, base=6, persistence=0.6)
+    streaks = cv2.resize(streaks, (w, depth), interpolation=cv2.INTER_CUBIC)
+    rows = np.linspace(0.0, 1.0, depth, dtype=np.float32)[:, None]
+    image[horizon:] = rng.uniform(0.3, 0.45) + 0.05 * rows + rng.uniform(0.05, 0.12) * streaks
+    glints = int(rng.uniform(2e-4, 2e-3) * depth * w)
+    ys = rng.integers(horizon, h, glints)
+    xs = rng.integers(0, w, glints)
+    brightness = rng.uniform(0.05, 0.35, glints).astype(np.float32)
+    for y, x, b in zip(ys, xs, brightness):
+        ext = int(rng.integers(1, 4))
+        image[y : y + 1 + (ext > 2), max(0, x - ext // 2) : x + ext] += b
+
+
+def _bright_clouds(rng, image: np.ndarray) -> None:
+    """Warm, sun-lit cloud banks with sharp edges (thresholded fractal noise)."""
+    field = _fractal(rng, image.shape, octaves=6, base=4, persistence=0.6)
+    level = rng.uniform(0.1, 0.5)
+    body = np.clip((field - level) * rng.uniform(6, 20), 0.0, 1.0)
+    image += rng.uniform(0.15, 0.4) * body
 
 
 def _sensor(rng, image: np.ndarray, noise: float) -> np.ndarray:
@@ -171,6 +202,7 @@ def synthetic_frame(
     kinds: tuple[str, ...] = TARGET_KINDS,
     max_extent: int = 40,
     ground: bool | None = None,
+    scene: str | None = None,
     noise: float = 0.006,
 ) -> SyntheticFrame:
     """One synthetic infrared frame with its exact target mask.
@@ -193,6 +225,9 @@ def synthetic_frame(
         Longest side of extended targets in pixels (up to ~112).
     ground : bool or None, keyword-only
         Draw a horizon with ground and buildings; None draws one at random.
+    scene : {"sky", "ground", "sea", "cloud"} or None, keyword-only
+        A chosen scene instead of `ground`'s draw: sky only, ground and
+        buildings, sea with glints, or bright clouds with sharp edges.
     noise : float, keyword-only
         Temporal noise standard deviation in radiance units (full scale ~1).
 
@@ -216,11 +251,17 @@ def synthetic_frame(
     unknown = set(kinds) - set(TARGET_KINDS)
     if unknown or not kinds:
         raise ValueError(f"kinds must be taken from {TARGET_KINDS}, got {kinds}")
+    if scene is not None and (scene not in SCENES or ground is not None):
+        raise ValueError(f"scene must be one of {SCENES} (and no ground= beside it), got {scene!r}")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
     radiance = _sky(rng, (h, w))
-    if ground if ground is not None else rng.random() < 0.6:
+    if scene is None and (ground if ground is not None else rng.random() < 0.6) or scene == "ground":
         _ground(rng, radiance)
+    elif scene == "sea":
+        _sea(rng, radiance)
+    elif scene == "cloud":
+        _bright_clouds(rng, radiance)
     background = _sensor(rng, radiance, noise)
     lo, hi = _LEVELS[bit_depth]
     to_counts = lambda x: lo + x * (hi - lo)  # noqa: E731 - radiance -> digital counts

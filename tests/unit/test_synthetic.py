@@ -67,3 +67,48 @@ def test_bad_options(kwargs):
     options = {"size": (32, 32), **kwargs}
     with pytest.raises(ValueError):
         synthetic_frame(options.pop("size"), **options)
+
+
+@pytest.mark.parametrize("scene", ["sky", "ground", "sea", "cloud"])
+def test_every_scene_keeps_the_mask_exact(scene):
+    frame = synthetic_frame((120, 200), seed=3, scene=scene, n_targets=3, max_extent=10)
+    changed = frame.image != frame.background
+    assert not (changed & ~frame.mask).any() and frame.mask.any()
+
+
+def test_sea_glints_are_small_bright_clutter_outside_the_mask():
+    sea = synthetic_frame((400, 600), seed=1, scene="sea", n_targets=0)
+    sky = synthetic_frame((400, 600), seed=1, scene="sky", n_targets=0)
+    lower = slice(300, 400)
+    assert not sea.mask.any()
+    # glints: isolated pixels far above their neighbourhood, which a smooth sky does not have
+    def spikes(image):
+        x = image[lower].astype(float)
+        return int((x - np.median(x) > 6 * x.std()).sum())
+    assert spikes(sea.image) > 10 * max(spikes(sky.image), 1)
+
+
+def test_a_scene_is_named_from_the_list_and_not_beside_ground():
+    with pytest.raises(ValueError, match="scene"):
+        synthetic_frame((64, 64), scene="desert")
+    with pytest.raises(ValueError, match="scene"):
+        synthetic_frame((64, 64), scene="sea", ground=True)
+
+
+def test_scene_sets_cycle_sizes_and_scenes_with_target_free_frames(tmp_path):
+    from irstlabel.core.datasets.synthetic_sets import make_scene_set
+
+    sizes = ((40, 64), (48, 72))
+    root = make_scene_set(tmp_path / "a", frames=8, seed=4, sizes=sizes, scenes=("sky", "sea"), target_free=0.25,
+                          n_targets=(1, 2), max_extent=6)
+    data = Dataset.open(str(root))
+    shapes = [data.read_frame(f).shape for f in data.frame_ids]
+    assert sorted(shapes) == sorted(list(sizes) * 4)
+    free = [f for f in data.frame_ids if not data.read_mask(f).mask.any()]
+    assert len(free) == 2 and all(f.startswith("free_") for f in free)
+    again = make_scene_set(tmp_path / "b", frames=8, seed=4, sizes=sizes, scenes=("sky", "sea"), target_free=0.25,
+                           n_targets=(1, 2), max_extent=6)
+    for name in ("images/frame_0001.png", "masks/frame_0003.png", "images/free_0008.png"):
+        assert (root / name).read_bytes() == (again / name).read_bytes()
+    with pytest.raises(ValueError, match="scenes"):
+        make_scene_set(tmp_path / "c", frames=1, seed=0, scenes=("desert",))

@@ -228,7 +228,10 @@ def stage_card(run: Path, ship: Path) -> Path:
     rows = "\n".join("| " + " | ".join(str(v) for v in row) + " |" for row in table_rows(table))
     curve = (run / "metrics.csv").read_text().splitlines()
     sets = json.loads((run / "data" / "sets.json").read_text())
-    card = CARD.format(
+    evaluation = table["shipped"]["sirst-v1 test"]["evaluation"]
+    figures = {"test_v1": {key: round(evaluation[key.split(".")[0]][key.split(".")[1]], 6) for key in CARD_FIGURES},
+               "backend": table["shipped"]["backend"], "inference": {k: inference[k] for k in ("scale", "threshold")}}
+    card = CARD.format(figures=json.dumps(figures, indent=2),
         size_mib=(ship / STARTER_FILE).stat().st_size / 2**20, data=DATA, command=COMMAND,
         n_sirst=len(sets["train"]["sirst"]), n_nudt=len(sets["train"]["nudt"]), n_syn=len(sets["train"]["synthetic"]),
         v_sirst=len(sets["val"]["sirst"]), v_nudt=len(sets["val"]["nudt"]), v_syn=len(sets["val"]["synthetic"]),
@@ -242,6 +245,7 @@ def stage_card(run: Path, ship: Path) -> Path:
     return out
 
 
+CARD_FIGURES = ("pixel.iou", "pixel.niou", "pixel.precision", "pixel.recall", "target.pd", "target.fa", "target.f1")
 DATA = ("SIRST v1 (Dai et al., WACV 2021): train_v1 trains, val_v1 chooses; NUDT-SIRST (Li et al., IEEE TIP 2022, "
         "DNANet's 50_50 split): nine tenths of its train half train, a seeded tenth chooses, its Misc_* frames "
         "(SIRST v1 resized) left out; synthetic frames of irstlabel (core.datasets.synthetic)")
@@ -290,6 +294,13 @@ The first starter ("base") and this one, through the default prediction path; `p
 reproduces the table:
 
 {table}
+
+`irstlabel predict path/to/sirst-v1 --split test --out preds` then
+`irstlabel eval --gt path/to/sirst-v1 --pred preds --split test` reports SIRST v1's row:
+
+```json
+{figures}
+```
 
 ## Licence and use
 The weights are irstlabel's (MIT, as the code). Expect to retrain (Ctrl+R fine-tunes it) on your data.

@@ -27,18 +27,9 @@ from torch.utils.data import Dataset as TorchDataset
 
 from ..core.curation.steps import fill_resize, fill_resize_mask
 from ..core.datasets.pairs import DatasetPairs, PairSource
+from .maps import normalize_frame
 
 __all__ = ["normalize_frame", "Augment", "PairSource", "DatasetPairs", "TrainingSamples", "scale_crop"]
-
-
-def normalize_frame(image: np.ndarray) -> np.ndarray:
-    """Frame -> float32, scaled to [0, 1] by its dtype, standardised per frame."""
-    image = np.asarray(image)
-    if np.issubdtype(image.dtype, np.integer):
-        x = image.astype(np.float32) / float(np.iinfo(image.dtype).max)
-    else:
-        x = image.astype(np.float32)
-    return (x - x.mean()) / (x.std() + 1e-6)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,10 @@ The model is exported once with symbolic height and width (multiples of 32,
 ``torch.export``), converted to OpenVINO's form and saved in the user's cache
 (``$IRSTLABEL_CACHE`` or ``~/.cache/irstlabel``), keyed by a digest of the
 weights: converting costs ~20 s on a busy 2-core machine, loading the saved
-model well under a second. One compiled model serves every frame size.
+model well under a second. One compiled model serves every frame size. The
+digest is computed the same way from a loaded model and, without PyTorch,
+from a safetensors file (:func:`cached_identity`), so a command whose model
+is already converted never imports torch.
 
 On CPUs with native bf16 (AVX512-BF16, AMX) OpenVINO computes in bf16; the
 masks of the starter model on SIRST test frames were checked against eager
@@ -20,12 +23,11 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from ..core.errors import IrstlabelError
-from .runtime import default_threads
+from .threads import default_threads
 
-__all__ = ["OpenVinoRunner", "openvino_available", "cache_folder"]
+__all__ = ["OpenVinoRunner", "openvino_available", "cache_folder", "model_digest", "file_digest", "cached_identity"]
 
 EXPORT_VERSION = "1"  # bump when ISPANet's graph changes in a way the weights digest cannot see
 PAD = 32  # the network's deepest stride: the exported graph takes multiples of it
@@ -44,31 +46,76 @@ def cache_folder() -> Path:
     return Path(base) / "openvino"
 
 
-def model_digest(model: torch.nn.Module) -> str:
-    """What the converted model depends on: the configuration, every tensor, the export version."""
+def _digest(config, tensors) -> str:
     digest = hashlib.sha256(EXPORT_VERSION.encode())
-    digest.update(repr(getattr(model, "config", None)).encode())
-    for name, value in sorted(model.state_dict().items()):
+    digest.update(repr(config).encode())
+    for name, array in tensors:
         digest.update(name.encode())
-        digest.update(value.detach().cpu().contiguous().numpy().tobytes())
+        digest.update(np.ascontiguousarray(array).tobytes())
     return digest.hexdigest()[:24]
+
+
+def model_digest(model) -> str:
+    """What the converted model depends on: the configuration, every tensor (as the model holds it), the export version."""
+    return _digest(getattr(model, "config", None),
+                   ((name, value.detach().cpu().contiguous().numpy()) for name, value in sorted(model.state_dict().items())))
+
+
+def file_digest(path: str | os.PathLike) -> tuple[str, dict]:
+    """:func:`model_digest` of the model a safetensors file loads into, and the file's header; no torch.
+
+    Loading turns stored fp16 tensors into float32 (exactly, as numpy does),
+    so the digest equals that of the loaded model.
+    """
+    from safetensors import safe_open
+
+    from ..core.models.checkpoint_header import read_model_header
+    from .config import ISPANetConfig
+
+    header = read_model_header(path)
+    config = ISPANetConfig.from_dict(header["model"])
+    with safe_open(str(path), framework="np") as handle:
+        names = sorted(handle.keys())
+        tensors = [(name, _as_loaded(handle.get_tensor(name))) for name in names]
+    return _digest(config, tensors), header
+
+
+def _as_loaded(array: np.ndarray) -> np.ndarray:
+    return array.astype(np.float32) if np.issubdtype(array.dtype, np.floating) else array
+
+
+def _paths(identity: str) -> Path:
+    return cache_folder() / f"ispanet-{identity}.xml"
+
+
+def cached_identity(path: str | os.PathLike) -> tuple[str, dict] | None:
+    """(digest, header) of a safetensors file whose OpenVINO form is in the cache, else None (also for an unreadable file)."""
+    try:
+        identity, header = file_digest(path)
+    except Exception:  # any problem: the torch path reads the file and names it
+        return None
+    xml = _paths(identity)
+    return (identity, header) if xml.is_file() and xml.with_suffix(".bin").is_file() else None
 
 
 _CONVERT_LOCK = threading.Lock()
 
 
-def _converted(model: torch.nn.Module, identity: str):
-    """The OpenVINO model for `model`, from the cache or converted now (and saved there)."""
+def _converted(model, identity: str):
+    """The OpenVINO model for `model` (a torch module, or None when it is cached), from the cache or converted now."""
     import openvino as ov
 
     folder = cache_folder()
-    xml = folder / f"ispanet-{identity}.xml"
+    xml = _paths(identity)
     core = ov.Core()
     if xml.is_file() and xml.with_suffix(".bin").is_file():
         try:
             return core, core.read_model(xml)
         except RuntimeError:
-            pass  # damaged: convert again
+            if model is None:
+                raise IrstlabelError(xml, "the cached OpenVINO model is damaged; delete it to convert again") from None
+    import torch
+
     with _CONVERT_LOCK, torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch.export's deprecation notices are not the user's business
         example = torch.zeros(1, 1, 4 * PAD, 4 * PAD)
@@ -92,7 +139,7 @@ class OpenVinoRunner:
 
     name = "openvino"
 
-    def __init__(self, model: torch.nn.Module, *, identity: str | None = None, threads: int | None = None,
+    def __init__(self, model, *, identity: str | None = None, threads: int | None = None,
                  precision: str = "auto"):
         import openvino as ov  # noqa: F401
 

@@ -10,6 +10,7 @@ import torch
 import torch.distributed as dist
 
 from ..core.errors import IrstlabelError
+from .threads import default_threads, usable_cores  # noqa: F401 - where they were
 
 
 def resolve_device(name: str = "auto") -> torch.device:
@@ -44,32 +45,6 @@ def autocast(device: torch.device, enabled: bool, *, cpu: bool = False):
     if enabled and cpu and device.type == "cpu" and cpu_has_native_bf16():
         return torch.autocast("cpu", dtype=torch.bfloat16)
     return contextlib.nullcontext()
-
-
-def default_threads() -> int:
-    """Threads for CPU prediction, whatever the backend: ``$IRSTLABEL_THREADS``, else the usable cores (1 to 8).
-
-    A command on its own uses the machine; the GUI's job runner sets
-    ``IRSTLABEL_THREADS`` for its workers to the cores less one, so that the
-    window keeps a core (:func:`irstlabel.jobs.devices.background_threads`).
-    Eager PyTorch and OpenVINO get the same number: until issue 24, OpenVINO
-    ran on the cores less one and PyTorch on all of them, which made the
-    "fast" default 0.7x of PyTorch end to end on an idle 2-core machine.
-    """
-    value = os.environ.get("IRSTLABEL_THREADS", "").strip()
-    if value:
-        try:
-            return max(1, int(value))
-        except ValueError:
-            raise IrstlabelError(None, f"IRSTLABEL_THREADS must be a whole number, got '{value}'") from None
-    return max(1, min(8, usable_cores()))
-
-
-def usable_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,7 @@ def score_set(predictor, source: PairSource, frame_ids, *, distance: float = 2.0
         "false_alarms_per_free_frame": free_alarms / free_frames if free_frames else None,
         "fps": len(frame_ids) / predicting if predicting > 0 else None,
         **({"targets": targets} if targets is not None else {}),
+        "evaluation": {"pixel": result.pixel, "target": result.target},  # as `irstlabel eval` reports them
     }
 
 

@@ -17,6 +17,7 @@ from irstlabel.core.errors import IrstlabelError
 from irstlabel.model.checkpoint import load_checkpoint, model_from_checkpoint, save_checkpoint
 from irstlabel.model.factory import model_config
 from irstlabel.model.inference import InferenceSettings
+from irstlabel.model.info import count_parameters
 from irstlabel.model.ispanet import ISPANet
 from irstlabel.model.openvino_backend import OpenVinoRunner, openvino_available
 from irstlabel.model.predict import EagerRunner, Predictor, probability_map
@@ -179,3 +180,70 @@ def test_precision_f32_is_eager_fp32_exactly_and_a_wrong_precision_is_named(tiny
     model = str(_safetensors(tmp_path, tiny))
     assert main(["predict", model, str(root), "--out", str(tmp_path / "out"), "--precision", "f32", "--backend", "torch"]) == 0
     assert "2 frames written" in capsys.readouterr().out
+
+
+def test_a_safetensors_file_has_the_digest_of_the_model_it_loads_into(tmp_path, tiny):
+    """The cache key read from the file without torch is the key the loaded model converts under."""
+    from irstlabel.model.openvino_backend import file_digest, model_digest
+
+    path = _safetensors(tmp_path, tiny)
+    loaded, _ = model_from_checkpoint(path)
+    digest, header = file_digest(path)
+    assert digest == model_digest(loaded) and header["inference"]["scale"] == 1.5
+    other = copy.deepcopy(tiny)
+    with torch.no_grad():
+        next(other.parameters()).add_(0.5)
+    (tmp_path / "other").mkdir()
+    assert file_digest(_safetensors(tmp_path / "other", other))[0] != digest
+
+
+FRESH_PROCESS = textwrap.dedent("""
+    import json, sys
+    from irstlabel.cli import main
+    code = main(sys.argv[1:])
+    print(json.dumps({"code": code, "torch": "torch" in sys.modules}))
+""")
+
+
+@pytest.mark.skipif(not openvino_available(), reason="needs the openvino package")
+def test_a_converted_model_predicts_in_a_fresh_process_without_torch_and_gives_the_same_masks(tmp_path, tiny,
+                                                                                              monkeypatch):
+    """What `irstlabel predict` does the second time: the cached OpenVINO form alone, torch never imported."""
+    from irstlabel.core.datasets.synthetic import make_demo_dataset
+
+    monkeypatch.setenv("IRSTLABEL_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("IRSTLABEL_THREADS", "1")
+    monkeypatch.setenv("IRSTLABEL_BACKEND", "auto")  # what a user gets (the suite runs on torch)
+    path = _safetensors(tmp_path, tiny)
+    dataset = make_demo_dataset(tmp_path / "d", frames=3, size=(40, 56), seed=2)
+
+    def predict(out):
+        done = subprocess.run([sys.executable, "-c", FRESH_PROCESS, "predict", str(path), str(dataset), "--out",
+                               str(tmp_path / out), "--device", "cpu", "--probabilities"],
+                              capture_output=True, text=True, check=True)
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    first = predict("first")  # converts: torch is needed once
+    assert first == {"code": 0, "torch": True}
+    second = predict("second")
+    assert second == {"code": 0, "torch": False}
+    for name in sorted(p.name for p in (tmp_path / "first").iterdir()):
+        assert (tmp_path / "first" / name).read_bytes() == (tmp_path / "second" / name).read_bytes(), name
+    fast = Predictor.from_checkpoint(path, device="cpu")
+    assert fast.backend == "openvino" and fast.settings.scale == 1.5 and fast.threshold == 0.4
+    assert count_parameters(fast.model) == count_parameters(tiny)  # torch loads the model when asked for it
+
+
+@pytest.mark.skipif(not openvino_available(), reason="needs the openvino package")
+def test_a_damaged_cache_entry_falls_back_to_converting_again(tmp_path, tiny, monkeypatch):
+    monkeypatch.setenv("IRSTLABEL_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("IRSTLABEL_BACKEND", "auto")
+    path = _safetensors(tmp_path, tiny)
+    Predictor.from_checkpoint(path, device="cpu")
+    for xml in (tmp_path / "cache" / "openvino").glob("*.xml"):
+        xml.write_text("<damaged")
+    frame = np.random.default_rng(1).integers(0, 255, (40, 50)).astype(np.uint8)
+    again = Predictor.from_checkpoint(path, device="cpu", precision="f32")
+    eager = Predictor.from_checkpoint(path, device="cpu", backend="torch", precision="f32")
+    assert again.backend == "openvino"
+    np.testing.assert_allclose(again(frame), eager(frame), atol=2e-4)

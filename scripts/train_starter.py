@@ -1,7 +1,11 @@
-"""Reproduce the shipped starter model (resources/models/): a CPU recipe on SIRST v1, NUDT-SIRST and synthetic frames.
+"""The starter model's CPU recipe: SIRST v1 alone (the shipped starter), then every public set and synthetic frames.
 
     python scripts/train_starter.py --sirst path/to/sirst-v1 --nudt path/to/NUDT-SIRST --out runs/starter \
-        --init runs/starter-v1/best.pt --ship resources/models
+        [--init resources/models/ispanet-sirst-v1.safetensors] [--ship DIR]
+
+Stage `base` alone reproduces the shipped starter (resources/models/, its model card says how);
+the later stages make a multi-source candidate, which replaces it (`--ship resources/models`) only
+when it holds the shipped starter's SIRST v1 test figures (docs/choices.md).
 
 Stages, each resumable from what the run folder already holds (run it again after a stop):
 0. base    the first starter (SIRST v1 only, the paper's fill crops) into RUN/base, unless --init names it;
@@ -310,7 +314,7 @@ The weights are irstlabel's (MIT, as the code). Expect to retrain (Ctrl+R fine-t
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sirst", required=True, help="SIRST v1 (its official split)")
-    parser.add_argument("--nudt", required=True, help="NUDT-SIRST (DNANet's 50_50 split)")
+    parser.add_argument("--nudt", default=None, help="NUDT-SIRST (DNANet's 50_50 split); every stage but base needs it")
     parser.add_argument("--out", required=True, help="run folder")
     parser.add_argument("--init", default=None, help="the base model (default: train it, stage 'base')")
     parser.add_argument("--stages", default="base,data,mine,train,export,test,card")
@@ -323,6 +327,8 @@ def main(argv=None) -> int:
         sys.stdout = sys.stderr = _Tee(run / "train.log", sys.stdout)
     ship = Path(args.ship) if args.ship else run
     stages = args.stages.split(",")
+    if args.nudt is None and set(stages) - {"base", "export", "card"}:
+        parser.error("--nudt is needed for the stages data, mine, train and test")
     init = Path(args.init) if args.init else run / "base" / "best.pt"
     if "base" in stages and not args.init:
         init = stage_base(args.sirst, run)

@@ -133,15 +133,15 @@ def sources(sirst: str, nudt: str, run: Path, *, negatives: dict | None = None):
     return WithNegatives(combined, negatives or {}), combined
 
 
-def keys(combined, sets: dict, part: str) -> list[str]:
-    name = {"synthetic": "synthetic" if part == "train" else "synthetic-val"}
-    return [combined.key(name.get(source, source), f) for source, ids in sets[part].items() for f in ids]
+def keys(combined, sets: dict, part: str, *, source: str | None = None, repeats: dict | None = None) -> list[str]:
+    """Frame keys of one part ("train", "val") of every source (or of `source`), each source's block `repeats` times."""
+    names = {"synthetic": "synthetic" if part == "train" else "synthetic-val"}
+    return [key for name, ids in sets[part].items() if source in (None, name)
+            for key in [combined.key(names.get(name, name), f) for f in ids] * (repeats or {}).get(name, 1)]
 
 
 def stage_mine(sirst: str, nudt: str, run: Path, init: Path) -> dict:
     """The base model's false alarms on the training frames (RUN/negatives.json, kept per source as it goes)."""
-    import torch
-
     from irstlabel.model.mining import mine_false_alarms
     from irstlabel.model.predict import Predictor
 
@@ -149,13 +149,12 @@ def stage_mine(sirst: str, nudt: str, run: Path, init: Path) -> dict:
     found = json.loads(out.read_text()) if out.exists() else {}
     sets = stage_data(sirst, nudt, run)
     _, combined = sources(sirst, nudt, run)
-    torch.set_num_threads(1)
-    predictor = Predictor.from_checkpoint(init, device="cpu")
+    predictor = Predictor.from_checkpoint(init, device="cpu")  # one thread: IRSTLABEL_THREADS
     for source, ids in sets["train"].items():
         if f"done:{source}" in found:
             continue
         started = time.perf_counter()
-        boxes = mine_false_alarms(predictor, combined, [combined.key(source, f) for f in ids])
+        boxes = mine_false_alarms(predictor, combined, keys(combined, sets, "train", source=source))
         found.update(boxes)
         found[f"done:{source}"] = []
         out.write_text(json.dumps(found))
@@ -176,8 +175,7 @@ def stage_train(sirst: str, nudt: str, run: Path, init: Path) -> dict:
     torch.set_num_threads(1)
     sets = stage_data(sirst, nudt, run)
     source, combined = sources(sirst, nudt, run, negatives=stage_mine(sirst, nudt, run, init))
-    train_ids = [k for source_name, ids in sets["train"].items() for k in
-                 [combined.key(source_name, f) for f in ids] * REPEATS[source_name]]
+    train_ids = keys(combined, sets, "train", repeats=REPEATS)
     val_ids = keys(combined, sets, "val")
     log(f"training on {len(train_ids)} samples per epoch, validating on {len(val_ids)} frames")
     started = time.perf_counter()

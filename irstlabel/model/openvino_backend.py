@@ -84,7 +84,7 @@ def _as_loaded(array: np.ndarray) -> np.ndarray:
     return array.astype(np.float32) if np.issubdtype(array.dtype, np.floating) else array
 
 
-def _paths(identity: str) -> Path:
+def _xml_path(identity: str) -> Path:
     return cache_folder() / f"ispanet-{identity}.xml"
 
 
@@ -94,7 +94,7 @@ def cached_identity(path: str | os.PathLike) -> tuple[str, dict] | None:
         identity, header = file_digest(path)
     except Exception:  # any problem: the torch path reads the file and names it
         return None
-    xml = _paths(identity)
+    xml = _xml_path(identity)
     return (identity, header) if xml.is_file() and xml.with_suffix(".bin").is_file() else None
 
 
@@ -106,7 +106,7 @@ def _converted(model, identity: str):
     import openvino as ov
 
     folder = cache_folder()
-    xml = _paths(identity)
+    xml = _xml_path(identity)
     core = ov.Core()
     if xml.is_file() and xml.with_suffix(".bin").is_file():
         try:

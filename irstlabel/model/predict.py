@@ -174,8 +174,9 @@ class Predictor:
         path = resolve_checkpoint(path)
         backend = _check_options(backend, precision)
         fast = cls._openvino_only(path, device=device, backend=backend, precision=precision)
-        header = fast.header if fast is not None else None
-        if fast is None:
+        if fast is not None:
+            header = fast.header
+        else:
             from .checkpoint import model_from_checkpoint
 
             model, header = model_from_checkpoint(path)

@@ -75,7 +75,6 @@ def score_set(predictor, source: PairSource, frame_ids, *, distance: float = 2.0
         if progress is not None:
             progress(done, len(frame_ids))
     result = evaluator.result()
-    targets = result.target.get("targets", None)
     has_targets = free_frames < len(frame_ids)
     return {
         "frames": len(frame_ids), "target_free_frames": free_frames,
@@ -84,7 +83,7 @@ def score_set(predictor, source: PairSource, frame_ids, *, distance: float = 2.0
         "f1_t": result.target["f1"] if has_targets else None,
         "false_alarms_per_free_frame": free_alarms / free_frames if free_frames else None,
         "fps": len(frame_ids) / predicting if predicting > 0 else None,
-        **({"targets": targets} if targets is not None else {}),
+        "targets": result.target["targets"],
         "evaluation": {"pixel": result.pixel, "target": result.target},  # as `irstlabel eval` reports them
     }
 

@@ -43,7 +43,9 @@ BASE_RECIPE = {"epochs": 34, "batch": 4, "size": (384, 384), "lr": 0.01, "min_lr
 # the shipped starter: the base fine-tuned on every training set at one scale, crops at that scale
 RECIPE = {"epochs": 12, "batch": 8, "size": (256, 256), "lr": 0.005, "min_lr": 1e-5, "warmup_epochs": 1,
           "loss": "fsiou+bce", "seed": 0, "workers": 1, "device": "cpu", "best_metric": "mean",
-          "sampling": "scale", "scale": 1.25, "background_crops": 0.15}
+          "sampling": "scale", "scale": 1.25, "background_crops": 0.15,
+          # each validation set weighs the same (the first candidate's pooled choice followed the synthetic clutter)
+          "val_weighting": "per-set", "sweep_thresholds": (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)}
 REPEATS = {"sirst": 1, "nudt": 1, "synthetic": 1}  # times each training frame is sampled per epoch
 # synthetic targets at SCR 4-10: the first candidate (SCR 2-10, its run of 2026-12-07) learnt to fire on noise bumps
 # in plain sky, where a 2x2 px point target at SCR 2 hardly differs from noise (docs/benchmarks.md)

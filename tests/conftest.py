@@ -8,6 +8,10 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# one compute thread per test process (torch reads OMP_NUM_THREADS when first imported, predictors read
+# IRSTLABEL_THREADS): on 2 shared cores two threads made a 200-epoch tiny training ~25x slower than one
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("IRSTLABEL_THREADS", "1")
 
 REPO = Path(__file__).resolve().parents[1]
 SIRST_V1 = REPO.parent / "shared" / "data" / "sirst-v1"

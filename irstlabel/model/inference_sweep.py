@@ -22,6 +22,7 @@ from typing import Callable
 import numpy as np
 
 from ..core.metrics.evaluation import Evaluator, MetricOptions
+from ..core.datasets.pairs import set_of
 from ..core.datasets.predictions import to_levels
 from .inference import SCALES, THRESHOLDS, InferenceSettings
 from .predict import probability_map
@@ -53,29 +54,36 @@ class SweepRow:
 
 def sweep_inference(run: Callable, read_pair: Callable, frame_ids, *, scales=SCALES, thresholds=THRESHOLDS,
                     distance: float = 2.0, progress: Callable[[int, int], None] | None = None,
-                    should_stop: Callable[[], bool] | None = None) -> list[SweepRow]:
-    """Score every (scale, threshold) on `frame_ids`; `run` is a network runner, `read_pair(id) -> (frame, mask)`."""
+                    should_stop: Callable[[], bool] | None = None, weighting: str = "pooled") -> list[SweepRow]:
+    """Score every (scale, threshold) on `frame_ids`; `run` is a network runner, `read_pair(id) -> (frame, mask)`.
+
+    ``weighting="per-set"`` scores the frames of each set (``"<set>:<id>"``
+    keys) alone and gives each row the mean of the sets' figures.
+    """
     if not frame_ids:
         raise ValueError("the inference sweep needs validation frames")
+    group = set_of if weighting == "per-set" else (lambda frame_id: "")
     rows, total, done = [], len(scales) * len(frame_ids), 0
-    pairs = [read_pair(frame_id) for frame_id in frame_ids]
+    pairs = [(group(frame_id), *read_pair(frame_id)) for frame_id in frame_ids]
+    sets = sorted({name for name, _, _ in pairs})
     for scale in scales:
-        evaluators = {t: Evaluator(MetricOptions(threshold=t, distance=distance, curve_bins=0), keep_frames=False)
-                      for t in thresholds}
+        evaluators = {(name, t): Evaluator(MetricOptions(threshold=t, distance=distance, curve_bins=0), keep_frames=False)
+                      for name in sets for t in thresholds}
         settings = InferenceSettings(scale=scale)
-        for frame, mask in pairs:
+        for name, frame, mask in pairs:
             if should_stop is not None and should_stop():
                 return rows
             levels = to_levels(probability_map(run, frame, settings))
-            for evaluator in evaluators.values():
-                evaluator.add(mask, levels)
+            for threshold in thresholds:
+                evaluators[name, threshold].add(mask, levels)
             done += 1
             if progress is not None:
                 progress(done, total)
-        for threshold, evaluator in evaluators.items():
-            result = evaluator.result()
-            rows.append(SweepRow(scale, threshold, result.pixel["iou"], result.pixel["niou"], result.target["f1"],
-                                 result.target["pd"], result.target["fa"], result.pixel["precision"]))
+        for threshold in thresholds:
+            results = [evaluators[name, threshold].result() for name in sets]
+            rows.append(SweepRow(scale, threshold, *(float(np.mean(values)) for values in zip(*(
+                (r.pixel["iou"], r.pixel["niou"], r.target["f1"], r.target["pd"], r.target["fa"], r.pixel["precision"])
+                for r in results)))))
     return rows
 
 

@@ -68,6 +68,7 @@ def choose_inference_scale(checkpoint, source: PairSource, val_ids, config: Trai
     runner = Predictor(model, device=str(device), amp=config.amp, cpu_amp=config.cpu_amp).runner
     rows = sweep_inference(runner, source.read, list(val_ids), scales=scales,
                            thresholds=config.sweep_thresholds, distance=config.distance, should_stop=should_stop,
+                           weighting=config.val_weighting,
                            progress=lambda done, total: emit({"event": "sweep", "step": done, "steps": total}))
     if len(rows) < len(scales) * len(config.sweep_thresholds):
         return None
@@ -76,6 +77,7 @@ def choose_inference_scale(checkpoint, source: PairSource, val_ids, config: Trai
     write_sweep(folder / "inference_sweep.csv", rows, chosen, config.sweep_select)
     trained = (state.get("inference") or {}).get("trained_scales")
     inference = {**settings.to_dict(), **sweep_summary(chosen, config.sweep_select, "val"),
+                 "weighting": config.val_weighting,
                  **({"trained_scales": trained} if trained else {})}
     record_inference(checkpoint, inference)
     last = checkpoint.parent / "last.pt"

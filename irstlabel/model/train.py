@@ -25,6 +25,7 @@ from torch.utils.data import DataLoader, DistributedSampler, Sampler
 
 from ..core.errors import IrstlabelError
 from ..core.metrics.evaluation import Evaluator, MetricOptions
+from ..core.datasets.pairs import set_of
 from ..core.datasets.predictions import to_levels
 from .checkpoint import load_checkpoint, load_weights, save_checkpoint
 from .config import ISPANetConfig
@@ -82,20 +83,34 @@ def validate(model, source: PairSource, frame_ids, config: TrainConfig, device) 
     Predicted exactly as ``irstlabel evaluate`` predicts with the settings the
     run records (its scale, or its fill size), every frame at its own size,
     and scored against the frames' own masks, so a validation figure means the
-    same as a test figure.
+    same as a test figure. Frames from several sets (``"<set>:<id>"``) are also
+    scored per set, under ``"sets"``.
     """
-    evaluator = Evaluator(MetricOptions(threshold=config.threshold, distance=config.distance, curve_bins=0),
-                          keep_frames=False)
+    options = MetricOptions(threshold=config.threshold, distance=config.distance, curve_bins=0)
+    pooled = Evaluator(options, keep_frames=False)
+    per_set: dict[str, Evaluator] = {}
     settings = run_settings(config)
     model.eval()
     for frame_id in frame_ids:
         image, mask = source.read(frame_id)
         probability = predict_probability(model, image, settings=settings, device=device, amp=config.amp,
                                           cpu_amp=config.cpu_amp)
-        evaluator.add(mask, to_levels(probability))
+        levels = to_levels(probability)
+        pooled.add(mask, levels)
+        per_set.setdefault(set_of(frame_id), Evaluator(options, keep_frames=False)).add(mask, levels)
     model.train()
-    result = evaluator.result()
-    return {"pixel": result.pixel, "target": result.target}
+    result = pooled.result()
+    sets = {name: evaluator.result() for name, evaluator in per_set.items()}
+    return {"pixel": result.pixel, "target": result.target,
+            "sets": {name: {"pixel": r.pixel, "target": r.target} for name, r in sets.items()}}
+
+
+def validation_score(metrics: dict, config: TrainConfig) -> float:
+    """The figure the best epoch is chosen by: over all frames, or the mean over the sets (``val_weighting``)."""
+    if config.val_weighting == "per-set" and metrics.get("sets"):
+        scores = [_metric(_Namespace(values), config.best_metric) for values in metrics["sets"].values()]
+        return float(np.mean(scores))
+    return _metric(_Namespace(metrics), config.best_metric)
 
 
 class _CsvLog:
@@ -308,7 +323,7 @@ def train(
                     metrics["val"] = validate(model, source, val_ids, config, device)
                     # the budget holds the sweep too: it predicts the same frames once per candidate scale
                     reserve["seconds"] = (time.perf_counter() - validating) * (1 + len(sweep_scales_for(config)))
-                    score = _metric(_Namespace(metrics["val"]), config.best_metric)
+                    score = validation_score(metrics["val"], config)
                     metrics["val_score"] = score
                     if score > best_score:
                         best_score, stale = score, 0
@@ -379,8 +394,19 @@ class _Namespace:
 def _flat_row(epoch: int, metrics: dict) -> dict:
     row = {"epoch": epoch, "loss": metrics["loss"], "lr": metrics["lr"], "seconds": round(metrics["seconds"], 3),
            "data_wait": round(metrics["data_wait"], 4)}
-    for group, values in metrics.get("val", {}).items():
+    val = metrics.get("val", {})
+    _flatten_into(row, "val", {k: v for k, v in val.items() if k != "sets"})
+    sets = val.get("sets", {})
+    if len(sets) > 1:
+        for name, values in sets.items():
+            _flatten_into(row, f"val_{name}", values)
+    if "val_score" in metrics:
+        row["val_score"] = metrics["val_score"]
+    return row
+
+
+def _flatten_into(row: dict, prefix: str, groups: dict) -> None:
+    for group, values in groups.items():
         for key, value in values.items():
             if isinstance(value, (int, float)):
-                row[f"val_{group}_{key}"] = value
-    return row
+                row[f"{prefix}_{group}_{key}"] = value

@@ -8,8 +8,9 @@ from ..core.errors import IrstlabelError
 from .inference import SCALES, THRESHOLDS
 from .inference_sweep import SELECTIONS
 
-__all__ = ["TrainConfig", "BEST_METRICS"]
+__all__ = ["TrainConfig", "BEST_METRICS", "VAL_WEIGHTINGS"]
 
+VAL_WEIGHTINGS = ("pooled", "per-set")
 BEST_METRICS = ("mean", "target.f1", "pixel.iou", "pixel.niou", "target.pd", "target.pa")  # mean: of F1-T, IoU, nIoU
 
 
@@ -49,6 +50,9 @@ class TrainConfig:
     sweep_scales: tuple[float, ...] = SCALES
     sweep_thresholds: tuple[float, ...] = THRESHOLDS
     sweep_select: str = "iou+niou+f1"
+    # how validation frames from several sets ("<set>:<id>" keys) are weighed: "pooled" (every frame counts once)
+    # or "per-set" (each set scored alone, the sets' figures averaged: a big cluttered set cannot outvote the others)
+    val_weighting: str = "pooled"
 
     def __post_init__(self):
         problems = []
@@ -74,6 +78,8 @@ class TrainConfig:
             problems.append(f"background_crops must be from 0 to 1, got {self.background_crops}")
         if self.epoch_samples < 0:
             problems.append(f"epoch_samples must be >= 0, got {self.epoch_samples}")
+        if self.val_weighting not in VAL_WEIGHTINGS:
+            problems.append(f"val_weighting must be one of {', '.join(VAL_WEIGHTINGS)}, got {self.val_weighting!r}")
         if self.sweep_select not in SELECTIONS:
             problems.append(f"sweep_select must be one of {', '.join(SELECTIONS)}")
         if any(not 0.1 <= float(v) <= 8 for v in self.sweep_scales):

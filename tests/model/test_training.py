@@ -33,7 +33,8 @@ def test_a_tiny_model_overfits_a_few_synthetic_frames(frames, tmp_path):
     source = DatasetPairs(str(frames))
     ids = list(source.frame_ids)
     epochs = []
-    summary = train(model_config(**TINY), _config(epochs=200, batch=4, lr=0.1), source, ids, ids, tmp_path,
+    # no inference sweep: it is tested on its own, and here it would double the time on a busy machine
+    summary = train(model_config(**TINY), _config(epochs=200, batch=4, lr=0.1, sweep_scales=()), source, ids, ids, tmp_path,
                     on_event=lambda e: e["event"] == "epoch" and epochs.append(e))
     assert summary["status"] == "finished"
     assert epochs[-1]["metrics"]["val"]["pixel"]["iou"] > 0.8

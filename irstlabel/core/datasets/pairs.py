@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["PairSource", "DatasetPairs", "CombinedPairs", "WithNegatives"]
+__all__ = ["PairSource", "DatasetPairs", "CombinedPairs", "WithNegatives", "set_of"]
 
 
 class PairSource:
@@ -76,6 +76,16 @@ class DatasetPairs(PairSource):
 
     def __getstate__(self):
         return {"root": self.root, "layout": self.layout, "_dataset": None}
+
+
+def set_of(frame_id: str) -> str:
+    """The set a :class:`CombinedPairs` key names (``"nudt:0001"`` -> ``"nudt"``); ``""`` for a plain frame id.
+
+    >>> set_of("nudt:000123"), set_of("Misc_1")
+    ('nudt', '')
+    """
+    name, separator, _ = str(frame_id).partition(CombinedPairs.SEPARATOR)
+    return name if separator else ""
 
 
 class CombinedPairs(PairSource):

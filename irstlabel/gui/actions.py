@@ -38,21 +38,22 @@ TOOLS = (
     ("split", "L", "split: draw a line cutting a target"),
 )
 
+# in the order and with the names of irstlabel.project.display.OVERLAYS (a test holds them equal)
 OVERLAYS = (("mask", "current mask", "M"), ("original", "original label", "O"), ("edges", "Canny edges", "E"),
             ("proposal", "proposal", "C"), ("prediction", "prediction", "H"), ("markers", "markers", "T"))
 
 ACTIONS = (
     *(ActionSpec(f"tool_{tool}", tool.capitalize(), (key,), what, checkable=True, place="toolbar", icon=tool)
       for tool, key, what in TOOLS),
-    ActionSpec("accept_proposal", "Accept proposal", ("A",), "accept the Canny proposal for the selected target",
+    ActionSpec("accept_proposal", "Accept proposal", ("A",), "accept the Canny proposal for the selected target, then the next target that needs a decision",
                place="toolbar"),
     ActionSpec("accept_prediction_target", "Accept prediction (target)", ("Shift+A",),
-               "accept the model's prediction for the selected target", place="toolbar"),
+               "accept the model's prediction for the selected target, then the next target that needs a decision", place="toolbar"),
     ActionSpec("accept_prediction_frame", "Accept prediction (frame)", ("Ctrl+Shift+A",),
                "accept the model's prediction for the whole frame", place="toolbar"),
     ActionSpec("reject_target", "Reject target", ("R",),
                "not a target: kept in the project, left out of exports and training (a rejected prediction is a "
-               "known false alarm)", place="toolbar"),
+               "known false alarm); then the next target that needs a decision", place="toolbar"),
     ActionSpec("label_is_right", "Label is right", ("Return", "Enter"),
                "the selected label is right (accepted), then the next pending target; with the polygon tool, "
                "closes the polygon", place="toolbar"),

@@ -100,10 +100,10 @@ def _save_screenshot(app, window, path: str) -> int:
 
     frame = window.session.frame
     if window.project.registry.prediction_sets():  # a reviewed project: show the review layout
-        window.tools.visible["prediction"].setChecked(True)
+        window.display.set_visible("prediction", True)
         window.actions_["review_markers"].trigger()
     if frame is not None and len(frame.targets):
-        window.tools.visible["proposal"].setChecked(True)  # show what an annotator sees on a target
+        window.display.set_visible("proposal", True)  # show what an annotator sees on a target
         window.actions_["next_target"].trigger()
         window.actions_["fit"].trigger()
     import time

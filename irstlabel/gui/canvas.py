@@ -9,9 +9,11 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsEllipseItem
 
 from ..core.labels.quality import grown_box
+from ..project.display import STROKE_TOOLS, TOOLS
 
-TOOLS = ("select", "brush", "eraser", "polygon", "wand", "merge", "split")
 HISTOGRAM_DELAY_MS = 120
+LEVELS_DELAY_MS = 60  # levels follow the view once it has stopped moving for this long
+TARGET_SURROUND = 4  # levels around a selected target: from a box this many times its size (at least 48 px)
 LAYER_MARGIN = 48  # pixels of an overlay kept around its non-zero part, so strokes near it need no re-placing
 
 
@@ -38,7 +40,7 @@ class _DrawingViewBox(pg.ViewBox):
         return point.x() - 0.5, point.y() - 0.5
 
     def mouseDragEvent(self, ev, axis=None):
-        if self.tool in ("brush", "eraser", "merge", "split") and ev.button() == Qt.MouseButton.LeftButton:
+        if self.tool in STROKE_TOOLS and ev.button() == Qt.MouseButton.LeftButton:
             ev.accept()
             if ev.isStart():  # the drag is noticed after a few pixels: begin where the button went down
                 self.events.stroke.emit("start", *self._image_xy(ev.buttonDownScenePos()))
@@ -114,10 +116,16 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
             item.setZValue(13)
             self.view.addItem(item)
             self.review[kind] = item
+        # predicted targets as squares of a fixed screen size: a 3-pixel false alarm is visible at fit zoom
+        self.prediction_markers = _Markers(pxMode=True, size=12, symbol="s", brush=None,
+                                           pen=pg.mkPen((255, 150, 0), width=1.5))
+        self.prediction_markers.setZValue(9)
+        self.view.addItem(self.prediction_markers)
         self.polygon_line = pg.PlotDataItem(pen=pg.mkPen((0, 255, 160), width=1.5))
         self.polygon_line.setZValue(12)
         self.view.addItem(self.polygon_line)
-        for item in (self.markers, self.selected_marker, self.polygon_line, *self.review.values()):
+        for item in (self.markers, self.selected_marker, self.polygon_line, self.prediction_markers,
+                     *self.review.values()):
             # markers are drawn over targets: a click on one must reach the view (select, wand), not stop here
             item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.histogram = pg.HistogramLUTItem(image=self.image_item)
@@ -130,6 +138,15 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
         self._histogram_timer.setInterval(HISTOGRAM_DELAY_MS)
         self._histogram_timer.timeout.connect(self._update_histogram)
         self._levels = None
+        self._frame_levels = None
+        self._levels_mode, self._levels_box = "global", None
+        self._levels_timer = QTimer(self)
+        self._levels_timer.setSingleShot(True)
+        self._levels_timer.setInterval(LEVELS_DELAY_MS)
+        self._levels_timer.timeout.connect(self._apply_levels)
+        self.view.sigRangeChanged.connect(lambda *args: self._levels_mode == "view" and self._levels_timer.start())
+        self._peeking = False
+        self._label_count = 0
         self.scene().sigMouseMoved.connect(self._moved)
         self._layer_boxes: dict = {}  # layer -> (frame-sized index, shown part (r0, c0, r1, c1), lut)
         self.frame: np.ndarray | None = None
@@ -145,15 +162,71 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
         if levels is None:
             levels = auto_levels(frame)
         self.image_item.setImage(frame, autoLevels=False, levels=levels)
-        self._levels = levels
+        self._levels = self._frame_levels = levels
+        self._levels_box = None
         self._histogram_timer.start()
         if not keep_view:
             self.fit()
+
+    # --- levels ---------------------------------------------------------------------------
+
+    def set_levels_mode(self, mode: str, box=None) -> None:
+        """Levels from the whole frame ("global"), or ("view") from around `box` (a selected target's
+        (r0, c0, r1, c1)) when given, else from the region in view when zoomed in."""
+        self._levels_mode, self._levels_box = mode, box
+        self.histogram.axis.setLabel("levels: " + ("view" if mode == "view" else "whole frame"))
+        self._apply_levels()
+
+    def levels_region(self):
+        """The (r0, c0, r1, c1) part of the frame the levels come from now (None: the whole frame)."""
+        if self.frame is None or self._levels_mode != "view":
+            return None
+        h, w = self.frame.shape[:2]
+        if self._levels_box is not None:
+            r0, c0, r1, c1 = self._levels_box
+            reach = max(48, TARGET_SURROUND * max(r1 - r0, c1 - c0)) // 2
+            cr, cc = (r0 + r1) // 2, (c0 + c1) // 2
+            return max(0, cr - reach), max(0, cc - reach), min(h, cr + reach), min(w, cc + reach)
+        (x0, x1), (y0, y1) = self.view.viewRange()
+        r0, c0, r1, c1 = max(0, int(y0)), max(0, int(x0)), min(h, int(np.ceil(y1))), min(w, int(np.ceil(x1)))
+        if r1 - r0 < 8 or c1 - c0 < 8 or (r1 - r0) * (c1 - c0) >= 0.9 * h * w:
+            return None  # (nearly) the whole frame, or too little to judge: the frame's own levels
+        return r0, c0, r1, c1
+
+    def _apply_levels(self) -> None:
+        if self.frame is None:
+            return
+        region = self.levels_region()
+        levels = self._frame_levels if region is None else auto_levels(self.frame[region[0]:region[2],
+                                                                                  region[1]:region[3]])
+        self._levels = levels
+        self.histogram.setLevels(*levels)  # first: a histogram without its data yet would set other levels
+        self.image_item.setLevels(levels)
+
+    # --- overlays ---------------------------------------------------------------------------
+
+    def hide_overlays(self, held: bool) -> None:
+        """Hold-to-peek: every overlay and marker hidden while `held` (the polygon being drawn stays)."""
+        self._peeking = bool(held)
+        for item in (*self.layers.values(), self.markers, self.selected_marker, self.prediction_markers,
+                     *self.review.values()):
+            item.setVisible(not held)
+        for k, label in enumerate(self.labels):
+            label.setVisible(not held and k < self._label_count)
+
+    def set_prediction_markers(self, centroids) -> None:
+        """Squares at predicted targets' (x, y) centroids; None clears them."""
+        xy = None if centroids is None else np.asarray(centroids, float).reshape(-1, 2)
+        if xy is None or len(xy) == 0:
+            self.prediction_markers.clear()
+        else:
+            self.prediction_markers.setData(x=xy[:, 0] + 0.5, y=xy[:, 1] + 0.5)
 
     def _update_histogram(self) -> None:
         self.histogram.imageChanged()
         if self._levels is not None:
             self.histogram.setLevels(*self._levels)
+            self.image_item.setLevels(self._levels)
 
     def fit(self) -> None:
         if self.frame is not None:
@@ -225,7 +298,8 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
             if k < len(centroids):
                 label.setText(str(names[k]))
                 label.setPos(centroids[k][0] + 0.5, centroids[k][1] + 0.5)
-            label.setVisible(k < len(centroids))
+            label.setVisible(k < len(centroids) and not self._peeking)
+        self._label_count = len(centroids)
         if len(centroids):
             self.markers.setData(x=centroids[:, 0] + 0.5, y=centroids[:, 1] + 0.5)
         else:

@@ -13,8 +13,11 @@ from PySide6.QtGui import QUndoCommand
 
 from ..core.labels import editing
 from ..core.labels.proposals import proposal_problem
+from ..project.display import BRUSH_TOOLS, STROKE_TOOLS
 
-STROKE_TOOLS = {"brush": (True, None), "eraser": (False, None), "merge": (True, 1.0), "split": (False, 0.75)}
+# what a stroke of each stroke tool paints: (value, radius in pixels; None: half the brush size)
+STROKE_EFFECT = {"brush": (True, None), "eraser": (False, None), "merge": (True, 1.0), "split": (False, 0.75)}
+STROKE_EFFECT = {tool: STROKE_EFFECT[tool] for tool in STROKE_TOOLS}  # one list of stroke tools: KeyError if not
 
 
 class MaskEditCommand(QUndoCommand):
@@ -35,21 +38,20 @@ class MaskEditCommand(QUndoCommand):
 
 
 class EditController:
-    def __init__(self, session, canvas, tools, undo_stack, view, status, *, prediction_source):
-        self.session, self.canvas, self.tools = session, canvas, tools
+    def __init__(self, session, canvas, state, undo_stack, view, status, *, prediction_source):
+        self.session, self.canvas, self.state = session, canvas, state
         self.undo_stack, self.view, self.status = undo_stack, view, status
         self._prediction_source = prediction_source  # () -> "prediction:<set>"
-        self.tool = "select"
         self._stroke = None
         self._polygon: list[tuple[float, float]] = []
         self._override = None  # the refused proposal a second A accepts
-        self.tool_actions: dict = {}
         events = canvas.events
         events.stroke.connect(self._on_stroke)
         events.click.connect(self._on_click)
         events.double_click.connect(lambda x, y: self.close_polygon())
         events.moved.connect(self._on_moved)
-        tools.brush_changed.connect(lambda value: self._show_brush())
+        state.brush_changed.connect(lambda value: self._show_brush())
+        state.tool_changed.connect(self._tool_changed)
         session.frame_changed.connect(lambda frame: self._frame_changed())
 
     @property
@@ -71,20 +73,24 @@ class EditController:
 
     # --- tools --------------------------------------------------------------------------
 
+    @property
+    def tool(self) -> str:
+        return self.state.tool
+
     def set_tool(self, tool: str) -> None:
-        self.tool = tool
+        self.state.set_tool(tool)
+
+    def _tool_changed(self, tool: str) -> None:
         self.canvas.set_tool(tool)
-        if tool in self.tool_actions:
-            self.tool_actions[tool].setChecked(True)
         self._polygon = []
         self.canvas.show_polygon([])
         self._show_brush()
 
     def _show_brush(self) -> None:
-        self.canvas.set_brush(self.tools.brush.value() if self.tool in ("brush", "eraser") else None)
+        self.canvas.set_brush(self.state.brush if self.tool in BRUSH_TOOLS else None)
 
     def resize_brush(self, step: int) -> None:
-        self.tools.brush.setValue(self.tools.brush.value() + step)
+        self.state.set_brush(self.state.brush + step)
 
     def _push(self, patch, text: str) -> None:
         if patch is not None:
@@ -94,11 +100,11 @@ class EditController:
     # --- mouse --------------------------------------------------------------------------
 
     def _on_stroke(self, phase: str, x: float, y: float) -> None:
-        if self.tool not in STROKE_TOOLS or (phase == "start" and not self._editable()) or self.frame is None:
+        if self.tool not in STROKE_EFFECT or (phase == "start" and not self._editable()) or self.frame is None:
             return
         frame = self.frame
-        value, radius = STROKE_TOOLS[self.tool]
-        radius = radius if radius is not None else self.tools.brush.value() / 2.0
+        value, radius = STROKE_EFFECT[self.tool]
+        radius = radius if radius is not None else self.state.brush / 2.0
         if phase == "start" or self._stroke is None:
             self._stroke = {"before": frame.mask.copy(), "last": (x, y), "box": None}
         box = editing.paint_stroke(frame.mask, [self._stroke["last"], (x, y)], radius=radius, value=value)
@@ -129,7 +135,7 @@ class EditController:
             if not self._editable():
                 return
             try:
-                region, _ = editing.magic_wand(self.frame.image, (x, y), **self.tools.wand_settings())
+                region, _ = editing.magic_wand(self.frame.image, (x, y), **self.state.wand_settings())
             except ValueError:
                 return
             subtract = bool(modifiers & Qt.KeyboardModifier.ShiftModifier.value)
@@ -152,9 +158,13 @@ class EditController:
             self.canvas.show_polygon([])
             self._edit(lambda m: editing.fill_polygon(m, vertices), "polygon")
 
-    def _edit(self, operation, text: str, source: str = "manual") -> None:
-        if self._editable():
-            self._push(self.session.edit(operation, source=source), text)
+    def _edit(self, operation, text: str, source: str = "manual") -> bool:
+        """Apply an edit through the session; whether it changed anything."""
+        if not self._editable():
+            return False
+        patch = self.session.edit(operation, source=source)
+        self._push(patch, text)
+        return patch is not None
 
     # --- targets ------------------------------------------------------------------------
 
@@ -200,9 +210,12 @@ class EditController:
         self.session.select(None)
         self._edit(lambda m: _apply_region(m, target, False), "delete target")
 
-    def reject_target(self) -> None:
-        """R: not a target (a label) or a known false alarm (a prediction's); kept, left out of exports and training."""
-        self._decide("rejected", "Reject", "reject target")
+    def reject_target(self, frames=None) -> None:
+        """R: not a target (a label) or a known false alarm (a prediction's); kept, left out of exports and training.
+
+        With `frames`, on to the next target that needs a decision (one key per decision)."""
+        if self._decide("rejected", "Reject", "reject target") and frames is not None:
+            self.next_undecided(frames)
 
     def label_is_right(self, frames) -> None:
         """Enter: the selected label is right (accepted); on to the next target that needs a decision."""
@@ -233,8 +246,10 @@ class EditController:
         else:
             self.step_target(1, frames)
 
-    def accept_proposal(self) -> None:
-        """A: replace the selected target with its Canny proposal, unless it looks wrong (then A again)."""
+    def accept_proposal(self, frames=None) -> None:
+        """A: replace the selected target with its Canny proposal, unless it looks wrong (then A again).
+
+        With `frames`, on to the next target that needs a decision once accepted."""
         record = self._selected("Accept proposal")
         if record is None or not self._editable():
             return
@@ -253,9 +268,9 @@ class EditController:
                             "anyway.", 15000)
             return
         self._override = None
-        self._edit(lambda m: _replace(m, target, proposal.mask), "accept proposal", source="canny")
+        self._accept(record, target, proposal.mask, "accept proposal", "canny", frames)
 
-    def accept_prediction_target(self) -> None:
+    def accept_prediction_target(self, frames=None) -> None:
         record = self._selected("Accept prediction")
         probability = self.view.prediction()
         if record is None:
@@ -269,7 +284,24 @@ class EditController:
         near = np.zeros(target.shape, bool)
         near[max(r0 - 3, 0):r1 + 3, max(c0 - 3, 0):c1 + 3] = True
         predicted = self.view.prediction_mask() & near
-        self._edit(lambda m: _replace(m, target, predicted), "accept prediction", source=self._prediction_source())
+        self._accept(record, target, predicted, "accept prediction", self._prediction_source(), frames)
+
+    def _accept(self, record, target: np.ndarray, new: np.ndarray, text: str, source: str, frames) -> None:
+        """The target becomes `new`; a `new` equal to it accepts the label as it is. With `frames`, on to the next."""
+        if np.array_equal(target, new):
+            if self._decide("accepted", text.capitalize(), text):
+                self.status.say(f"Target {record.id} accepted: the {text.split()[-1]} equals its label", 3000)
+                self._advance(frames, saved=True)
+            return
+        if self._edit(lambda m: _replace(m, target, new), text, source=source):
+            self._advance(frames)
+
+    def _advance(self, frames, *, saved: bool = False) -> None:
+        """After a decision: saved, then the next target that needs a decision."""
+        if frames is not None:
+            if not saved:
+                self.save()
+            self.next_undecided(frames)
 
     def accept_prediction_frame(self, no_prediction_reason) -> None:
         probability = self.view.prediction()

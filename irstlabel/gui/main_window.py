@@ -17,11 +17,15 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+import json
+
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QComboBox, QDockWidget, QLineEdit, QMainWindow,
+                               QMessageBox, QVBoxLayout, QWidget)
 
 from ..core.errors import IrstlabelError, display_path
+from ..project.display import DisplayState
 from ..project.session import AnnotationSession
 from .actions import OVERLAYS, TOOLS, make_actions, specs_at
 from .canvas import ImageCanvas
@@ -31,11 +35,12 @@ from .editing import EditController
 from .frames import FrameController
 from .help import HelpDialog
 from .job_commands import JobCommands
-from .panels import FrameList, TargetTable, ToolPanel
+from .panels import FrameList, TargetTable
 from .prediction_sets import PredictionSets
 from .results import ResultsPanel
 from .retrain_summary import RetrainSummaryBar
 from .status import StatusLine
+from .tool_panel import ToolPanel
 from .view import CanvasView
 
 AUTOSAVE_MS = 5000
@@ -54,11 +59,12 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings()
         self.counts: Counter = Counter()  # expensive steps done (labelling, cache reads, edges, proposals)
         self.session = AnnotationSession(project, counts=self.counts)
+        self.display = DisplayState()
         self._shown_errors: set[str] = set()
         self.canvas = ImageCanvas()
         self.frame_list = FrameList()
         self.target_table = TargetTable()
-        self.tools = ToolPanel()
+        self.tools = ToolPanel(self.display)
         self.results = ResultsPanel()
         self.compare = ComparePanel(self.canvas)
         self.undo_stack = QUndoStack(self)
@@ -66,20 +72,20 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self._central())
         self.status = StatusLine(self.statusBar(), note)
         self.docks = self._docks()
-        self.view = CanvasView(self.session, self.canvas, self.tools, self.target_table, counts=self.counts,
+        self.view = CanvasView(self.session, self.canvas, self.display, self.target_table, counts=self.counts,
                                read_prediction=lambda name, frame: project.predictions.read(
                                    name, frame.frame_id, shape=frame.mask.shape),
                                read_threshold=project.predictions.threshold)
         self.frames = FrameController(self.session, self.frame_list, self.status, self.settings,
                                       show_error=self.show_error)
-        self.editor = EditController(self.session, self.canvas, self.tools, self.undo_stack, self.view, self.status,
+        self.editor = EditController(self.session, self.canvas, self.display, self.undo_stack, self.view, self.status,
                                      prediction_source=lambda: self.sets.prediction_source())
         self.actions_ = make_actions(self, self._slots())
-        self.editor.tool_actions = {tool: self.actions_[f"tool_{tool}"] for tool, _, _ in TOOLS}
+        self._actions_follow_display()
         self.target_table.target_selected.connect(self.editor.select)
-        self.sets = PredictionSets(self.session, self.view, self.frames, self.status, results=self.results,
-                                   compare=self.compare, compare_dock=self.docks["compare"], show_dock=self.show_dock,
-                                   review_action=self.actions_["review_markers"], summary_bar=self.retrain_summary,
+        self.sets = PredictionSets(self.session, self.display, self.view, self.frames, self.status,
+                                   results=self.results, compare=self.compare, compare_dock=self.docks["compare"],
+                                   show_dock=self.show_dock, summary_bar=self.retrain_summary,
                                    busy=lambda: self.jobs.busy())
         self.jobs = JobCommands(self, self.session, self.frames, self.status, self.sets, results=self.results,
                                 show_dock=self.show_dock, settings=self.settings, show_error=self.show_error,
@@ -95,6 +101,8 @@ class MainWindow(QMainWindow):
         self.autosave.timeout.connect(self.session.save)
         if not project.readonly:
             self.autosave.start()
+        self.peek = PeekKey(self.display, self)
+        QApplication.instance().installEventFilter(self.peek)
         self.frames.open_first()
 
     # --- construction ---------------------------------------------------------------
@@ -135,10 +143,10 @@ class MainWindow(QMainWindow):
         editor, frames, later = self.editor, self.frames, self.later
         slots = {f"tool_{tool}": (lambda t=tool: editor.set_tool(t)) for tool, _, _ in TOOLS}
         slots.update({
-            "accept_proposal": editor.accept_proposal,
-            "accept_prediction_target": editor.accept_prediction_target,
+            "accept_proposal": lambda: editor.accept_proposal(frames),
+            "accept_prediction_target": lambda: editor.accept_prediction_target(frames),
             "accept_prediction_frame": lambda: editor.accept_prediction_frame(self.sets.no_prediction_reason),
-            "reject_target": editor.reject_target,
+            "reject_target": lambda: editor.reject_target(frames),
             "delete_target": editor.delete_selected,
             "done_next": lambda: frames.set_state_and_next("done"),
             "flag_next": lambda: frames.set_state_and_next("flagged"),
@@ -155,7 +163,7 @@ class MainWindow(QMainWindow):
             "save": editor.save,
             "retrain": later("jobs", "start_retrain"),
             "evaluate": later("jobs", "start_evaluate"),
-            "review_markers": later("sets", "update_review"),
+            "review_markers": later("sets", "toggle_review"),
             "open_dataset": self.choose_dataset,
             "import_predictions": later("jobs", "import_predictions"),
             "quit": self.close,
@@ -164,8 +172,18 @@ class MainWindow(QMainWindow):
         })
         for key, _, _ in OVERLAYS:
             slots[f"toggle_{key}"] = (later("sets", "toggle_prediction") if key == "prediction"
-                                      else (lambda k=key: self.tools.toggle(k)))
+                                      else (lambda k=key: self.display.toggle(k)))
         return slots
+
+    def _actions_follow_display(self) -> None:
+        """The checkable actions show the display state: the tool in hand, review markers on or off."""
+        def check(name: str, on: bool) -> None:
+            action = self.actions_[name]
+            if action.isChecked() != on:
+                action.setChecked(on)
+
+        self.display.tool_changed.connect(lambda tool: check(f"tool_{tool}", True))
+        self.display.review_changed.connect(lambda on: check("review_markers", on))
 
     def later(self, controller: str, name: str):
         """A slot calling ``self.<controller>.<name>()`` (made before the controllers, which need the actions)."""
@@ -316,9 +334,19 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state)
-        self.tools.brush.setValue(int(self.settings.value("tools/brush", 3)))
-        self.tools.wand_mode.setCurrentText(str(self.settings.value("tools/wand_mode", "contrast %")))
-        self.tools.tolerance.setValue(int(self.settings.value("tools/tolerance", 50)))
+        saved = self.settings.value("display/state")
+        try:
+            values = json.loads(saved) if saved else {}
+        except (TypeError, ValueError):
+            values = {}
+        values = values if isinstance(values, dict) else {}
+        if "brush" not in values and self.settings.value("tools/brush") is not None:  # saved before the state
+            values.update(brush=self.settings.value("tools/brush"),
+                          wand=[self.settings.value("tools/wand_mode"), self.settings.value("tools/tolerance")])
+        skipped = self.display.restore(values)
+        if skipped:
+            print(f"irstlabel: saved display settings not usable, defaults kept: {', '.join(skipped)}",
+                  file=sys.stderr)
 
     def _lose_unsaved(self) -> bool:
         """Whether the user agrees to quit with frames that could not be saved (never, with nobody to ask)."""
@@ -339,10 +367,9 @@ class MainWindow(QMainWindow):
             return
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
-        self.settings.setValue("tools/brush", self.tools.brush.value())
-        self.settings.setValue("tools/wand_mode", self.tools.wand_mode.currentText())
-        self.settings.setValue("tools/tolerance", self.tools.tolerance.value())
+        self.settings.setValue("display/state", json.dumps(self.display.settings()))
         self.autosave.stop()
+        QApplication.instance().removeEventFilter(self.peek)
         self.frames.shutdown()
         if self.runner is not None:
             self.runner.shutdown()
@@ -350,6 +377,31 @@ class MainWindow(QMainWindow):
         if self in _WINDOWS:
             _WINDOWS.remove(self)
         self.project.close()
+
+
+class PeekKey(QObject):
+    """Hold Space: every overlay hidden while it is held (not while typing in a text or number field)."""
+
+    KEY = Qt.Key.Key_Space
+
+    def __init__(self, display, window):
+        super().__init__(window)
+        self.display, self.window = display, window
+
+    def eventFilter(self, watched, event) -> bool:
+        kind = event.type()
+        if kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) and event.key() == self.KEY \
+                and self.window.isActiveWindow() and not _typing(QApplication.focusWidget()):
+            if not event.isAutoRepeat():
+                self.display.set_peeking(kind == QEvent.Type.KeyPress)
+            return True
+        if kind == QEvent.Type.WindowDeactivate and watched is self.window:
+            self.display.set_peeking(False)  # a release that went to another window must not leave it hidden
+        return False
+
+
+def _typing(widget) -> bool:
+    return isinstance(widget, (QLineEdit, QAbstractSpinBox)) or (isinstance(widget, QComboBox) and widget.isEditable())
 
 
 def _unsaved_question(session) -> str:

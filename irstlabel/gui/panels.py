@@ -1,4 +1,4 @@
-"""Side panels: the frame list, the target table, and the tool and overlay controls."""
+"""Side panels: the frame list and the target table (the tool and overlay controls: :mod:`.tool_panel`)."""
 
 from __future__ import annotations
 
@@ -6,16 +6,10 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
     QComboBox,
-    QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QScrollArea,
-    QSlider,
-    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -24,7 +18,6 @@ from PySide6.QtWidgets import (
 
 from ..core.errors import display_path
 from ..core.datasets.layouts import natural_key
-from .actions import OVERLAYS
 
 STATE_FILTERS = ("all", "todo", "in_progress", "done", "flagged")
 
@@ -274,148 +267,3 @@ def _fmt(value) -> str:
     if value is None:
         return "-"
     return f"{value:.2f}"
-
-
-class ToolPanel(QScrollArea):
-    """Brush size, wand, Canny thresholds (with their numbers), overlay visibility and opacity.
-
-    Fine-grained signals, so a view redoes only what a change needs: an
-    opacity tick sets an opacity; only threshold changes recompute edges.
-    """
-
-    visibility_changed = Signal(str, bool)  # overlay key, shown
-    opacity_changed = Signal(str, float)  # overlay key, 0..1
-    canny_changed = Signal()
-    prediction_style_changed = Signal()
-    brush_changed = Signal(int)
-    OVERLAYS = OVERLAYS
-    WAND_MODES = ("contrast %", "grey levels")
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.brush = QSpinBox()
-        self.brush.setObjectName("brush")
-        self.brush.setRange(1, 64)
-        self.brush.setValue(3)
-        self.brush.setSuffix(" px")
-        self.wand_mode = QComboBox()
-        self.wand_mode.setObjectName("wand-mode")
-        self.wand_mode.addItems(self.WAND_MODES)
-        self.wand_mode.setToolTip("contrast %: pixels at least this share of the way from the local background "
-                                  "to the clicked pixel; grey levels: within this many levels of the clicked pixel")
-        self.tolerance = QSpinBox()
-        self.tolerance.setObjectName("wand-tolerance")
-        self.tolerance.setRange(0, 65535)
-        self.wand_mode.currentTextChanged.connect(self._wand_range)
-        self._wand_range(self.wand_mode.currentText())
-        self.tolerance.setValue(50)
-        self.canny_auto = QCheckBox("automatic")
-        self.canny_auto.setObjectName("canny-auto")
-        self.canny_auto.setChecked(True)
-        self.canny_low = QSlider(Qt.Orientation.Horizontal)
-        self.canny_high = QSlider(Qt.Orientation.Horizontal)
-        self.canny_numbers = {}
-        for slider, value, name in ((self.canny_low, 40, "low"), (self.canny_high, 100, "high")):
-            slider.setObjectName(f"canny-{name}")
-            slider.setRange(1, 1000)
-            slider.setValue(value)
-            self.canny_numbers[name] = QLabel("auto")
-            self.canny_numbers[name].setObjectName(f"canny-{name}-value")
-            self.canny_numbers[name].setMinimumWidth(self.fontMetrics().horizontalAdvance("0000.0"))
-        tools = QGroupBox("Tools")
-        form = QFormLayout(tools)
-        form.addRow("Brush size, across ([ ])", self.brush)
-        form.addRow("Wand", _row(self.wand_mode, self.tolerance))
-        form.addRow("Canny thresholds", self.canny_auto)
-        form.addRow("low", _row(self.canny_low, self.canny_numbers["low"]))
-        form.addRow("high", _row(self.canny_high, self.canny_numbers["high"]))
-        overlays = QGroupBox("Overlays")
-        grid = QFormLayout(overlays)
-        self.visible: dict[str, QCheckBox] = {}
-        self.opacity: dict[str, QSlider] = {}
-        for key, label, shortcut in self.OVERLAYS:
-            box = QCheckBox(f"{label} ({shortcut})")
-            box.setObjectName(f"show-{key}")
-            box.setChecked(key in ("mask", "original", "markers"))
-            slider = QSlider(Qt.Orientation.Horizontal)
-            slider.setObjectName(f"opacity-{key}")
-            slider.setRange(0, 100)
-            slider.setValue(70 if key != "markers" else 100)
-            self.visible[key], self.opacity[key] = box, slider
-            grid.addRow(box, slider)
-            box.toggled.connect(lambda shown, k=key: self.visibility_changed.emit(k, shown))
-            slider.valueChanged.connect(lambda value, k=key: self.opacity_changed.emit(k, value / 100.0))
-        self.prediction_outline = QCheckBox("prediction as outline (above its threshold)")
-        self.prediction_outline.toggled.connect(self.prediction_style_changed)
-        grid.addRow(self.prediction_outline)
-        body = QWidget()
-        layout = QVBoxLayout(body)
-        layout.addWidget(tools)
-        layout.addWidget(overlays)
-        layout.addStretch(1)
-        self.setWidget(body)
-        self.setWidgetResizable(True)
-        self.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        for name, widget in (("low", self.canny_low), ("high", self.canny_high)):
-            widget.valueChanged.connect(lambda value, n=name: self._manual_canny(n, value))
-        self.canny_auto.toggled.connect(self._auto_toggled)
-        self.brush.valueChanged.connect(self.brush_changed)
-
-    def _wand_range(self, mode: str) -> None:
-        if mode == "contrast %":
-            self.tolerance.setRange(1, 100)
-            self.tolerance.setSuffix(" %")
-        else:
-            self.tolerance.setRange(0, 65535)
-            self.tolerance.setSuffix("")
-
-    def wand_settings(self) -> dict:
-        """Keyword arguments of :func:`irstlabel.core.labels.editing.magic_wand`."""
-        if self.wand_mode.currentText() == "contrast %":
-            return {"contrast": self.tolerance.value() / 100.0}
-        return {"tolerance": float(self.tolerance.value())}
-
-    def _auto_toggled(self, auto: bool) -> None:
-        if not auto:
-            self.show_thresholds(*self.canny_thresholds())
-        self.canny_changed.emit()
-
-    def _manual_canny(self, name: str, value: int) -> None:
-        self.canny_numbers[name].setText(str(value))
-        self.canny_auto.setChecked(False)
-        self.canny_changed.emit()
-
-    def show_thresholds(self, low: float, high: float) -> None:
-        """The thresholds in use (in automatic mode, those computed for the frame; the sliders follow quietly)."""
-        self.canny_numbers["low"].setText(f"{low:.0f}")
-        self.canny_numbers["high"].setText(f"{high:.0f}")
-        if self.canny_auto.isChecked():
-            for slider, value in ((self.canny_low, low), (self.canny_high, high)):
-                slider.blockSignals(True)
-                slider.setValue(int(round(value)))
-                slider.blockSignals(False)
-
-    def canny_thresholds(self):
-        if self.canny_auto.isChecked():
-            return None, None
-        low, high = sorted((self.canny_low.value(), self.canny_high.value()))
-        return float(low), float(high)
-
-    def opacity_of(self, key: str) -> float:
-        return self.opacity[key].value() / 100.0
-
-    def shown(self, key: str) -> bool:
-        return self.visible[key].isChecked()
-
-    def toggle(self, key: str) -> None:
-        self.visible[key].setChecked(not self.visible[key].isChecked())
-
-
-def _row(*widgets) -> QWidget:
-    holder = QWidget()
-    layout = QHBoxLayout(holder)
-    layout.setContentsMargins(0, 0, 0, 0)
-    for widget in widgets:
-        layout.addWidget(widget, 1 if isinstance(widget, QSlider) else 0)
-    return holder

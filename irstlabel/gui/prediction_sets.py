@@ -19,15 +19,20 @@ from ..jobs import registry
 __all__ = ["PredictionSets"]
 
 
-def _refill(combo, items: list[str], keep: str, *, newest_otherwise: bool) -> None:
-    """Replace a drop-down's items without emitting; keep `keep` chosen if still there."""
+def _refill(combo, items: list[str], keep: str | None, *, newest_otherwise: bool) -> str | None:
+    """Replace a drop-down's items without emitting; keep `keep` chosen if still there. Returns the choice."""
     combo.blockSignals(True)
     combo.clear()
     combo.addItems(items)
-    if keep in items:
-        combo.setCurrentText(keep)
-    elif items and newest_otherwise:
-        combo.setCurrentIndex(len(items) - 1)
+    choice = keep if keep in items else (items[-1] if items and newest_otherwise else None)
+    combo.setCurrentIndex(items.index(choice) if choice is not None else -1)
+    combo.blockSignals(False)
+    return choice
+
+
+def _show_choice(combo, name: str | None) -> None:
+    combo.blockSignals(True)
+    combo.setCurrentIndex(combo.findText(name) if name else -1)
     combo.blockSignals(False)
 
 
@@ -41,19 +46,22 @@ class PredictionSets:
         explain a missing map (:class:`.job_commands.JobCommands` knows them).
     """
 
-    def __init__(self, session, view, frames, status, *, results, compare, compare_dock, show_dock, review_action,
+    def __init__(self, session, state, view, frames, status, *, results, compare, compare_dock, show_dock,
                  summary_bar, busy: Callable[[], tuple[bool, bool]]):
         self.session, self.project = session, session.project
         self.view, self.frames, self.status = view, frames, status
         self.results, self.compare, self.compare_dock, self.show_dock = results, compare, compare_dock, show_dock
-        self.review_action, self.summary_bar, self._busy = review_action, summary_bar, busy
+        self.state, self.summary_bar, self._busy = state, summary_bar, busy
         summary_bar.switch_to.connect(self.make_default)
         self.set_combo = QComboBox()
         self.set_combo.setObjectName("prediction-set")
         self.set_combo.setMinimumContentsLength(14)
         self.set_combo.setToolTip("prediction set shown and reviewed")
-        self.set_combo.currentTextChanged.connect(self._set_chosen)
-        self.compare.set_combo.currentTextChanged.connect(lambda name: self._update_compare())
+        self.set_combo.currentTextChanged.connect(lambda name: state.set_prediction_set(name or None))
+        self.compare.set_combo.currentTextChanged.connect(lambda name: state.set_compare_set(name or None))
+        state.prediction_set_changed.connect(self._set_chosen)
+        state.compare_set_changed.connect(self._compare_set_chosen)
+        state.review_changed.connect(lambda on: self.update_review())
         self.compare_dock.visibilityChanged.connect(lambda visible: self._update_compare())
         session.frame_changed.connect(lambda frame: self.frame_or_mask_changed())
         session.targets_changed.connect(self.frame_or_mask_changed)
@@ -64,7 +72,7 @@ class PredictionSets:
     @property
     def shown(self) -> str | None:
         """The set drawn and reviewed now."""
-        return self.view.prediction_set
+        return self.state.prediction_set
 
     def names(self) -> list[str]:
         """Registered prediction sets, oldest first (the registry is the one source of the order)."""
@@ -73,11 +81,12 @@ class PredictionSets:
     def refresh(self, choose: str | None = None) -> None:
         """Refill both set drop-downs from the registry; the shown set falls back to the project's default."""
         sets = self.names()
-        keep = choose or self.set_combo.currentText()
-        _refill(self.set_combo, sets, keep if keep in sets else self.project.registry.default_prediction_set() or "",
-                newest_otherwise=True)
-        self.view.set_prediction_set(self.set_combo.currentText() or None)
-        _refill(self.compare.set_combo, sets, self.compare.set_combo.currentText(), newest_otherwise=False)
+        keep = choose or self.state.prediction_set
+        shown = _refill(self.set_combo, sets, keep if keep in sets else self.project.registry.default_prediction_set(),
+                        newest_otherwise=True)
+        self.state.set_prediction_set(shown)
+        self.state.set_compare_set(_refill(self.compare.set_combo, sets, self.state.compare_set,
+                                           newest_otherwise=False))
 
     def show_docks(self) -> None:
         """Results and Compare stay hidden until they have something to show (their View menu entries show them)."""
@@ -86,12 +95,16 @@ class PredictionSets:
         if self.project.registry.evaluations() or self.project.registry.checkpoints():
             self.show_dock("results")
 
-    def _set_chosen(self, name: str) -> None:
-        self.view.set_prediction_set(name or None)
+    def _set_chosen(self, name: str | None) -> None:
+        _show_choice(self.set_combo, name)
         self.frame_or_mask_changed()
 
+    def _compare_set_chosen(self, name: str | None) -> None:
+        _show_choice(self.compare.set_combo, name)
+        self._update_compare()
+
     def frame_or_mask_changed(self) -> None:
-        if self.review_action.isChecked():
+        if self.state.review:
             self.update_review()
         self._update_compare()
 
@@ -100,7 +113,7 @@ class PredictionSets:
         if not self.compare_dock.isVisible():
             return
         frame = self.session.frame
-        name = self.compare.set_combo.currentText()
+        name = self.state.compare_set
         probability = None if frame is None or not name else \
             self.project.predictions.read(name, frame.frame_id, shape=frame.mask.shape)
         self.compare.display(frame, probability)
@@ -121,15 +134,18 @@ class PredictionSets:
         return {"hit": true[match.hits], "miss": true[match.misses], "false_alarm": pred[match.false_alarms]}
 
     def update_review(self) -> None:
-        shown = self.review_action.isChecked()
+        shown = self.state.review
         points = self.review_points() if shown else None
         self.view.canvas.set_review(points)
         if shown and points is None and self.session.frame is not None:
             self.status.say(self.no_prediction_reason(), 5000)
 
+    def toggle_review(self) -> None:
+        self.state.set_review(not self.state.review)
+
     def toggle_prediction(self) -> None:
-        self.view.tools.toggle("prediction")
-        if self.view.tools.shown("prediction") and self.view.prediction() is None:
+        self.state.toggle("prediction")
+        if self.state.shown("prediction") and self.view.prediction() is None:
             self.status.say(self.no_prediction_reason(), 5000)
 
     def no_prediction_reason(self) -> str:
@@ -149,7 +165,7 @@ class PredictionSets:
         first = self.shown != name
         self.refresh(choose=name)
         if first:
-            self.view.tools.visible["prediction"].setChecked(True)
+            self.state.set_visible("prediction", True)
         frame = self.session.frame
         if frame is not None and frame.frame_id in frames:
             self.view.prediction_changed()

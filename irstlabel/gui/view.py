@@ -14,8 +14,9 @@ from collections import Counter
 
 import numpy as np
 
-from ..core.metrics.evaluation import binarize
+import cv2
 
+from ..core.metrics.evaluation import binarize
 from ..core.datasets.predictions import to_levels
 from ..core.labels.proposals import canny_edges, propose_target
 from .overlays import COLOURS, heat_lut, mask_index, mask_lut, proposal_index, update_mask_index
@@ -40,12 +41,11 @@ def _luts() -> dict[str, np.ndarray]:
 class CanvasView:
     """Keeps the canvas layers, the markers and the target table in step with the session."""
 
-    def __init__(self, session, canvas, tools, table, *, counts: Counter, read_prediction, read_threshold=None):
-        self.session, self.canvas, self.tools, self.table = session, canvas, tools, table
+    def __init__(self, session, canvas, state, table, *, counts: Counter, read_prediction, read_threshold=None):
+        self.session, self.canvas, self.state, self.table = session, canvas, state, table
         self.counts = counts
         self._read_prediction = read_prediction  # (set name, frame) -> probability map or None
         self._read_threshold = read_threshold or (lambda name: 0.5)  # set name -> its model's threshold
-        self.prediction_set: str | None = None
         self._luts = _luts()
         self._mask_index: np.ndarray | None = None
         self._cache: dict = {}  # per frame: edges, prediction, proposal
@@ -53,11 +53,17 @@ class CanvasView:
         session.mask_changed.connect(self._mask_changed)
         session.targets_changed.connect(self._targets_changed)
         session.selection_changed.connect(lambda target_id: self._selection_changed())
-        tools.visibility_changed.connect(self._visibility_changed)
-        tools.opacity_changed.connect(self._opacity_changed)
-        tools.canny_changed.connect(self._canny_changed)
-        tools.prediction_style_changed.connect(self._show_prediction)
+        state.visibility_changed.connect(self._visibility_changed)
+        state.opacity_changed.connect(self._opacity_changed)
+        state.canny_changed.connect(lambda thresholds: self._canny_changed())
+        state.prediction_style_changed.connect(lambda style: self._show_prediction())
+        state.prediction_set_changed.connect(self._prediction_set_changed)
+        state.peeking_changed.connect(canvas.hide_overlays)
+        state.levels_mode_changed.connect(lambda mode: self._follow_levels())
 
+    @property
+    def prediction_set(self) -> str | None:
+        return self.state.prediction_set
     @property
     def frame(self):
         return self.session.frame
@@ -67,6 +73,7 @@ class CanvasView:
     def _frame_changed(self, frame) -> None:
         self._cache = {}
         self.canvas.show_frame(frame.image)
+        self._follow_levels()
         for key in ("mask", "original", "edges", "prediction"):
             self._show(key)
         self._targets_changed()
@@ -85,9 +92,16 @@ class CanvasView:
     def _selection_changed(self) -> None:
         frame = self.frame
         record = frame.targets.get(frame.selected)
-        self.canvas.select_marker(None if record is None or not self.tools.shown("markers") else record.centroid)
+        self.canvas.select_marker(None if record is None or not self.state.shown("markers") else record.centroid)
         self.table.select_id(frame.selected)
         self._show_proposal()
+        self._follow_levels()
+
+    def _follow_levels(self) -> None:
+        """Levels from around the selected target (view mode), else from what the view shows, or the whole frame."""
+        frame = self.frame
+        record = None if frame is None else frame.targets.get(frame.selected)
+        self.canvas.set_levels_mode(self.state.levels_mode, None if record is None else record.bbox)
 
     # --- tool panel -------------------------------------------------------------------
 
@@ -98,6 +112,8 @@ class CanvasView:
             self._markers()
         elif key == "proposal":
             self._show_proposal()
+        elif key == "prediction":
+            self._show_prediction()
         else:
             self._show(key)
 
@@ -119,7 +135,7 @@ class CanvasView:
         if key == "prediction":
             self._show_prediction()
             return
-        if not self.tools.shown(key):
+        if not self.state.shown(key):
             if key == "mask":
                 self._mask_index = None
             self.canvas.set_layer(key, None)
@@ -131,22 +147,20 @@ class CanvasView:
             index = mask_index(self.frame.original)
         else:
             index = self.edges().view(np.uint8)
-        self.canvas.set_layer(key, index, self._luts[key], opacity=self.tools.opacity_of(key))
+        self.canvas.set_layer(key, index, self._luts[key], opacity=self.state.opacity(key))
 
     def edges(self) -> np.ndarray:
         """Canny edges of the frame at the panel's thresholds (computed once per frame and thresholds)."""
         if "edges" not in self._cache:
             self.counts["edges"] += 1
-            low, high = self.tools.canny_thresholds()
+            low, high = self.state.canny or (None, None)
             edges, used = canny_edges(self.frame.image, low=low, high=high)
-            self.tools.show_thresholds(*used)
+            self.state.set_canny_used(used)
             self._cache["edges"] = edges
         return self._cache["edges"]
 
-    def set_prediction_set(self, name: str | None) -> None:
-        if name != self.prediction_set:
-            self.prediction_set = name
-            self._cache.pop("prediction", None)
+    def _prediction_set_changed(self, name: str | None) -> None:
+        self._cache.pop("prediction", None)
         if self.frame is not None:
             self._show_prediction()
 
@@ -175,15 +189,19 @@ class CanvasView:
         return None if probability is None else binarize(probability, self.prediction_threshold())
 
     def _show_prediction(self) -> None:
-        probability = self.prediction() if self.frame is not None and self.tools.shown("prediction") else None
+        probability = self.prediction() if self.frame is not None and self.state.shown("prediction") else None
         if probability is None:
             self.canvas.set_layer("prediction", None)
-        elif self.tools.prediction_outline.isChecked():
-            self.canvas.set_layer("prediction", mask_index(binarize(probability, self.prediction_threshold())), self._luts["prediction_outline"],
-                                  opacity=self.tools.opacity_of("prediction"))
+            self.canvas.set_prediction_markers(None)
+            return
+        predicted = binarize(probability, self.prediction_threshold())
+        if self.state.prediction_style == "outline":
+            self.canvas.set_layer("prediction", mask_index(predicted), self._luts["prediction_outline"],
+                                  opacity=self.state.opacity("prediction"))
         else:
             self.canvas.set_layer("prediction", to_levels(probability), self._luts["prediction"],
-                                  opacity=self.tools.opacity_of("prediction"))
+                                  opacity=self.state.opacity("prediction"))
+        self.canvas.set_prediction_markers(_centroids(predicted))
 
     def proposal(self):
         """The Canny proposal for the selected target, or None (cached until its inputs change)."""
@@ -191,30 +209,36 @@ class CanvasView:
         record = None if frame is None else frame.targets.get(frame.selected)
         if record is None:
             return None
-        key = (record.id, record.bbox, record.area, record.anchor, self.tools.canny_thresholds())
+        key = (record.id, record.bbox, record.area, record.anchor, self.state.canny)
         proposals = self._cache.setdefault("proposal", {})  # the frame's recent proposals: stepping back is free
         if key not in proposals:
             self.counts["proposal"] += 1
-            low, high = self.tools.canny_thresholds()
+            low, high = self.state.canny or (None, None)
             proposals[key] = propose_target(frame.image, frame.targets.mask_of(record.id), low=low, high=high)
-            self.tools.show_thresholds(*proposals[key].thresholds)
+            self.state.set_canny_used(proposals[key].thresholds)
             while len(proposals) > PROPOSALS_KEPT:
                 proposals.pop(next(iter(proposals)))
         return proposals[key]
 
     def _show_proposal(self) -> None:
-        proposal = self.proposal() if self.frame is not None and self.tools.shown("proposal") else None
+        proposal = self.proposal() if self.frame is not None and self.state.shown("proposal") else None
         if proposal is None:
             self.canvas.set_layer("proposal", None)
             return
         index = proposal_index(proposal.mask)
         r0, c0, r1, c1 = proposal.window
         index[r0:r1, c0:c1][proposal.edges & ~proposal.mask[r0:r1, c0:c1]] = 3
-        self.canvas.set_layer("proposal", index, self._luts["proposal"], opacity=self.tools.opacity_of("proposal"))
+        self.canvas.set_layer("proposal", index, self._luts["proposal"], opacity=self.state.opacity("proposal"))
 
     def _markers(self) -> None:
         frame = self.frame
-        records = frame.targets.records if self.tools.shown("markers") else ()
+        records = frame.targets.records if self.state.shown("markers") else ()
         centroids = np.array([r.centroid for r in records], float).reshape(-1, 2)
         selected = next((k for k, r in enumerate(records) if r.id == frame.selected), None)
         self.canvas.set_markers(centroids, [r.id for r in records], selected)
+
+
+def _centroids(mask: np.ndarray) -> np.ndarray:
+    """(x, y) centroids of a mask's 8-connected components."""
+    count, _, _, centroids = cv2.connectedComponentsWithStats(np.ascontiguousarray(mask).view(np.uint8), connectivity=8)
+    return centroids[1:count].astype(float)

@@ -110,9 +110,10 @@ def test_a_reject_on_an_unedited_frame_is_a_status_only_write_and_undo_restores_
 
 
 def test_an_accepted_proposal_undone_is_the_dataset_label_again(qtbot, tmp_path):
-    image, _ = frame_with([(20, 30, 24, 34)])
+    image, _ = frame_with([(20, 30, 24, 34), (44, 6, 47, 9)])
     label = np.zeros_like(image, dtype=bool)
     label[18:27, 28:37] = True  # drawn loosely around the bright target: the proposal shrinks it
+    label[44:47, 6:9] = True  # a second target: A moves on to it, on the same frame
     dataset = make_dataset(tmp_path / "data", {"loose": (image, label), "other": frame_with([(5, 5, 9, 9)])})
     window = open_window(qtbot, dataset, tmp_path / "settings.ini")
     wait_for(lambda: _current_frame(window) == "loose", what="the frame")
@@ -139,7 +140,10 @@ def test_enter_accepts_the_label_and_moves_to_the_next_pending_target(qtbot, tmp
     wait_for(lambda: _current_frame(window) == "a", what="the frame")
     press(window, "Tab")
     press(window, "Tab")
-    press(window, "R")  # the second target: not a target
+    press(window, "R")  # the second target: not a target; on to the next target that needs a decision
+    selected = window.findChild(QTableWidget, "targets").selectedItems()
+    assert selected and selected[0].text() == _targets(window)[2]["id"], "R did not move past the decided target"
+    press(window, "Shift+Tab")
     press(window, "Shift+Tab")
     press(window, "Return")
     statuses = [row["status"] for row in _targets(window)]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 
 
+from PySide6.QtWidgets import QCheckBox
+
 from tests.journeys.retraining import (assert_row_equals_cli, cli_json, results_row,
                                        retrain_through_dialog, summary_text)
 from tests.journeys.drive import (
@@ -29,6 +31,8 @@ def test_ctrl_r_retrains_and_shows_the_new_model_everywhere(window, qtbot, datas
     assert loss_points and max(loss_points) == 2  # the live curve got one point per epoch
     assert not window.status.progress.isVisible() and not window.status.cancel_button.isVisible()
     frame_shape = window.canvas.image_item.image.shape[:2]
+    # predictions are outlined above the threshold by default; unticked, the map is drawn over the whole frame
+    click(window.findChild(QCheckBox, "prediction-outline"))
     prediction = window.canvas.layers["prediction"].image
     assert prediction is not None and prediction.shape[:2] == frame_shape  # drawn on the frame on screen
     row = results_row(window, name)

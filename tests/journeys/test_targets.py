@@ -56,8 +56,9 @@ def test_a_click_on_a_targets_exact_centre_selects_it(window):
 
 def test_a_rejected_target_stays_rejected_and_untouched_targets_keep_their_source(window):
     click_image(window.canvas, 21, 31)
-    press(window, "R")
-    assert rows(window)[2]["status"] == "rejected"
+    press(window, "R")  # and on to the next target that needs a decision, centred
+    assert rows(window)[2]["status"] == "rejected" and selected_id(window) == 3
+    press(window, "Home")  # the whole frame again
     press(window, "B")
     drag_image(window.canvas, [(5, 58), (9, 58), (12, 58)])  # a new target far from the others
     press(window, "Ctrl+S")
@@ -81,6 +82,7 @@ def test_the_selection_follows_its_target_when_an_edit_adds_one_before_it(window
     assert [int(r["id"]) for r in table_rows(window.target_table)][0] == 4  # the new one, listed first
     before = drawn_mask(window)
     press(window, "A")  # the proposal for target 3, not for the target now first in the list
+    press(window, "PgUp")  # A went on to the next frame's first target (target 3 was the last): back
     mask = drawn_mask(window)
     assert mask[48:52, 60:64].sum() >= 12, "A accepted the proposal of another target"
     assert (mask[:40] == before[:40]).all()
@@ -145,6 +147,8 @@ def test_the_frame_list_shows_target_counts_and_updates_after_an_edit(window):
 def test_undo_gives_a_deleted_target_back_its_id_and_status(window):
     click_image(window.canvas, 51, 11)
     press(window, "R")
+    press(window, "Home")
+    click_image(window.canvas, 51, 11)  # R moved on: back to target 1
     press(window, "Delete")
     assert 1 not in rows(window)
     press(window, "Ctrl+Z")

@@ -103,7 +103,7 @@ class FrameList(QWidget):
         self.filter.currentTextChanged.connect(self._apply_filter)
         self.search.returnPressed.connect(self._go_to)
         self.table.itemSelectionChanged.connect(self._selected)
-        self._ids: dict[int, str] = {}
+        self._rows: dict[str, dict] = {}  # frame id -> its frame_summary row: filters read these, never cells
         self._quiet = False
 
     def set_rows(self, rows: list[dict], current: str | None = None) -> None:
@@ -111,6 +111,7 @@ class FrameList(QWidget):
         self._quiet = True
         self.table.setSortingEnabled(False)
         self.table.setRowCount(len(rows))
+        self._rows = {row["frame_id"]: dict(row) for row in rows}
         for r, row in enumerate(rows):
             name = _NaturalItem(display_path(row["frame_id"]))
             name.setData(Qt.ItemDataRole.UserRole, row["frame_id"])
@@ -159,6 +160,7 @@ class FrameList(QWidget):
         """Refresh every column of one frame's row (sorting is paused so the row stays put while filled)."""
         for r in range(self.table.rowCount()):
             if self.frame_id_at(r) == row["frame_id"]:
+                self._rows[row["frame_id"]] = dict(row)
                 sorting = self.table.isSortingEnabled()
                 self.table.setSortingEnabled(False)
                 self._fill(r, row)
@@ -173,7 +175,7 @@ class FrameList(QWidget):
         self.table.setSortingEnabled(False)
         for r in range(self.table.rowCount()):
             n = counts.get(self.frame_id_at(r))
-            if n is not None and self.table.item(r, 5).text() == "":
+            if n is not None and not self._rows.get(self.frame_id_at(r), {}).get("edited"):
                 self.table.setItem(r, 2, _NumberItem(n))
         self.table.setSortingEnabled(sorting)
 
@@ -182,7 +184,7 @@ class FrameList(QWidget):
         text = self.search.text().strip().lower()
         if not text:
             return
-        names = [(r, self.table.item(r, 0).text().lower()) for r in range(self.table.rowCount())]
+        names = [(r, display_path(self.frame_id_at(r)).lower()) for r in range(self.table.rowCount())]
         exact = [r for r, name in names if name == text]
         found = exact or [r for r, name in names if text in name]
         if found:
@@ -202,7 +204,8 @@ class FrameList(QWidget):
 
     def _apply_filter(self, state: str) -> None:
         for r in range(self.table.rowCount()):
-            self.table.setRowHidden(r, state != "all" and self.table.item(r, 1).text() != state)
+            row = self._rows.get(self.frame_id_at(r), {})
+            self.table.setRowHidden(r, state != "all" and row.get("state") != state)
 
     def _selected(self) -> None:
         if self._quiet:

@@ -26,6 +26,7 @@ class ActionSpec:
     checkable: bool = False
     place: str = ""  # "toolbar", "review", "menu:File", ... ("" : keys only)
     icon: str | None = None
+    held: bool = False  # acts while its key is held (bound by the window's key filter, not as a shortcut)
 
 
 TOOLS = (
@@ -65,6 +66,8 @@ ACTIONS = (
     ActionSpec("next_target", "Next target", ("Tab",), "next target (on to the next frame after the last)"),
     ActionSpec("previous_target", "Previous target", ("Shift+Tab",), "previous target"),
     ActionSpec("go_to_frame", "Go to frame...", ("Ctrl+G",), "type part of a frame's name to jump to it"),
+    ActionSpec("peek", "Peek", ("Space",), "hold to see the raw pixels: every overlay and marker hidden while held",
+               held=True),
     ActionSpec("fit", "Fit", ("Home",), "fit the frame in the view"),
     ActionSpec("one_to_one", "One to one", ("=",), "one frame pixel per screen pixel"),
     ActionSpec("bigger_brush", "Bigger brush", ("]",), "brush one pixel wider"),
@@ -82,6 +85,8 @@ ACTIONS = (
                place="menu:File"),
     ActionSpec("quit", "Quit", ("Ctrl+Q",), "quit (asks first while a job runs)", place="menu:File"),
     ActionSpec("curate", "Curate dataset...", (), "de-duplicate, sample, merge and split datasets", place="menu:Tools"),
+    ActionSpec("reset_layout", "Reset layout", (), "put the docks back where a first start has them",
+               place="menu:View"),
     ActionSpec("help", "Keyboard shortcuts", ("F1",), "this list", place="menu:Help"),
 )
 
@@ -91,7 +96,10 @@ def make_action(parent: QWidget, spec: ActionSpec, slot: Callable[[], None]) -> 
     action = QAction(spec.text, parent)
     action.setObjectName(spec.name)
     action.setStatusTip(spec.help or spec.text)
-    action.setShortcuts([QKeySequence(key) for key in spec.keys])
+    if spec.held:
+        action.setProperty("held_keys", list(spec.keys))  # listed by F1; the window's key filter acts on them
+    else:
+        action.setShortcuts([QKeySequence(key) for key in spec.keys])
     action.setCheckable(spec.checkable)
     if spec.icon:
         action.setIcon(icon(spec.icon))
@@ -114,6 +122,10 @@ def make_actions(parent: QWidget, slots: dict[str, Callable[[], None]]) -> dict[
         group.addAction(actions[f"tool_{tool}"])
     actions["tool_select"].setChecked(True)
     return actions
+
+
+def spec_named(name: str) -> ActionSpec:
+    return next(s for s in ACTIONS if s.name == name)
 
 
 def specs_at(place: str) -> list[ActionSpec]:

@@ -6,8 +6,9 @@ import numpy as np
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..core.datasets.predictions import to_levels
+from ..core.metrics.evaluation import binarize
 from .canvas import ImageCanvas
-from .overlays import COLOURS, heat_lut, mask_index, mask_lut
+from .overlays import COLOURS, centroids, heat_lut, mask_index, mask_lut
 
 
 class ComparePanel(QWidget):
@@ -30,13 +31,19 @@ class ComparePanel(QWidget):
         self._mask_lut = mask_lut(COLOURS["mask"], fill_alpha=0)
         self._heat_lut = heat_lut()
 
-    def display(self, frame, probability: np.ndarray | None) -> None:
+    def display(self, frame, probability: np.ndarray | None, threshold: float = 0.5) -> None:
+        """The frame at the main view's levels, its labels and the compared set, each target with its marker."""
         if frame is None:
             return
         levels = self.main_canvas.image_item.getLevels()
         self.canvas.show_frame(frame.image, keep_view=True, levels=tuple(float(v) for v in levels))
         self.canvas.set_layer("mask", mask_index(frame.mask), self._mask_lut)
+        records = frame.targets.records
+        self.canvas.set_markers(np.array([r.centroid for r in records], float).reshape(-1, 2),
+                                [r.id for r in records], None)
         if probability is None:
             self.canvas.set_layer("prediction", None)
+            self.canvas.set_prediction_markers(None)
         else:
             self.canvas.set_layer("prediction", to_levels(probability), self._heat_lut)
+            self.canvas.set_prediction_markers(centroids(binarize(probability, threshold)))

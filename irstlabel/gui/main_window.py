@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QComboBox, QDockW
 from ..core.errors import IrstlabelError, display_path
 from ..project.display import DisplayState
 from ..project.session import AnnotationSession
-from .actions import OVERLAYS, TOOLS, make_actions, specs_at
+from .actions import OVERLAYS, TOOLS, make_actions, spec_named, specs_at
 from .canvas import ImageCanvas
 from .compare import ComparePanel
 from .dialogs import choose_folder
@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
                                    results=self.results, compare=self.compare, compare_dock=self.docks["compare"],
                                    show_dock=self.show_dock, summary_bar=self.retrain_summary,
                                    busy=lambda: self.jobs.busy())
+        self.docks["targets"].raise_()  # an annotator's first look: the targets, whatever else has content
         self.jobs = JobCommands(self, self.session, self.frames, self.status, self.sets, results=self.results,
                                 show_dock=self.show_dock, settings=self.settings, show_error=self.show_error,
                                 summary_bar=self.retrain_summary)
@@ -94,6 +95,7 @@ class MainWindow(QMainWindow):
         self._bars()
         self._menus()
         self._title()
+        self._default_layout = self.saveState()
         self._restore_settings()
         self._remember()
         self.autosave = QTimer(self)
@@ -118,25 +120,26 @@ class MainWindow(QMainWindow):
         return central
 
     def _docks(self) -> dict[str, QDockWidget]:
-        left, right, bottom = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea,
-                               Qt.DockWidgetArea.BottomDockWidgetArea)
+        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
         docks = {}
         for title, widget, area in (("Frames", self.frame_list, left), ("Targets", self.target_table, right),
-                                    ("Tools", self.tools, right), ("Results", self.results, bottom),
-                                    ("Compare", self.compare, bottom)):
+                                    ("Tools", self.tools, right), ("Results", self.results, right),
+                                    ("Compare", self.compare, right)):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock-{title.lower()}")
             dock.setWidget(widget)
             self.addDockWidget(area, dock)
             docks[title.lower()] = dock
+        # Results and Compare are tabs beside Targets: opening them never takes height from the canvas
+        self.tabifyDockWidget(docks["targets"], docks["results"])
         self.tabifyDockWidget(docks["results"], docks["compare"])
-        # the side docks run the full height: Results and Compare sit under the canvas only
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         for key in ("results", "compare"):  # shown once there is something in them
             docks[key].hide()
-        self.resizeDocks([docks["frames"], docks["targets"]], [260, 420], Qt.Orientation.Horizontal)
-        self.resizeDocks([docks["targets"], docks["tools"]], [360, 280], Qt.Orientation.Vertical)
+        docks["targets"].raise_()
+        self.resizeDocks([docks["frames"], docks["targets"]], [230, 400], Qt.Orientation.Horizontal)
+        self.resizeDocks([docks["targets"], docks["tools"]], [380, 260], Qt.Orientation.Vertical)
         return docks
 
     def _slots(self) -> dict:
@@ -155,6 +158,7 @@ class MainWindow(QMainWindow):
             "next_target": lambda: editor.step_target(1, frames),
             "previous_target": lambda: editor.step_target(-1, frames),
             "go_to_frame": frames.go_to,
+            "peek": lambda: self.display.set_peeking(not self.display.peeking),
             "fit": self.canvas.fit,
             "one_to_one": self.canvas.one_to_one,
             "bigger_brush": lambda: editor.resize_brush(1),
@@ -165,6 +169,7 @@ class MainWindow(QMainWindow):
             "evaluate": later("jobs", "start_evaluate"),
             "review_markers": later("sets", "toggle_review"),
             "open_dataset": self.choose_dataset,
+            "reset_layout": self.reset_layout,
             "import_predictions": later("jobs", "import_predictions"),
             "quit": self.close,
             "curate": self.show_curation,
@@ -226,14 +231,14 @@ class MainWindow(QMainWindow):
 
     def _menus(self) -> None:
         menus = {}
-        for spec in (s for s in specs_at("menu:File") + specs_at("menu:Tools") + specs_at("menu:Help")):
+        for spec in (s for title in ("File", "Tools", "View", "Help") for s in specs_at(f"menu:{title}")):
             title = spec.place.split(":", 1)[1]
             if title not in menus:
                 menus[title] = self.menuBar().addMenu(f"&{title}")
-                if title == "Tools":
-                    view = self.menuBar().addMenu("&View")  # between Tools and Help: the docks, shown or hidden
+                if title == "View":  # the docks, shown or hidden, then the view's own actions
                     for dock in self.docks.values():
-                        view.addAction(dock.toggleViewAction())
+                        menus[title].addAction(dock.toggleViewAction())
+                    menus[title].addSeparator()
             menus[title].addAction(self.actions_[spec.name])
             if spec.name == "import_predictions":
                 self.recent_menu = menus[title].addMenu("Recent datasets")
@@ -255,12 +260,19 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(title + ("  [read-only]" if self.project.readonly else ""))
 
     def show_dock(self, key: str) -> None:
-        """Show a bottom dock (Results, Compare) raised, a third of the window high the first time."""
+        """Show a dock (Results, Compare: tabs beside Targets) and bring its tab to the front."""
         dock = self.docks[key]
-        if dock.isHidden():
-            dock.show()
-            self.resizeDocks([dock], [max(200, self.height() // 3)], Qt.Orientation.Vertical)
+        dock.show()
         dock.raise_()
+
+    def reset_layout(self) -> None:
+        """View > Reset layout: the docks where a first start puts them (the canvas at least half the window)."""
+        self.restoreState(self._default_layout)
+        for key in ("results", "compare"):  # those with something in them stay open, as tabs
+            if self.sets.has_content(key):
+                self.show_dock(key)
+        self.docks["targets"].raise_()
+        self.status.say("Layout reset", 3000)
 
     # --- datasets ---------------------------------------------------------------------
 
@@ -380,17 +392,16 @@ class MainWindow(QMainWindow):
 
 
 class PeekKey(QObject):
-    """Hold Space: every overlay hidden while it is held (not while typing in a text or number field)."""
-
-    KEY = Qt.Key.Key_Space
+    """Hold the peek key (Space): every overlay hidden while it is held (not while typing in a field)."""
 
     def __init__(self, display, window):
         super().__init__(window)
         self.display, self.window = display, window
+        self.keys = {QKeySequence(key)[0].key() for key in spec_named("peek").keys}
 
     def eventFilter(self, watched, event) -> bool:
         kind = event.type()
-        if kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) and event.key() == self.KEY \
+        if kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) and event.key() in self.keys \
                 and self.window.isActiveWindow() and not _typing(QApplication.focusWidget()):
             if not event.isAutoRepeat():
                 self.display.set_peeking(kind == QEvent.Type.KeyPress)

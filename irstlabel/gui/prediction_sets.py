@@ -88,12 +88,17 @@ class PredictionSets:
         self.state.set_compare_set(_refill(self.compare.set_combo, sets, self.state.compare_set,
                                            newest_otherwise=False))
 
+    def has_content(self, dock: str) -> bool:
+        """Whether Results or Compare has something to show."""
+        if dock == "compare":
+            return len(self.names()) >= 2
+        return bool(self.project.registry.evaluations() or self.project.registry.checkpoints())
+
     def show_docks(self) -> None:
         """Results and Compare stay hidden until they have something to show (their View menu entries show them)."""
-        if len(self.names()) >= 2:
-            self.show_dock("compare")
-        if self.project.registry.evaluations() or self.project.registry.checkpoints():
-            self.show_dock("results")
+        for dock in ("compare", "results"):
+            if self.has_content(dock):
+                self.show_dock(dock)
 
     def _set_chosen(self, name: str | None) -> None:
         _show_choice(self.set_combo, name)
@@ -116,7 +121,7 @@ class PredictionSets:
         name = self.state.compare_set
         probability = None if frame is None or not name else \
             self.project.predictions.read(name, frame.frame_id, shape=frame.mask.shape)
-        self.compare.display(frame, probability)
+        self.compare.display(frame, probability, 0.5 if not name else float(self.project.predictions.threshold(name)))
 
     # --- what the shown set says about this frame -----------------------------------------
 

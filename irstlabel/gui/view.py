@@ -14,12 +14,10 @@ from collections import Counter
 
 import numpy as np
 
-import cv2
-
 from ..core.metrics.evaluation import binarize
 from ..core.datasets.predictions import to_levels
 from ..core.labels.proposals import canny_edges, propose_target
-from .overlays import COLOURS, heat_lut, mask_index, mask_lut, proposal_index, update_mask_index
+from .overlays import COLOURS, centroids, heat_lut, mask_index, mask_lut, proposal_index, update_mask_index
 
 
 PROPOSALS_KEPT = 8
@@ -201,7 +199,7 @@ class CanvasView:
         else:
             self.canvas.set_layer("prediction", to_levels(probability), self._luts["prediction"],
                                   opacity=self.state.opacity("prediction"))
-        self.canvas.set_prediction_markers(_centroids(predicted))
+        self.canvas.set_prediction_markers(centroids(predicted))
 
     def proposal(self):
         """The Canny proposal for the selected target, or None (cached until its inputs change)."""
@@ -237,8 +235,3 @@ class CanvasView:
         selected = next((k for k, r in enumerate(records) if r.id == frame.selected), None)
         self.canvas.set_markers(centroids, [r.id for r in records], selected)
 
-
-def _centroids(mask: np.ndarray) -> np.ndarray:
-    """(x, y) centroids of a mask's 8-connected components."""
-    count, _, _, centroids = cv2.connectedComponentsWithStats(np.ascontiguousarray(mask).view(np.uint8), connectivity=8)
-    return centroids[1:count].astype(float)

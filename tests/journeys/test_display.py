@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QCheckBox, QComboBox, QSpinBox
+from PySide6.QtWidgets import QCheckBox, QSpinBox
 from skimage.measure import label as connected
 
 from irstlabel.gui.canvas import auto_levels
@@ -106,7 +106,7 @@ def test_ten_targets_are_decided_in_at_most_twenty_key_presses(ten):
     decided = [row["status"] for row in table_rows(window.target_table)]
     press(window, "PgUp")
     decided += [row["status"] for row in table_rows(window.target_table)]
-    assert "pending" not in decided and len(decided) == 10, statuses
+    assert "pending" not in decided and len(decided) == 10, decided
     assert decided.count("rejected") == 2 and decided.count("pending") == 0
     stored = [r["status"] for frame in ("f0", "f1") for r in window.project.targets(frame)]
     assert sorted(stored) == sorted(decided)  # each decision saved as it was made

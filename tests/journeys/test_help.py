@@ -18,6 +18,7 @@ def test_f1_lists_every_binding_including_the_ones_the_first_list_forgot(window)
                      "M", "Ctrl+S", "Ctrl+Q", "Ctrl+G", "D", "F"):
         assert expected in keys, expected
     assert "retrain ISPANet" in rows["Ctrl+R"] and "Shift+click subtracts" in rows["W"]
+    assert "every overlay" in rows["Space (hold)"]  # a held key, listed from the same table
     assert "next one" in rows["D"] and "frame's name" in rows["Ctrl+G"]
     listed = [key for cell in rows for key in cell.split(" / ")]
     assert len(listed) == len(set(listed)), "a key bound to two actions"

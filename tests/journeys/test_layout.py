@@ -1,0 +1,53 @@
+"""The canvas keeps its room: every dock open at 1366x768, View > Reset layout."""
+
+from __future__ import annotations
+
+
+from tests.datasets import frame_with, make_dataset
+from tests.journeys.drive import menu_action, wait_for
+from tests.window import close_window, open_window
+
+SMALL_SCREEN = (1366, 768)
+
+
+def _room(window) -> tuple[float, float]:
+    """The canvas's share of the window's width, and of the height under the bars."""
+    return window.canvas.width() / window.width(), window.canvas.height() / window.centralWidget().height()
+
+
+def _open(qtbot, tmp_path):
+    dataset = make_dataset(tmp_path / "data", {"a": frame_with([(10, 10, 13, 13)])})
+    return open_window(qtbot, dataset, tmp_path / "settings.ini", size=SMALL_SCREEN)
+
+
+def _show_every_dock(window) -> None:
+    for title in ("Frames", "Targets", "Tools", "Results", "Compare"):
+        action = menu_action(window, "View", title)
+        if not action.isChecked():
+            action.trigger()
+    wait_for(lambda: all(d.isVisible() for d in window.docks.values()), what="every dock to show")
+
+
+def test_with_every_dock_open_the_canvas_keeps_half_the_window(qtbot, tmp_path):
+    window = _open(qtbot, tmp_path)
+    try:
+        _show_every_dock(window)
+        width, height = _room(window)
+        assert width >= 0.5 and height >= 0.5, (width, height)
+    finally:
+        close_window(window)
+
+
+def test_reset_layout_brings_hidden_docks_back_beside_the_canvas(qtbot, tmp_path):
+    window = _open(qtbot, tmp_path)
+    try:
+        for title in ("Frames", "Tools"):
+            menu_action(window, "View", title).trigger()
+        wait_for(lambda: not window.docks["frames"].isVisible() and not window.docks["tools"].isVisible(),
+                 what="the docks to hide")
+        menu_action(window, "View", "Reset layout").trigger()
+        wait_for(lambda: window.docks["frames"].isVisible() and window.docks["tools"].isVisible(),
+                 what="the docks to come back")
+        assert min(_room(window)) >= 0.5 and "Layout reset" in window.statusBar().currentMessage()
+    finally:
+        close_window(window)

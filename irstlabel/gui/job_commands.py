@@ -24,7 +24,8 @@ from .starter import StarterPredictions
 
 __all__ = ["JobCommands", "STAGE_WORDS"]
 
-STAGE_WORDS = {"training": "training", "predicting": "predicting every frame", "evaluating": "evaluating",
+STAGE_WORDS = {"training": "training", "choosing_inference": "choosing inference settings",
+               "predicting": "predicting every frame", "evaluating": "evaluating",
                "baseline_predicting": "predicting the held-out frames with the previous model",
                "baseline_evaluating": "scoring the previous model"}
 STARTER_PROGRESS = "Starter model: predicting"

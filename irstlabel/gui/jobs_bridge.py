@@ -23,6 +23,7 @@ class QtJob(QObject):
     """A submitted job as Qt signals. `finished(state, result, error, log)` fires exactly once."""
 
     progress = Signal(int, int, str)  # step, total, message
+    stage = Signal(str)  # a named stage inside the job (training's inference sweep)
     epoch = Signal(dict)
     frames_ready = Signal(str, list)  # prediction set, frames published so far
     finished = Signal(str, object, str, list)  # state, result (dict or None), error, last log lines
@@ -57,6 +58,8 @@ class QtJob(QObject):
             self.state = "running"
         elif kind == "progress":
             self.progress.emit(int(event["step"]), int(event["total"]), str(event.get("message", "")))
+        elif kind == "stage":
+            self.stage.emit(str(event["stage"]))
         elif kind == "epoch":
             self.epoch.emit(event)
         elif kind == "frames_ready":

@@ -187,6 +187,7 @@ class RetrainController(QObject):
             return
         self.job = self.runner.submit(self._step.spec, priority=self._step.priority)
         self.job.progress.connect(self.progress)
+        self.job.stage.connect(self.stage)
         self.job.epoch.connect(self.epoch)
         self.job.frames_ready.connect(self.frames_ready)
         self.job.finished.connect(self._job_finished)

@@ -115,6 +115,8 @@ def _train(spec: JobSpec, emit: Emit, should_stop) -> dict:
         elif event["event"] == "epoch":
             emit({"event": "epoch", "epoch": event["epoch"], "epochs": event["epochs"], "metrics": event["metrics"]})
         elif event["event"] == "sweep":
+            if event["step"] == 1:  # a stage of its own: the bar must not sit at "training 100%" meanwhile
+                emit({"event": "stage", "stage": "choosing_inference"})
             _progress(emit, event["step"], event["steps"], "choosing the inference scale on validation frames")
         elif event["event"] == "log":
             emit(event)

@@ -21,14 +21,18 @@ def _points(curve) -> int:
 
 
 def test_ctrl_r_retrains_and_shows_the_new_model_everywhere(window, qtbot, dataset):
-    loss_points = []
+    loss_points, said = [], []
     window.results.loss_curve.sigPlotChanged.connect(lambda item: loss_points.append(_points(item)))
+    window.statusBar().messageChanged.connect(said.append)
     press(window, "H")  # no model yet: the status bar says so
     assert "No prediction yet" in status_text(window)
 
     name = retrain_through_dialog(window, qtbot, lambda: press(window, "Ctrl+R"))
 
     assert loss_points and max(loss_points) == 2  # the live curve got one point per epoch
+    stages = [m for m in said if m.startswith("Retrain: ") and m.endswith("...")]
+    assert stages[:3] == ["Retrain: training...", "Retrain: choosing inference settings...",
+                          "Retrain: predicting every frame..."], stages  # the bar names each stage as it starts
     assert not window.status.progress.isVisible() and not window.status.cancel_button.isVisible()
     frame_shape = window.canvas.image_item.image.shape[:2]
     # predictions are outlined above the threshold by default; unticked, the map is drawn over the whole frame

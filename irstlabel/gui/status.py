@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar
+from PySide6.QtWidgets import QLabel, QMessageBox, QProgressBar, QPushButton, QStatusBar, QToolButton
 
 from ..core.errors import display_path
 
@@ -14,12 +14,15 @@ class StatusLine:
         self.pixel_label = QLabel()
         self.save_label = QLabel()
         self.save_label.setObjectName("save-state")
-        # what opening said (read-only, an absent split) stays visible: frame messages do not replace it
-        self.note_label = QLabel()
+        # what opening said (read-only, an absent split): said once, then kept behind an info button
+        self.note = note or ""
+        self.note_label = QToolButton()
         self.note_label.setObjectName("open-note")
-        self.note_label.setToolTip(note or "")
-        self.note_label.setText(bar.fontMetrics().elidedText(note or "", Qt.TextElideMode.ElideMiddle, 520))
+        self.note_label.setText("\u24d8 dataset notes")
+        self.note_label.setAutoRaise(True)
+        self.note_label.setToolTip(self.note)
         self.note_label.setVisible(bool(note))
+        self.note_label.clicked.connect(self._show_note)
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(260)
         self.progress.setVisible(False)
@@ -29,7 +32,13 @@ class StatusLine:
             bar.addPermanentWidget(widget)
         self.frame_text = ""
         if note:
-            bar.showMessage(note)
+            bar.showMessage(note, 15000)
+
+    def _show_note(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, "Dataset notes", self.note, QMessageBox.StandardButton.Close,
+                          self.bar.window())
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     def say(self, text: str, ms: int = 5000) -> None:
         self.bar.showMessage(text, ms)

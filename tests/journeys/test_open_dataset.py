@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QApplication, QFileDialog, QLabel
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QToolButton
 
 from irstlabel.core.datasets.synthetic import make_demo_dataset
 from irstlabel.gui.main_window import MainWindow
-from tests.journeys.drive import open_dialog, press, status_text, type_path, wait_for
+from tests.journeys.drive import button, click, open_dialog, press, status_text, type_path, wait_for
 
 
 def test_ctrl_o_opens_a_test_only_download_and_names_the_absent_split(window, tmp_path):
@@ -24,10 +24,14 @@ def test_ctrl_o_opens_a_test_only_download_and_names_the_absent_split(window, tm
     wait_for(lambda: the_new_window() is not None, timeout=30, what="the dataset to open in a new window")
     opened = the_new_window()
     assert len(opened.project.dataset) == 4
-    note = opened.statusBar().findChild(QLabel, "open-note")
+    note = opened.statusBar().findChild(QToolButton, "open-note")
     expected = f"{root / '50_50'}: no train split (train.txt not found; split files here: test.txt)"
     assert note.isVisible() and expected in note.toolTip()
-    press(opened, "PgDown")  # frame messages come and go; the note stays
-    assert note.isVisible() and expected in note.toolTip() and "frame_0002" in status_text(opened)
+    press(opened, "PgDown")  # frame messages come and go; the note stays behind its button
+    assert note.isVisible() and "frame_0002" in status_text(opened) and expected not in status_text(opened)
+    click(note)
+    shown = open_dialog(QMessageBox)
+    assert expected in shown.text()
+    click(button(shown, "Close"))
     opened.close()
     opened.project.close()

@@ -120,8 +120,22 @@ class EditController:
         if phase == "end":
             stroke, self._stroke = self._stroke, None
             if stroke["box"] is not None:
-                r0, c0, r1, c1 = stroke["box"]
-                self._push(self.session.finish_edit(stroke["box"], stroke["before"][r0:r1, c0:c1]), self.tool)
+                box = stroke["box"]
+                if self.tool == "eraser":
+                    box = self._without_debris(frame.mask, stroke["before"], box)
+                r0, c0, r1, c1 = box
+                self._push(self.session.finish_edit(box, stroke["before"][r0:r1, c0:c1]), self.tool)
+
+    def _without_debris(self, mask, before, box):
+        """Erasing never leaves a piece of a target smaller than half the eraser's dab (at least 2 px): such
+        pieces go with the stroke (one undo step), and the status bar says so. Returns the edit's box."""
+        smallest = max(2, editing.footprint_area(self.state.brush) // 2)
+        removed = editing.drop_debris(mask, before, box, min_area=smallest)
+        if removed[0] == removed[2]:
+            return box
+        self.status.say(f"Eraser: pieces of a target smaller than {smallest} px left by the stroke were removed "
+                        "too (Ctrl+Z brings them back)", 6000)
+        return (min(box[0], removed[0]), min(box[1], removed[1]), max(box[2], removed[2]), max(box[3], removed[3]))
 
     def _on_click(self, x: float, y: float, modifiers: int) -> None:
         if self.frame is None:

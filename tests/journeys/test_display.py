@@ -176,3 +176,19 @@ def _levels_follow(window):
     choose(window, "levels-mode", "whole frame")
     wait_for(lambda: shown() == pytest.approx(whole), what=f"the whole frame's levels {whole}, not {shown()}")
     assert "whole frame" in window.canvas.histogram.axis.label.toPlainText()
+
+
+def test_erasing_through_a_target_leaves_no_debris_and_undo_brings_it_back(qtbot, tmp_path):
+    image, mask = frame_with([(20, 10, 23, 20)])  # a 3x10 bar
+    window = open_window(qtbot, make_dataset(tmp_path / "data", {"bar": (image, mask)}), tmp_path / "s.ini")
+    try:
+        from tests.journeys.drive import drag_image, drawn_mask, status_text
+        press(window, "X")  # the eraser, 3 px across: a cut at x=12 leaves a 3-px sliver at x=10
+        drag_image(window.canvas, [(12, 17), (12, 21), (12, 26)])
+        areas = sorted(int(row["area"]) for row in table_rows(window.target_table))
+        assert areas == [18], areas  # the 3-px sliver went with the stroke
+        assert not drawn_mask(window)[20:23, 10].any() and "smaller than 4 px" in status_text(window)
+        press(window, "Ctrl+Z")
+        assert [int(row["area"]) for row in table_rows(window.target_table)] == [30]
+    finally:
+        close_window(window)

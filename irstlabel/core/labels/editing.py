@@ -12,7 +12,8 @@ import numpy as np
 
 from .targets import find_targets
 
-__all__ = ["paint_stroke", "fill_polygon", "magic_wand", "target_at", "delete_target", "merge_along", "split_along"]
+__all__ = ["paint_stroke", "fill_polygon", "magic_wand", "target_at", "delete_target", "merge_along", "split_along",
+           "drop_debris", "footprint_area"]
 
 Box = tuple[int, int, int, int]
 
@@ -148,3 +149,60 @@ def merge_along(mask: np.ndarray, points, *, radius: float = 1.0) -> Box:
 def split_along(mask: np.ndarray, points, *, radius: float = 0.75) -> Box:
     """Cut a target by erasing along the drawn line."""
     return paint_stroke(mask, points, radius=radius, value=False)
+
+
+def footprint_area(diameter: float) -> int:
+    """Pixels one dab of a round brush `diameter` pixels across paints (the smallest target a stroke makes).
+
+    >>> footprint_area(1), footprint_area(3)
+    (1, 9)
+    """
+    r = max(float(diameter) / 2, 0.5)
+    pad = int(np.ceil(r)) + 1
+    yy, xx = np.mgrid[-pad:pad + 1, -pad:pad + 1]
+    return int((xx ** 2 + yy ** 2 <= r * r).sum())
+
+
+def drop_debris(mask: np.ndarray, before: np.ndarray, box, *, min_area: int, margin: int = 16) -> Box:
+    """After an erase inside `box`, remove what it split off a target and left smaller than `min_area` pixels.
+
+    A piece is debris when it is an 8-connected part of the mask now, smaller
+    than `min_area`, and was part of a larger target (in `before`, the
+    frame-sized mask before the erase) that lost pixels to the erase. A small
+    target the erase never touched stays, and so does a piece too big to be
+    debris. Pieces are judged within `box` grown by `margin`; one reaching the
+    edge of that region (not the frame's) may belong to more and is kept.
+    Returns the box of removed pixels (empty: ``r0 == r1``).
+
+    Examples
+    --------
+    >>> before = np.zeros((9, 12), bool); before[3:6, 2:9] = True
+    >>> mask = before.copy(); mask[:, 3:8] = False  # an erase leaves a 3-px column on each side
+    >>> drop_debris(mask, before, (0, 3, 9, 8), min_area=5)
+    (3, 2, 6, 9)
+    >>> int(mask.sum())
+    0
+    """
+    h, w = mask.shape
+    r0, c0, r1, c1 = _clip((box[0] - margin, box[1] - margin, box[2] + margin, box[3] + margin), mask.shape)
+    now, prior = mask[r0:r1, c0:c1], before[r0:r1, c0:c1]
+    count_now, labels_now, stats_now, _ = cv2.connectedComponentsWithStats(now.view(np.uint8), connectivity=8)
+    _, labels_prior, stats_prior, _ = cv2.connectedComponentsWithStats(prior.view(np.uint8), connectivity=8)
+    erased = prior & ~now
+    lost = np.unique(labels_prior[erased])
+    edges = (r0 > 0, c0 > 0, r1 < h, c1 < w)  # the region's sides that are not the frame's
+    removed = np.zeros_like(now)
+    for k in range(1, count_now):
+        x, y, bw, bh, area = stats_now[k]
+        if area >= min_area or (edges[0] and y == 0) or (edges[1] and x == 0) or \
+                (edges[2] and y + bh == now.shape[0]) or (edges[3] and x + bw == now.shape[1]):
+            continue
+        piece = labels_now[y:y + bh, x:x + bw] == k
+        parent = int(labels_prior[y:y + bh, x:x + bw][piece][0])
+        if parent in lost and stats_prior[parent, cv2.CC_STAT_AREA] > area:
+            removed[y:y + bh, x:x + bw] |= piece
+    if not removed.any():
+        return (0, 0, 0, 0)
+    now[removed] = False
+    rows, cols = np.nonzero(removed)
+    return r0 + int(rows.min()), c0 + int(cols.min()), r0 + int(rows.max()) + 1, c0 + int(cols.max()) + 1

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -30,6 +31,9 @@ COLUMNS = (("target", "pd", "Pd", True), ("target", "md", "Md", False), ("target
            ("pixel", "iou", "IoU", True), ("pixel", "recall", "R", True), ("pixel", "precision", "P", True),
            ("pixel", "f1", "F1-P", True))
 PENS = [(255, 90, 90), (90, 200, 255), (120, 230, 120), (255, 200, 60), (200, 120, 255), (255, 255, 255)]
+PLOT_MIN_HEIGHT = 160  # readable: ticks, a label and a curve (issue 26 found them ~40 px tall)
+EMPTY_RANGES = {"pr": ((0, 100), (0, 100)), "roc": ((0, 100), (0, 100)), "pd": ((0, 10), (0, 100)),
+                "pa": ((0, 10), (0, 100)), "loss": ((1, 10), (0, 1)), "val": ((1, 10), (0, 100))}
 
 
 def latest_evaluations(project) -> dict[str, dict]:
@@ -41,9 +45,15 @@ def latest_evaluations(project) -> dict[str, dict]:
     return latest
 
 
-class ResultsPanel(QWidget):
+class ResultsPanel(QScrollArea):
+    """The table of every evaluated set and its curves, scrolled when the dock is short (plots keep their height)."""
+
     def __init__(self, parent=None):
         super().__init__(parent)
+        body = QWidget()
+        self.setWidget(body)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
         self.table = QTableWidget(0, len(COLUMNS) + 4)
         self.table.setHorizontalHeaderLabels(["prediction set", "split"] + [c[2] for c in COLUMNS] + ["fps", "params (M)"])
         self.table.verticalHeader().setVisible(False)
@@ -59,6 +69,9 @@ class ResultsPanel(QWidget):
                 plot.getAxis(side).enableAutoSIPrefix(False)
             plot.addLegend(offset=(-10, 10))
             plot.showGrid(x=True, y=True, alpha=0.2)
+            plot.setMinimumHeight(PLOT_MIN_HEIGHT)
+            plot.empty_note = pg.TextItem("no data yet", color=(170, 170, 170), anchor=(0.5, 0.5))
+            plot.addItem(plot.empty_note, ignoreBounds=True)
             self.plots[key] = plot
             if title is not None:
                 tabs.addTab(plot, title)
@@ -79,7 +92,9 @@ class ResultsPanel(QWidget):
         self.summary.setObjectName("results-retrain-summary")
         self.summary.setWordWrap(True)
         self.summary.setVisible(False)
-        layout = QVBoxLayout(self)
+        tabs.setMinimumHeight(2 * PLOT_MIN_HEIGHT + 40)  # the Training tab holds two plots
+        self.table.setMinimumHeight(90)
+        layout = QVBoxLayout(body)
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
         layout.addWidget(tabs, 2)
@@ -87,6 +102,23 @@ class ResultsPanel(QWidget):
         row.addStretch(1)
         row.addWidget(self.export_button)
         layout.addLayout(row)
+        for key in self.plots:
+            self._show_empty(key, True)
+
+    def _show_empty(self, key: str, empty: bool) -> None:
+        """An empty plot says so, over axes in the units its curves will have."""
+        plot = self.plots[key]
+        plot.empty_note.setVisible(empty)
+        if empty:
+            (x0, x1), (y0, y1) = EMPTY_RANGES[key]
+            plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+            plot.empty_note.setPos((x0 + x1) / 2, (y0 + y1) / 2)
+        else:
+            plot.enableAutoRange()
+
+    def empty_plots(self) -> list[str]:
+        """The plots that show "no data yet"."""
+        return [key for key, plot in self.plots.items() if plot.empty_note.isVisible()]
 
     def set_summary(self, text: str) -> None:
         """How the last retraining ended (which model is the default, and why), above the table."""
@@ -131,9 +163,11 @@ class ResultsPanel(QWidget):
                 self.table.item(r, c).setFont(font)
 
     def _curves(self, names) -> None:
+        drawn = set()
         for key in ("pr", "roc", "pd", "pa"):
             plot = self.plots[key]
             plot.clear()
+            plot.addItem(plot.empty_note, ignoreBounds=True)
         for k, name in enumerate(names):
             curves = self.evaluations[name]["result"].get("curves", {})
             pen = pg.mkPen(PENS[k % len(PENS)], width=2)
@@ -143,11 +177,16 @@ class ResultsPanel(QWidget):
                     continue
                 symbols = {"symbol": "o", "symbolSize": 4} if x == "distance" else {}
                 self.plots[key].plot(*points, pen=pen, name=name, **symbols)
+                drawn.add(key)
+        for key in ("pr", "roc", "pd", "pa"):
+            self._show_empty(key, key not in drawn)
 
     def reset_training(self) -> None:
         self._epochs = []
         self.loss_curve.setData([], [])
         self.f1_curve.setData([], [])
+        for key in ("loss", "val"):
+            self._show_empty(key, True)
 
     def add_epoch(self, event: dict) -> None:
         self._epochs.append(event)
@@ -156,6 +195,8 @@ class ResultsPanel(QWidget):
         with_val = [e for e in self._epochs if "val" in e["metrics"]]
         self.f1_curve.setData([e["epoch"] for e in with_val],
                               [100 * e["metrics"]["val"]["target"]["f1"] for e in with_val])
+        self._show_empty("loss", False)
+        self._show_empty("val", not with_val)
 
     def export(self, folder) -> Path:
         """metrics.csv, metrics.json and the curves as publication PNGs (white, 300 dpi) in a new folder."""

@@ -51,3 +51,19 @@ def test_reset_layout_brings_hidden_docks_back_beside_the_canvas(qtbot, tmp_path
         assert min(_room(window)) >= 0.5 and "Layout reset" in window.statusBar().currentMessage()
     finally:
         close_window(window)
+
+
+def test_results_plots_are_readable_and_say_when_they_have_no_data(qtbot, tmp_path):
+    window = _open(qtbot, tmp_path)
+    try:
+        menu_action(window, "View", "Results").trigger()
+        wait_for(lambda: window.docks["results"].isVisible(), what="the Results dock")
+        pr = window.results.plots["pr"]  # the first tab, on screen
+        wait_for(lambda: pr.isVisible() and pr.height() >= 150, what=f"a PR plot 150 px high, not {pr.height()}")
+        assert "pr" in window.results.empty_plots() and pr.empty_note.toPlainText() == "no data yet"
+        (x0, x1), (y0, y1) = pr.getViewBox().viewRange()
+        assert (x0, x1, y0, y1) == (0, 100, 0, 100)  # percent axes, as the curves will have
+        assert pr.getAxis("left").labelText == "precision (%)"
+        assert min(_room(window)) >= 0.5  # and the canvas kept its room
+    finally:
+        close_window(window)

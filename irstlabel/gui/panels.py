@@ -93,6 +93,9 @@ class FrameList(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.setSortingEnabled(True)
+        # sorting by a column far right (misses, false alarms) scrolls back: the names stay in view
+        self.table.horizontalHeader().sortIndicatorChanged.connect(
+            lambda column, order: self.table.horizontalScrollBar().setValue(0))
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
         row.addWidget(QLabel("Show"))

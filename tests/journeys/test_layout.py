@@ -1,7 +1,9 @@
-"""The canvas keeps its room: every dock open at 1366x768, View > Reset layout."""
+"""The canvas keeps its room (every dock open at 1366x768, View > Reset layout); plots and lists stay readable."""
 
 from __future__ import annotations
 
+
+from PySide6.QtCore import Qt
 
 from tests.datasets import frame_with, make_dataset
 from tests.journeys.drive import menu_action, wait_for
@@ -65,5 +67,25 @@ def test_results_plots_are_readable_and_say_when_they_have_no_data(qtbot, tmp_pa
         assert (x0, x1, y0, y1) == (0, 100, 0, 100)  # percent axes, as the curves will have
         assert pr.getAxis("left").labelText == "precision (%)"
         assert min(_room(window)) >= 0.5  # and the canvas kept its room
+    finally:
+        close_window(window)
+
+
+def test_sorting_the_frames_by_false_alarms_keeps_the_names_in_view(qtbot, tmp_path):
+    from PySide6.QtCore import QPoint
+    from PySide6.QtTest import QTest
+
+    window = _open(qtbot, tmp_path)
+    try:
+        table = window.frame_list.table
+        column = window.frame_list.COLUMNS.index("model false alarms")
+        table.horizontalScrollBar().setValue(table.horizontalScrollBar().maximum())  # the user scrolls right
+        wait_for(lambda: table.columnViewportPosition(column) < table.viewport().width(), what="the column in view")
+        header = table.horizontalHeader()
+        x = header.sectionViewportPosition(column) + header.sectionSize(column) // 2
+        QTest.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                         QPoint(x, header.height() // 2))
+        assert header.sortIndicatorSection() == column
+        wait_for(lambda: table.columnViewportPosition(0) == 0, what="the name column back in view")
     finally:
         close_window(window)

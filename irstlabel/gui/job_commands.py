@@ -212,7 +212,11 @@ class JobCommands:
         """
         if self.runner is None or not self.runner.active:
             return True
-        kinds = ", ".join(sorted({job.kind for job in self.runner.running()}))
+        users = [job for job in self.runner.running() if not self.starter.owns(job)]
+        if not users:  # only the starter's background predictions: they stop, keep what they made, resume next time
+            self.runner.shutdown()
+            return True
+        kinds = ", ".join(sorted({job.kind for job in users}))
         box = QMessageBox(QMessageBox.Icon.Question, f"{action} while a job runs?",
                           f"A background job is running ({kinds}). {action} anyway and cancel it?",
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self.window)

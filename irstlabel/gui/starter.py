@@ -1,13 +1,16 @@
 """The starter model's predictions, made on demand: the frame on screen first, then its neighbours, then the rest.
 
 A project without predictions of its own shows the shipped starter model's
-(set ``starter``). Whenever the frame on screen has no starter map yet, a
-``predict`` job with ``resume`` starts (in a worker process, as every job)
-with that frame and its neighbours first; a job already running for another
+(set ``starter``). Until every frame has a starter map (a window closed
+midway leaves the rest to the next opening), a ``predict`` job with
+``resume`` runs (in a worker process, as every job) with the frame on
+screen and its neighbours first; a job already running for another
 frame is stopped and started again from the new one, keeping what it has
 done. Other jobs (retrain, evaluate, import) take precedence: starting one
 pauses the starter's job, which stays paused (frame changes included) until
-no other job is queued or running, then resumes where it stopped.
+no other job is queued or running, then resumes where it stopped. Its
+progress counts the whole dataset, so a restart never sends the bar back, and
+quitting does not ask about it (its maps are kept).
 """
 
 from __future__ import annotations
@@ -81,13 +84,14 @@ class StarterPredictions(QObject):
         first = self._frames_first()
         if not first:
             return
-        if first[0] in set(self.project.predictions.frame_ids(STARTER_NAME)):
+        done = set(self.project.predictions.frame_ids(STARTER_NAME))
+        if first[0] in done and done.issuperset(self.project.frame_ids):
             return
         if self.job is not None:
-            if self._first[:1] != first[:1]:
+            if first[0] not in done and self._first[:1] != first[:1]:
                 self.job.cancel()  # its finished signal starts the job again from the new frame
             return
-        self._start(first)
+        self._start(first)  # the frame on screen first; frames a closed window left undone are finished too
 
     def _start(self, first: list[str]) -> None:
         spec = JobSpec(kind="predict", dataset=str(self.project.dataset.root), project=str(self.project.folder),
@@ -95,7 +99,11 @@ class StarterPredictions(QObject):
         self._first = first
         self.job = self.runner.submit(spec, priority=0)
         self.job.frames_ready.connect(self.frames_ready)
-        self.job.progress.connect(self.progress)
+        # progress over the whole dataset: a job restarted from another frame carries on from what is done,
+        # never back to a few percent of what is left
+        done_before, total = len(self.project.predictions.frame_ids(STARTER_NAME)), len(self.project.frame_ids)
+        self.job.progress.connect(
+            lambda step, steps, message: self.progress.emit(min(total, done_before + step), total, message))
         self.job.finished.connect(self._finished)
 
 

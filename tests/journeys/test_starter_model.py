@@ -25,7 +25,7 @@ def test_opening_a_dataset_shows_the_starter_prediction_then_the_next_frames_and
     first = current_frame(window)
     wait_for(lambda: _shown_for(window, first), timeout=240, what="the starter's prediction on the frame on screen")
     assert shown_set(window) == STARTER_NAME
-    assert window.tools.visible["prediction"].isChecked()
+    assert window.findChild(QCheckBox, "show-prediction").isChecked()
 
     press(window, "PgDown")
     second = current_frame(window)
@@ -60,3 +60,39 @@ def test_opening_a_dataset_shows_the_starter_prediction_then_the_next_frames_and
     adopted = f"{checkpoint['name']} is now the default model" in summary
     assert adopted or f"{checkpoint['name']} scored worse than starter, which stays the default" in summary
     assert shown_set(window) == (checkpoint["name"] if adopted else STARTER_NAME)
+
+
+def test_the_starters_progress_never_goes_back_and_quitting_does_not_ask_for_it(starter_model, qtbot, tmp_path):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from irstlabel.core.datasets.synthetic import make_demo_dataset
+    from tests.window import close_window, open_window
+
+    dataset = make_demo_dataset(tmp_path / "many", frames=40, size=(192, 256), seed=4)
+    window = open_window(qtbot, dataset, tmp_path / "settings.ini")
+    bar, seen = window.status.progress, []
+    bar.valueChanged.connect(lambda value: bar.format().startswith("Starter") and bar.maximum() > 0
+                             and seen.append(value / bar.maximum()))
+    wait_for(lambda: len(seen) >= 2, timeout=240, what="the starter's predictions to make progress")
+    for far in ("frame_0040", "frame_0030", "frame_0020"):  # frames far ahead: the job starts again from each
+        press(window, "Ctrl+G")
+        QTest.keyClicks(QApplication.focusWidget(), far)
+        QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+        wait_for(lambda: current_frame(window) == far, what=f"{far} on screen")
+        done = len(seen)
+        wait_for(lambda: len(seen) > done, timeout=120, what="progress after the frame change")
+    assert seen == sorted(seen), seen  # over the whole dataset: a restart carries on from what is done
+    assert window.runner.active, "the starter finished before the quit could be tried (make the set larger)"
+    window.close()  # no question: the starter's maps are kept, and it resumes on the next opening
+    wait_for(lambda: not window.isVisible(), timeout=30, what="the window to close without asking")
+    kept = set(window.project.predictions.frame_ids(STARTER_NAME))
+    close_window(window)
+    again = open_window(qtbot, dataset, tmp_path / "settings.ini")
+    try:
+        wait_for(lambda: len(set(again.project.predictions.frame_ids(STARTER_NAME))) > len(kept), timeout=240,
+                 what="the starter to resume on the next opening")
+        assert kept <= set(again.project.predictions.frame_ids(STARTER_NAME))
+    finally:
+        close_window(again)

@@ -1,4 +1,4 @@
-"""A second view for comparing prediction sets: the same frame, another set, locked pan and zoom."""
+"""A second view for comparing prediction sets: the same frame, another set, the main view's region."""
 
 from __future__ import annotations
 
@@ -12,16 +12,18 @@ from .overlays import COLOURS, centroids, heat_lut, mask_index, mask_lut
 
 
 class ComparePanel(QWidget):
-    """Shows the label's outline and a chosen prediction set; pans and zooms with the main canvas."""
+    """Shows the label's outline and a chosen prediction set, with markers; follows the main canvas's pan and zoom."""
 
     def __init__(self, main_canvas: ImageCanvas, parent=None):
         super().__init__(parent)
         self.set_combo = QComboBox()
         self.set_combo.setObjectName("compare-set")
         self.canvas = ImageCanvas()
-        self.canvas.view.setXLink(main_canvas.view)
-        self.canvas.view.setYLink(main_canvas.view)
+        # locked to the main view, one way: it shows the main view's region (a linked pair of aspect-locked views
+        # of different shapes widened each other, so the main view's "fit" showed the frame at half its size)
+        self.canvas.view.setMouseEnabled(x=False, y=False)
         self.main_canvas = main_canvas
+        main_canvas.view.sigRangeChanged.connect(lambda *args: self.follow())
         row = QHBoxLayout()
         row.addWidget(QLabel("Compare with"))
         row.addWidget(self.set_combo, 1)
@@ -30,6 +32,15 @@ class ComparePanel(QWidget):
         layout.addWidget(self.canvas, 1)
         self._mask_lut = mask_lut(COLOURS["mask"], fill_alpha=0)
         self._heat_lut = heat_lut()
+
+    def follow(self) -> None:
+        """Show the region the main view shows (while on screen)."""
+        if self.isVisible():
+            self.canvas.view.setRange(rect=self.main_canvas.view.viewRect(), padding=0)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.follow()
 
     def display(self, frame, probability: np.ndarray | None, threshold: float = 0.5) -> None:
         """The frame at the main view's levels, its labels and the compared set, each target with its marker."""

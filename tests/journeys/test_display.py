@@ -139,6 +139,9 @@ def test_at_fit_zoom_every_label_and_prediction_on_a_large_frame_has_a_marker(la
     press(window, "Home")
     canvas = window.canvas
     assert canvas.view.viewPixelSize()[0] > 1.5  # fit zoom: more than one frame pixel per screen pixel
+    left, right = screen_point(canvas, 0, 540).x(), screen_point(canvas, 1917, 540).x()
+    top, bottom = screen_point(canvas, 959, 0).y(), screen_point(canvas, 959, 1079).y()
+    assert max((right - left) / canvas.view.width(), (bottom - top) / canvas.view.height()) > 0.9  # fit fills it
     labelled, n_labels = connected(mask, connectivity=2, return_num=True)
     _, n_predicted = connected(predicted, connectivity=2, return_num=True)
     assert len(canvas.markers.data) == n_labels == 12

@@ -102,7 +102,9 @@ def test_import_two_sets_review_markers_and_compare_them(window, dataset, tmp_pa
     assert shown is not None and shown.shape == drawn_mask(window).shape
     press(window, "PgDown")  # the comparison follows the frame
     assert current_frame(window) != frame_id
-    assert window.compare.canvas.view.linkedView(0) is window.canvas.view
+    main, beside = window.canvas.view.viewRect(), window.compare.canvas.view.viewRect()
+    assert beside.contains(main.center()) and beside.width() >= main.width() * 0.99  # the same region, locked
+    assert beside.width() <= 2 * main.width() and beside.height() <= 2 * main.height()
     click_image(window.canvas, 2, 2)  # a click on the frame still works with both sets shown
 
 

@@ -18,8 +18,8 @@ from tests.helpers import write_image
 from tests.datasets import frame_with, make_dataset
 from tests.window import open_window
 from tests.journeys.drive import table_rows
-from tests.journeys.drive import (button, choose, click, open_dialog, press, shown_set, status_text, type_number,
-                                  wait_for)
+from tests.journeys.drive import (button, choose, click, drag_image, open_dialog, press, shown_set, status_text,
+                                  type_number, wait_for)
 from tests.journeys.retraining import (
     assert_row_equals_cli,
     cli_json,
@@ -64,12 +64,18 @@ def test_labelling_five_unlabelled_high_resolution_frames_then_ctrl_r_trains_on_
         qtbot, tmp_path, starter_model, unlabelled_high_resolution, monkeypatch):
     monkeypatch.setenv("IRSTLABEL_BACKEND", "torch")  # the fast path's conversions are tested elsewhere
     window = open_window(qtbot, unlabelled_high_resolution, tmp_path / "settings.ini", size=(1366, 768))
+    # the probability as a heat map (not outlines above the threshold): it shows even where nothing passes it
+    click(window.findChild(QCheckBox, "prediction-outline"))
     labelled = []
     for k in range(5):
         wait_for(lambda: shown_prediction(window) is not None, timeout=180,
                  what=f"the starter's prediction on screen (frame {k + 1}, {status_text(window)!r})")
         labelled.append(frame_on_screen(window))
         press(window, "Ctrl+Shift+A")  # the model's targets become the label
+        if not table_rows(window.target_table):  # the model found nothing here: the user paints a target
+            press(window, "B")
+            drag_image(window.canvas, [(100, 100), (103, 100)])
+            press(window, "S")
         wait_for(lambda: table_rows(window.target_table), timeout=10, what="targets in the table")
         press(window, "Tab")
         if k == 1:

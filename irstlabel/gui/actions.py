@@ -26,7 +26,7 @@ class ActionSpec:
     checkable: bool = False
     place: str = ""  # "toolbar", "review", "menu:File", ... ("" : keys only)
     icon: str | None = None
-    held: bool = False  # acts while its key is held (bound by the window's key filter, not as a shortcut)
+    held: bool = False  # acts while its key is held: the press triggers it, the slot waits for the release
 
 
 TOOLS = (
@@ -96,10 +96,10 @@ def make_action(parent: QWidget, spec: ActionSpec, slot: Callable[[], None]) -> 
     action = QAction(spec.text, parent)
     action.setObjectName(spec.name)
     action.setStatusTip(spec.help or spec.text)
-    if spec.held:
-        action.setProperty("held_keys", list(spec.keys))  # listed by F1; the window's key filter acts on them
-    else:
-        action.setShortcuts([QKeySequence(key) for key in spec.keys])
+    action.setShortcuts([QKeySequence(key) for key in spec.keys])
+    if spec.held:  # the press triggers it once; its slot watches for the release
+        action.setAutoRepeat(False)
+        action.setProperty("held_keys", list(spec.keys))
     action.setCheckable(spec.checkable)
     if spec.icon:
         action.setIcon(icon(spec.icon))

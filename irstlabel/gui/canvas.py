@@ -173,8 +173,9 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
     def set_levels_mode(self, mode: str, box=None) -> None:
         """Levels from the whole frame ("global"), or ("view") from around `box` (a selected target's
         (r0, c0, r1, c1)) when given, else from the region in view when zoomed in."""
+        if mode != self._levels_mode or not self.histogram.axis.labelText:
+            self.histogram.axis.setLabel("levels: " + ("view" if mode == "view" else "whole frame"))  # relayouts
         self._levels_mode, self._levels_box = mode, box
-        self.histogram.axis.setLabel("levels: " + ("view" if mode == "view" else "whole frame"))
         self._apply_levels()
 
     def levels_region(self):
@@ -199,9 +200,14 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
         region = self.levels_region()
         levels = self._frame_levels if region is None else auto_levels(self.frame[region[0]:region[2],
                                                                                   region[1]:region[3]])
+        shown = self.image_item.getLevels()
+        if shown is not None and np.allclose(shown, levels):
+            return  # setting them again would render the whole frame once more (~10 ms at 1280x1024)
         self._levels = levels
-        self.histogram.setLevels(*levels)  # first: a histogram without its data yet would set other levels
         self.image_item.setLevels(levels)
+        # the histogram's region follows a moment later, once: setting it here, with every selection a stroke
+        # makes, stalled strokes for ~0.7 s at 1280x1024 (bench/gui_latency.py)
+        self._histogram_timer.start()
 
     # --- overlays ---------------------------------------------------------------------------
 

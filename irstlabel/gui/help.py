@@ -16,7 +16,8 @@ def shortcut_rows(actions) -> list[tuple[str, str]]:
     rows = []
     for action in actions:
         keys = [key.toString(QKeySequence.SequenceFormat.NativeText) for key in action.shortcuts()]
-        keys += [f"{key} (hold)" for key in action.property("held_keys") or ()]
+        if action.property("held_keys"):
+            keys = [f"{key} (hold)" for key in keys]
         if keys:
             rows.append((" / ".join(keys), action.statusTip() or action.text().replace("&", "")))
     return rows

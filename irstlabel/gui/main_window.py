@@ -21,7 +21,7 @@ import json
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
-from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QComboBox, QDockWidget, QLineEdit, QMainWindow,
+from PySide6.QtWidgets import (QApplication, QDockWidget, QMainWindow,
                                QMessageBox, QVBoxLayout, QWidget)
 
 from ..core.errors import IrstlabelError, display_path
@@ -104,7 +104,6 @@ class MainWindow(QMainWindow):
         if not project.readonly:
             self.autosave.start()
         self.peek = PeekKey(self.display, self)
-        QApplication.instance().installEventFilter(self.peek)
         self.frames.open_first()
 
     # --- construction ---------------------------------------------------------------
@@ -158,7 +157,7 @@ class MainWindow(QMainWindow):
             "next_target": lambda: editor.step_target(1, frames),
             "previous_target": lambda: editor.step_target(-1, frames),
             "go_to_frame": frames.go_to,
-            "peek": lambda: self.display.set_peeking(not self.display.peeking),
+            "peek": lambda: self.peek.hold(),
             "fit": self.canvas.fit,
             "one_to_one": self.canvas.one_to_one,
             "bigger_brush": lambda: editor.resize_brush(1),
@@ -381,7 +380,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/state", self.saveState())
         self.settings.setValue("display/state", json.dumps(self.display.settings()))
         self.autosave.stop()
-        QApplication.instance().removeEventFilter(self.peek)
+        self.peek.release()
         self.frames.shutdown()
         if self.runner is not None:
             self.runner.shutdown()
@@ -392,27 +391,41 @@ class MainWindow(QMainWindow):
 
 
 class PeekKey(QObject):
-    """Hold the peek key (Space): every overlay hidden while it is held (not while typing in a field)."""
+    """Hold the peek key (Space): every overlay hidden until it is let go.
+
+    The key's action starts the peek; only then is a filter put on the
+    application to see the release (a filter on every event of every object
+    all the time made stroke repaints stall, docs/benchmarks.md), and it is
+    taken off again at the release or when the window loses focus.
+    """
 
     def __init__(self, display, window):
         super().__init__(window)
         self.display, self.window = display, window
         self.keys = {QKeySequence(key)[0].key() for key in spec_named("peek").keys}
+        self._watching = False
+
+    def hold(self) -> None:
+        self.display.set_peeking(True)
+        if not self._watching:
+            self._watching = True
+            QApplication.instance().installEventFilter(self)
+
+    def release(self) -> None:
+        self.display.set_peeking(False)
+        if self._watching:
+            self._watching = False
+            QApplication.instance().removeEventFilter(self)
 
     def eventFilter(self, watched, event) -> bool:
         kind = event.type()
-        if kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) and event.key() in self.keys \
-                and self.window.isActiveWindow() and not _typing(QApplication.focusWidget()):
-            if not event.isAutoRepeat():
-                self.display.set_peeking(kind == QEvent.Type.KeyPress)
-            return True
+        if kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) and event.key() in self.keys:
+            if kind == QEvent.Type.KeyRelease and not event.isAutoRepeat():
+                self.release()
+            return True  # the held key's repeats and its release go nowhere else
         if kind == QEvent.Type.WindowDeactivate and watched is self.window:
-            self.display.set_peeking(False)  # a release that went to another window must not leave it hidden
+            self.release()  # a release that went to another window must not leave the overlays hidden
         return False
-
-
-def _typing(widget) -> bool:
-    return isinstance(widget, (QLineEdit, QAbstractSpinBox)) or (isinstance(widget, QComboBox) and widget.isEditable())
 
 
 def _unsaved_question(session) -> str:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QCheckBox, QSpinBox
+from PySide6.QtWidgets import QApplication, QCheckBox, QSpinBox
 from skimage.measure import label as connected
 
 from irstlabel.gui.canvas import auto_levels
@@ -78,6 +78,9 @@ def test_holding_space_hides_every_overlay_and_letting_go_shows_them_again(small
     _hold_space(window, False)
     assert _overlays_on_screen(window) == before
     assert window.findChild(QCheckBox, "show-mask").isChecked()  # a peek changes no setting
+    press(window, "Ctrl+G")  # typing a space in a text field is a space, not a peek
+    QTest.keyClicks(QApplication.focusWidget(), "frame a")
+    assert QApplication.focusWidget().text() == "frame a" and _overlays_on_screen(window) == before
 
 
 @pytest.fixture

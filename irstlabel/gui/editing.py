@@ -249,7 +249,10 @@ class EditController:
         return True
 
     def next_undecided(self, frames) -> None:
-        """Select the next pending target of this frame, else the first target of the next frames."""
+        """Select the next pending target of this frame, else go to the next frame and select its first target.
+
+        One frame on, never more: a frame without targets (unlabelled data) is where the user labels next,
+        not a frame to skip."""
         frame = self.frame
         records = frame.current().records
         position = frame.targets.index(frame.selected)
@@ -257,8 +260,8 @@ class EditController:
         pending = next((r for r in later if r.status == "pending"), None)
         if pending is not None:
             self.select(pending.id)
-        else:
-            self.step_target(1, frames)
+        elif frames.step(1) and self.frame.targets.records:
+            self.select(self.frame.targets.records[0].id)
 
     def accept_proposal(self, frames=None) -> None:
         """A: replace the selected target with its Canny proposal, unless it looks wrong (then A again).

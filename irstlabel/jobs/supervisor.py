@@ -98,8 +98,10 @@ class Job:
         code = self.returncode
         if code == 0:
             self.state = "finished"
-        elif not self._killed and (code == 130 or (self._cancel_asked and self.result
-                                                   and self.result.get("status") == "cancelled")):
+        elif not self._killed and (code == 130 or (self._cancel_asked and (
+                # a worker cancelled before it could install its handler dies of the signal itself
+                code in (-signal.SIGTERM, -signal.SIGINT)
+                or (self.result and self.result.get("status") == "cancelled")))):
             self.state = "cancelled"
         else:
             self.state = "failed"

@@ -95,6 +95,21 @@ def test_cancel_stops_training_within_a_batch_and_leaves_a_resumable_checkpoint(
     supervisor.shutdown()
 
 
+def test_a_job_cancelled_as_its_worker_starts_is_cancelled_not_failed(setup):
+    """The GUI cancels the starter's job when the user moves on; a move right after the job started sent
+    SIGTERM before the worker had its handler, and the job read as a crash (the starter then gave up)."""
+    _, project_dir, checkpoint = setup
+    supervisor = Supervisor(project_dir)
+    for _ in range(3):
+        job = supervisor.submit(_spec(setup, "predict", checkpoint=str(checkpoint), set="tiny", resume=True))
+        deadline = time.time() + 60
+        while job.pid is None and time.time() < deadline:
+            time.sleep(0.001)
+        job.cancel()
+        assert job.wait(60) and job.state == "cancelled", (job.state, job.error, list(job.log))
+    supervisor.shutdown()
+
+
 def test_only_one_training_job_per_project_across_processes(setup):
     _, project_dir, _ = setup
     first, second = Supervisor(project_dir), Supervisor(project_dir)  # e.g. two app windows

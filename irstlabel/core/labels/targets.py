@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 __all__ = ["Targets", "find_targets", "count_targets", "targets_table", "Region", "occupied_regions", "first_pixels",
-           "without_targets"]
+           "without_targets", "component_in_box"]
 
 
 def _as_mask(mask: np.ndarray, name: str = "mask") -> np.ndarray:
@@ -95,6 +95,30 @@ def find_targets(mask: np.ndarray, *, connectivity: int = 8) -> Targets:
     bbox = stats[:, [1, 0, 1, 0]]
     bbox[:, 2:] += stats[:, [3, 2]]
     return Targets(labels=labels, area=stats[:, 4], bbox=bbox, centroid=centroids[1:])
+
+
+def component_in_box(mask: np.ndarray, bbox, area: int, *, connectivity: int = 8) -> np.ndarray:
+    """The one target of `mask` whose box is `bbox` and whose area is `area`, as a full-size boolean mask.
+
+    Other targets' pixels may lie inside the box (an L-shape's corner, a dot
+    inside a ring); only the component that spans the whole box with that
+    area is kept. Two components cannot both reach all four sides of one box
+    without touching, so the answer is unique.
+
+    Raises ValueError when no target of `mask` has that box and area.
+    """
+    mask = _as_mask(mask)
+    r0, c0, r1, c1 = (int(v) for v in bbox)
+    if not (0 <= r0 < r1 <= mask.shape[0] and 0 <= c0 < c1 <= mask.shape[1]):
+        raise ValueError(f"box {tuple(bbox)} is not inside a {mask.shape} mask")
+    found = find_targets(mask[r0:r1, c0:c1], connectivity=connectivity)
+    spanning = [k for k in range(len(found)) if int(found.area[k]) == int(area)
+                and tuple(found.bbox[k]) == (0, 0, r1 - r0, c1 - c0)]
+    if not spanning:
+        raise ValueError(f"no target of {area} px spans the box {tuple(bbox)}")
+    out = np.zeros(mask.shape, bool)
+    out[r0:r1, c0:c1] = found.labels == spanning[0] + 1
+    return out
 
 
 def targets_table(mask: np.ndarray, *, connectivity: int = 8) -> dict[str, np.ndarray]:

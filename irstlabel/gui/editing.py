@@ -13,6 +13,7 @@ from PySide6.QtGui import QUndoCommand
 
 from ..core.labels import editing
 from ..core.labels.proposals import proposal_problem
+from ..core.labels.targets import component_in_box
 from ..project.display import BRUSH_TOOLS, STROKE_TOOLS
 
 # what a stroke of each stroke tool paints: (value, radius in pixels; None: half the brush size)
@@ -38,9 +39,11 @@ class MaskEditCommand(QUndoCommand):
 
 
 class EditController:
-    def __init__(self, session, canvas, state, undo_stack, view, status, *, prediction_source):
+    """Tools, strokes and decisions; `walk` (:class:`~.walk.DecisionWalk`) moves on after each decision."""
+
+    def __init__(self, session, canvas, state, undo_stack, view, status, walk, *, prediction_source):
         self.session, self.canvas, self.state = session, canvas, state
-        self.undo_stack, self.view, self.status = undo_stack, view, status
+        self.undo_stack, self.view, self.status, self.walk = undo_stack, view, status, walk
         self._prediction_source = prediction_source  # () -> "prediction:<set>"
         self._stroke = None
         self._polygon: list[tuple[float, float]] = []
@@ -183,32 +186,7 @@ class EditController:
     # --- targets ------------------------------------------------------------------------
 
     def select(self, target_id: int | None, *, centre: bool = True) -> None:
-        frame = self.frame
-        if frame is None:
-            return
-        self.session.select(target_id)
-        record = frame.targets.get(frame.selected)
-        if record is not None and centre:
-            r0, c0, r1, c1 = record.bbox
-            self.canvas.centre_on(record.centroid[0] + 0.5, record.centroid[1] + 0.5,
-                                  half_size=max(20, 2 * max(r1 - r0, c1 - c0)))
-
-    def step_target(self, step: int, frames) -> None:
-        """Walk every target of the dataset: on past a frame's last target to the next frame's first."""
-        frame = self.frame
-        if frame is None:
-            return
-        records = frame.targets.records
-        position = frame.targets.index(frame.selected)
-        k = (-1 if step > 0 else len(records)) if position is None else position
-        if 0 <= k + step < len(records):
-            self.select(records[k + step].id)
-            return
-        while frames.step(step):
-            records = self.frame.targets.records
-            if records:
-                self.select(records[0 if step > 0 else -1].id)
-                return
+        self.walk.select(target_id, centre=centre)
 
     def _selected(self, what: str):
         record = None if self.frame is None else self.frame.targets.get(self.frame.selected)
@@ -224,20 +202,24 @@ class EditController:
         self.session.select(None)
         self._edit(lambda m: _apply_region(m, target, False), "delete target")
 
-    def reject_target(self, frames=None) -> None:
-        """R: not a target (a label) or a known false alarm (a prediction's); kept, left out of exports and training.
+    def reject_target(self) -> None:
+        """R: not a target (a label) or a known false alarm (a predicted target); kept, left out of exports and
+        training; then the next target that needs a decision."""
+        if self.walk.stop is not None:
+            self._take_predicted(self._predicted_target(), "known false alarm", status="rejected")
+        elif self._decide("rejected", "Reject", "reject target"):
+            self.walk.after_decision(self.walk.position())
 
-        With `frames`, on to the next target that needs a decision (one key per decision)."""
-        if self._decide("rejected", "Reject", "reject target") and frames is not None:
-            self.next_undecided(frames)
-
-    def label_is_right(self, frames) -> None:
-        """Enter: the selected label is right (accepted); on to the next target that needs a decision."""
+    def label_is_right(self) -> None:
+        """Enter: the selected label is right (accepted), or, on a predicted target without a label, the label
+        is right that none is there (a known false alarm); then the next target that needs a decision."""
         if self.tool == "polygon" and len(self._polygon) >= 3:
             self.close_polygon()
             return
-        if self._decide("accepted", "Label is right", "label is right"):
-            self.next_undecided(frames)
+        if self.walk.stop is not None:
+            self._take_predicted(self._predicted_target(), "known false alarm", status="rejected")
+        elif self._decide("accepted", "Label is right", "label is right"):
+            self.walk.after_decision(self.walk.position())
 
     def _decide(self, status: str, what: str, text: str) -> bool:
         record = self._selected(what)
@@ -248,25 +230,12 @@ class EditController:
         self.save()  # a decision is saved at once (status only, when the mask is unchanged)
         return True
 
-    def next_undecided(self, frames) -> None:
-        """Select the next pending target of this frame, else go to the next frame and select its first target.
-
-        One frame on, never more: a frame without targets (unlabelled data) is where the user labels next,
-        not a frame to skip."""
-        frame = self.frame
-        records = frame.current().records
-        position = frame.targets.index(frame.selected)
-        later = records[(position + 1) if position is not None else 0:]
-        pending = next((r for r in later if r.status == "pending"), None)
-        if pending is not None:
-            self.select(pending.id)
-        elif frames.step(1) and self.frame.targets.records:
-            self.select(self.frame.targets.records[0].id)
-
-    def accept_proposal(self, frames=None) -> None:
-        """A: replace the selected target with its Canny proposal, unless it looks wrong (then A again).
-
-        With `frames`, on to the next target that needs a decision once accepted."""
+    def accept_proposal(self) -> None:
+        """A: replace the selected target with its Canny proposal, unless it looks wrong (then A again); on a
+        predicted target without a label, its proposal becomes a label. Then the next target to decide."""
+        if self.walk.stop is not None:
+            self._take_proposal_of_predicted()
+            return
         record = self._selected("Accept proposal")
         if record is None or not self._editable():
             return
@@ -285,9 +254,14 @@ class EditController:
                             "anyway.", 15000)
             return
         self._override = None
-        self._accept(record, target, proposal.mask, "accept proposal", "canny", frames)
+        self._accept(record, target, proposal.mask, "accept proposal", "canny")
 
-    def accept_prediction_target(self, frames=None) -> None:
+    def accept_prediction_target(self) -> None:
+        """Shift+A: the selected target becomes the prediction around it; a predicted target without a label
+        becomes one. Then the next target that needs a decision."""
+        if self.walk.stop is not None:
+            self._take_predicted(self._predicted_target(), "accept prediction")
+            return
         record = self._selected("Accept prediction")
         probability = self.view.prediction()
         if record is None:
@@ -301,24 +275,73 @@ class EditController:
         near = np.zeros(target.shape, bool)
         near[max(r0 - 3, 0):r1 + 3, max(c0 - 3, 0):c1 + 3] = True
         predicted = self.view.prediction_mask() & near
-        self._accept(record, target, predicted, "accept prediction", self._prediction_source(), frames)
+        self._accept(record, target, predicted, "accept prediction", self._prediction_source())
 
-    def _accept(self, record, target: np.ndarray, new: np.ndarray, text: str, source: str, frames) -> None:
-        """The target becomes `new`; a `new` equal to it accepts the label as it is. With `frames`, on to the next."""
+    def _accept(self, record, target: np.ndarray, new: np.ndarray, text: str, source: str) -> None:
+        """The target becomes `new`; a `new` equal to it accepts the label as it is. Then on to the next."""
+        at = self.walk.position()
         if np.array_equal(target, new):
             if self._decide("accepted", text.capitalize(), text):
                 self.status.say(f"Target {record.id} accepted: the {text.split()[-1]} equals its label", 3000)
-                self._advance(frames, saved=True)
+                self.walk.after_decision(at)
             return
         if self._edit(lambda m: _replace(m, target, new), text, source=source):
-            self._advance(frames)
+            self.save()
+            self.walk.after_decision(at)
 
-    def _advance(self, frames, *, saved: bool = False) -> None:
-        """After a decision: saved, then the next target that needs a decision."""
-        if frames is not None:
-            if not saved:
-                self.save()
-            self.next_undecided(frames)
+    # --- a predicted target without a label (the walk stands on it) ------------------------------------
+
+    def _predicted_target(self) -> np.ndarray | None:
+        """The pixels of the predicted target the walk stands on (None if the prediction changed under it)."""
+        stop, predicted = self.walk.stop, self.view.prediction_mask()
+        if stop is None or predicted is None:
+            return None
+        try:
+            return component_in_box(predicted, stop.bbox, stop.area)
+        except ValueError:
+            return None
+
+    def _take_proposal_of_predicted(self) -> None:
+        component = self._predicted_target()
+        if component is None:
+            self._take_predicted(None, "accept proposal")
+            return
+        stop = self.walk.stop
+        proposal = self.view.proposal_for(lambda: component, key=("prediction", stop.bbox, stop.area))
+        problem = proposal_problem(proposal.mask, component, self.frame.targets.ids)
+        if problem is not None:
+            self.status.say(f"Proposal not accepted: {problem} (Shift+A takes the prediction itself)", 8000)
+            return
+        self._take_predicted(proposal.mask, "accept proposal", source="canny")
+
+    def _take_predicted(self, new: np.ndarray | None, text: str, *, source: str | None = None,
+                        status: str | None = None) -> None:
+        """`new` (a predicted target, or its proposal) becomes a label from `source` -- with `status`
+        ("rejected": a known false alarm) in the same undo step -- then on to the next target to decide."""
+        if new is None or not new.any():
+            self.status.say(f"{text.capitalize()}: the prediction changed here; Tab to go on", 5000)
+            return
+        if not self._editable():
+            return
+        touching = editing.touching_ids(self.frame.targets.ids, new)
+        if touching:
+            self.status.say(f"{text.capitalize()}: it touches target {touching[0]}; decide that target instead "
+                            "(click it)", 6000)
+            return
+        at = self.walk.position()
+        self.undo_stack.beginMacro(text)
+        try:
+            added = self._edit(lambda m: _apply_region(m, new, True), text,
+                               source=source or self._prediction_source())
+            if added and status is not None:
+                r, c = np.argwhere(new)[0]
+                self._push(self.session.set_status(int(self.frame.targets.ids[r, c]), status), text)
+        finally:
+            self.undo_stack.endMacro()
+        if added:
+            self.status.say(f"{text.capitalize()}: a new target", 3000)
+            self.save()
+            self.walk.after_decision(at)
 
     def accept_prediction_frame(self, no_prediction_reason) -> None:
         probability = self.view.prediction()

@@ -144,6 +144,29 @@ class JobCommands:
                        settings={"set": name, "splits": ["test"]})
         self._run_job(spec, f"Evaluating {name}", lambda result: self._evaluated(name, result))
 
+    def review_queue(self, open_queue) -> None:
+        """Q: the frames where the model disagrees most, first. The frame list's misses and false alarms order
+        them; without such figures yet, the shown set is scored on every frame first (in the background)."""
+        if self.frames.frame_list.has_disagreements():
+            open_queue()
+            return
+        name = self.sets.shown
+        if name is None:
+            self.status.say("Review queue: no prediction set yet; retrain (Ctrl+R) or import one first", 5000)
+            return
+        if self._cannot_start("Review queue"):
+            return
+        self.session.save()
+        spec = JobSpec(kind="evaluate", dataset=str(self.project.dataset.root), project=str(self.project.folder),
+                       settings={"set": name, "splits": ["all"]})
+
+        def scored(result) -> None:
+            self.status.end_progress()
+            self.frames.refresh_rows()
+            open_queue()
+
+        self._run_job(spec, f"Review queue: scoring {name} on every frame", scored)
+
     def import_predictions(self) -> None:
         """File > Import predictions folder: choose the folder, then import it as a background job."""
         if self._cannot_start("Import"):

@@ -42,6 +42,7 @@ from .retrain_summary import RetrainSummaryBar
 from .status import StatusLine
 from .tool_panel import ToolPanel
 from .view import CanvasView
+from .walk import DecisionWalk
 
 AUTOSAVE_MS = 5000
 _WINDOWS: list = []  # windows opened from the File menu, kept alive
@@ -78,8 +79,9 @@ class MainWindow(QMainWindow):
                                read_threshold=project.predictions.threshold)
         self.frames = FrameController(self.session, self.frame_list, self.status, self.settings,
                                       show_error=self.show_error)
+        self.walk = DecisionWalk(self.session, self.canvas, self.display, self.view, self.status, self.frames)
         self.editor = EditController(self.session, self.canvas, self.display, self.undo_stack, self.view, self.status,
-                                     prediction_source=lambda: self.sets.prediction_source())
+                                     self.walk, prediction_source=lambda: self.sets.prediction_source())
         self.actions_ = make_actions(self, self._slots())
         self._actions_follow_display()
         self.target_table.target_selected.connect(self.editor.select)
@@ -145,24 +147,27 @@ class MainWindow(QMainWindow):
         editor, frames, later = self.editor, self.frames, self.later
         slots = {f"tool_{tool}": (lambda t=tool: editor.set_tool(t)) for tool, _, _ in TOOLS}
         slots.update({
-            "accept_proposal": lambda: editor.accept_proposal(frames),
-            "accept_prediction_target": lambda: editor.accept_prediction_target(frames),
+            "accept_proposal": editor.accept_proposal,
+            "accept_prediction_target": editor.accept_prediction_target,
             "accept_prediction_frame": lambda: editor.accept_prediction_frame(self.sets.no_prediction_reason),
-            "reject_target": lambda: editor.reject_target(frames),
+            "reject_target": editor.reject_target,
             "delete_target": editor.delete_selected,
             "done_next": lambda: frames.set_state_and_next("done"),
             "flag_next": lambda: frames.set_state_and_next("flagged"),
             "next_frame": lambda: frames.step(1),
             "previous_frame": lambda: frames.step(-1),
-            "next_target": lambda: editor.step_target(1, frames),
-            "previous_target": lambda: editor.step_target(-1, frames),
+            "next_target": lambda: self.walk.step(1),
+            "previous_target": lambda: self.walk.step(-1),
+            "next_any_target": lambda: self.walk.every_target(1),
+            "previous_any_target": lambda: self.walk.every_target(-1),
+            "review_queue": lambda: self.jobs.review_queue(self.walk.review_queue),
             "go_to_frame": frames.go_to,
             "peek": lambda: self.peek.hold(),
             "fit": self.canvas.fit,
             "one_to_one": self.canvas.one_to_one,
             "bigger_brush": lambda: editor.resize_brush(1),
             "smaller_brush": lambda: editor.resize_brush(-1),
-            "label_is_right": lambda: editor.label_is_right(frames),
+            "label_is_right": editor.label_is_right,
             "save": editor.save,
             "retrain": later("jobs", "start_retrain"),
             "evaluate": later("jobs", "start_evaluate"),

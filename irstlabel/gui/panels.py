@@ -20,6 +20,7 @@ from ..core.errors import display_path
 from ..core.datasets.layouts import natural_key
 
 STATE_FILTERS = ("all", "todo", "in_progress", "done", "flagged")
+DISAGREES = "model disagrees"  # the filter of the review queue: frames with a miss or a false alarm
 
 
 class _NumberItem(QTableWidgetItem):
@@ -69,15 +70,16 @@ class FrameList(QWidget):
     frame_activated = Signal(str)
     not_found = Signal(str)
     COLUMNS = ("frame", "state", "targets", "LPD down", "worst LPD change", "edited", "model misses",
-               "model false alarms")
-    HEADERS = ("frame", "state", "targets", "LPD\u2193", "worst \u0394LPD", "edited", "misses", "false al.")
+               "model false alarms", "model disagreements (misses + false alarms)")
+    HEADERS = ("frame", "state", "targets", "LPD\u2193", "worst \u0394LPD", "edited", "misses", "false al.",
+               "disagree")
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self._dataset_counts: dict[str, int] = {}  # targets of the dataset's labels, for frames without records
         self.filter = QComboBox()
         self.filter.setObjectName("state-filter")
-        self.filter.addItems(STATE_FILTERS)
+        self.filter.addItems((*STATE_FILTERS, DISAGREES))
         self.search = _SearchBox()
         self.search.setObjectName("go-to-frame")
         self.search.setPlaceholderText("Go to frame (Ctrl+G): type part of a name, Enter")
@@ -155,7 +157,8 @@ class FrameList(QWidget):
                  _NumberItem(row["lpd_decreased"] if row["edited"] else None),
                  _NumberItem(worst, None if worst is None else f"{worst:.1f}"),
                  QTableWidgetItem("yes" if row["edited"] else ""),
-                 _NumberItem(row.get("model_misses")), _NumberItem(row.get("model_false_alarms"))]
+                 _NumberItem(row.get("model_misses")), _NumberItem(row.get("model_false_alarms")),
+                 _NumberItem(_disagreements(row))]
         for c, cell in enumerate(cells, start=1):
             self.table.setItem(r, c, cell)
 
@@ -208,7 +211,19 @@ class FrameList(QWidget):
     def _apply_filter(self, state: str) -> None:
         for r in range(self.table.rowCount()):
             row = self._rows.get(self.frame_id_at(r), {})
-            self.table.setRowHidden(r, state != "all" and row.get("state") != state)
+            shown = (state == "all" or row.get("state") == state
+                     or (state == DISAGREES and (_disagreements(row) or 0) > 0))
+            self.table.setRowHidden(r, not shown)
+
+    def has_disagreements(self) -> bool:
+        """Whether the rows hold a model's misses and false alarms (an evaluation over every frame)."""
+        return any(_disagreements(row) is not None for row in self._rows.values())
+
+    def show_review_queue(self) -> list[str]:
+        """Only the frames where the model disagrees with the labels, most disagreements first; their ids."""
+        self.filter.setCurrentText(DISAGREES)
+        self.table.sortItems(len(self.COLUMNS) - 1, Qt.SortOrder.DescendingOrder)
+        return self.visible_ids()
 
     def _selected(self) -> None:
         if self._quiet:
@@ -216,6 +231,11 @@ class FrameList(QWidget):
         rows = self.table.selectionModel().selectedRows()
         if rows:
             self.frame_activated.emit(self.frame_id_at(rows[0].row()))
+
+
+def _disagreements(row: dict) -> int | None:
+    misses, false_alarms = row.get("model_misses"), row.get("model_false_alarms")
+    return None if misses is None and false_alarms is None else (misses or 0) + (false_alarms or 0)
 
 
 class TargetTable(QTableWidget):

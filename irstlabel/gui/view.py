@@ -99,7 +99,11 @@ class CanvasView:
         """Levels from around the selected target (view mode), else from what the view shows, or the whole frame."""
         frame = self.frame
         record = None if frame is None else frame.targets.get(frame.selected)
-        self.canvas.set_levels_mode(self.state.levels_mode, None if record is None else record.bbox)
+        self.follow_levels(None if record is None else record.bbox)
+
+    def follow_levels(self, box) -> None:
+        """Levels from around `box` (a place the walk stands on), as the levels mode says."""
+        self.canvas.set_levels_mode(self.state.levels_mode, box)
 
     # --- tool panel -------------------------------------------------------------------
 
@@ -207,12 +211,17 @@ class CanvasView:
         record = None if frame is None else frame.targets.get(frame.selected)
         if record is None:
             return None
-        key = (record.id, record.bbox, record.area, record.anchor, self.state.canny)
+        return self.proposal_for(lambda: frame.targets.mask_of(record.id),
+                                 key=(record.id, record.bbox, record.area, record.anchor))
+
+    def proposal_for(self, target_mask, *, key):
+        """The Canny proposal around ``target_mask()`` (a label, or a predicted target), kept by `key`."""
+        key = (*key, self.state.canny)
         proposals = self._cache.setdefault("proposal", {})  # the frame's recent proposals: stepping back is free
         if key not in proposals:
             self.counts["proposal"] += 1
             low, high = self.state.canny or (None, None)
-            proposals[key] = propose_target(frame.image, frame.targets.mask_of(record.id), low=low, high=high)
+            proposals[key] = propose_target(self.frame.image, target_mask(), low=low, high=high)
             self.state.set_canny_used(proposals[key].thresholds)
             while len(proposals) > PROPOSALS_KEPT:
                 proposals.pop(next(iter(proposals)))

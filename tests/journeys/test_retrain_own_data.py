@@ -77,7 +77,7 @@ def test_labelling_five_unlabelled_high_resolution_frames_then_ctrl_r_trains_on_
             drag_image(window.canvas, [(100, 100), (103, 100)])
             press(window, "S")
         wait_for(lambda: table_rows(window.target_table), timeout=10, what="targets in the table")
-        press(window, "Tab")
+        press(window, "N")  # the first of the targets (N walks every target; Tab only those left to decide)
         if k == 1:
             press(window, "R")  # a target this user says is not one: a known false alarm
         elif k == 2:

@@ -10,10 +10,10 @@ from PySide6.QtWidgets import QGraphicsEllipseItem
 
 from ..core.labels.quality import grown_box
 from ..project.display import STROKE_TOOLS, TOOLS
+from .levels import auto_levels, levels_region
 
 HISTOGRAM_DELAY_MS = 120
 LEVELS_DELAY_MS = 60  # levels follow the view once it has stopped moving for this long
-TARGET_SURROUND = 4  # levels around a selected target: from a box this many times its size (at least 48 px)
 LAYER_MARGIN = 48  # pixels of an overlay kept around its non-zero part, so strokes near it need no re-placing
 
 
@@ -180,19 +180,10 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
 
     def levels_region(self):
         """The (r0, c0, r1, c1) part of the frame the levels come from now (None: the whole frame)."""
-        if self.frame is None or self._levels_mode != "view":
+        if self.frame is None:
             return None
-        h, w = self.frame.shape[:2]
-        if self._levels_box is not None:
-            r0, c0, r1, c1 = self._levels_box
-            reach = max(48, TARGET_SURROUND * max(r1 - r0, c1 - c0)) // 2
-            cr, cc = (r0 + r1) // 2, (c0 + c1) // 2
-            return max(0, cr - reach), max(0, cc - reach), min(h, cr + reach), min(w, cc + reach)
-        (x0, x1), (y0, y1) = self.view.viewRange()
-        r0, c0, r1, c1 = max(0, int(y0)), max(0, int(x0)), min(h, int(np.ceil(y1))), min(w, int(np.ceil(x1)))
-        if r1 - r0 < 8 or c1 - c0 < 8 or (r1 - r0) * (c1 - c0) >= 0.9 * h * w:
-            return None  # (nearly) the whole frame, or too little to judge: the frame's own levels
-        return r0, c0, r1, c1
+        return levels_region(self.frame.shape, mode=self._levels_mode, box=self._levels_box,
+                             view_range=self.view.viewRange())
 
     def _apply_levels(self) -> None:
         if self.frame is None:
@@ -354,9 +345,3 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
         self._place_brush(point.x() - 0.5, point.y() - 0.5)
         self.events.moved.emit(point.x() - 0.5, point.y() - 0.5)
 
-
-def auto_levels(frame: np.ndarray, low: float = 0.5, high: float = 99.8) -> tuple[float, float]:
-    """Display levels from percentiles of the frame (a subsample for large frames)."""
-    sample = frame[::4, ::4] if frame.size > 1_000_000 else frame
-    lo, hi = np.percentile(sample, (low, high))
-    return float(lo), float(max(hi, lo + 1))

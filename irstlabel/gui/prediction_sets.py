@@ -15,25 +15,23 @@ from PySide6.QtWidgets import QComboBox
 
 from ..core.metrics.evaluation import MetricOptions, match_frame
 from ..jobs import registry
+from .quiet import quietly, signals_held
 
 __all__ = ["PredictionSets"]
 
 
 def _refill(combo, items: list[str], keep: str | None, *, newest_otherwise: bool) -> str | None:
     """Replace a drop-down's items without emitting; keep `keep` chosen if still there. Returns the choice."""
-    combo.blockSignals(True)
-    combo.clear()
-    combo.addItems(items)
     choice = keep if keep in items else (items[-1] if items and newest_otherwise else None)
-    combo.setCurrentIndex(items.index(choice) if choice is not None else -1)
-    combo.blockSignals(False)
+    with signals_held(combo):
+        combo.clear()
+        combo.addItems(items)
+        combo.setCurrentIndex(items.index(choice) if choice is not None else -1)
     return choice
 
 
 def _show_choice(combo, name: str | None) -> None:
-    combo.blockSignals(True)
-    combo.setCurrentIndex(combo.findText(name) if name else -1)
-    combo.blockSignals(False)
+    quietly(combo, combo.setCurrentIndex, combo.findText(name) if name else -1)
 
 
 class PredictionSets:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from ..project.display import BRUSH_RANGE, CANNY_RANGE, LEVELS_MODES, WAND_MODES
 from .actions import OVERLAYS
+from .quiet import quietly
 
 LEVELS_TEXT = {"view": "follow the view (selected target, or the region shown)", "global": "whole frame"}
 
@@ -146,18 +147,18 @@ class ToolPanel(QScrollArea):
     # --- following the state -----------------------------------------------------------
 
     def _brush_changed(self, diameter: int) -> None:
-        _quietly(self.brush, self.brush.setValue, diameter)
+        quietly(self.brush, self.brush.setValue, diameter)
 
     def _wand_changed(self, wand) -> None:
         mode, tolerance = wand
-        _quietly(self.wand_mode, self.wand_mode.setCurrentText, mode)
+        quietly(self.wand_mode, self.wand_mode.setCurrentText, mode)
         low, high, suffix = (1, 100, " %") if mode == "contrast %" else (0, 65535, "")
-        _quietly(self.tolerance, self.tolerance.setRange, low, high)
+        quietly(self.tolerance, self.tolerance.setRange, low, high)
         self.tolerance.setSuffix(suffix)
-        _quietly(self.tolerance, self.tolerance.setValue, tolerance)
+        quietly(self.tolerance, self.tolerance.setValue, tolerance)
 
     def _canny_changed(self, thresholds) -> None:
-        _quietly(self.canny_auto, self.canny_auto.setChecked, thresholds is None)
+        quietly(self.canny_auto, self.canny_auto.setChecked, thresholds is None)
         if thresholds is not None:
             self._canny_used_changed(thresholds)
 
@@ -165,28 +166,19 @@ class ToolPanel(QScrollArea):
         """The thresholds in use: their numbers; the sliders follow quietly (in automatic mode too)."""
         for name, value in zip(("low", "high"), thresholds):
             self.canny_numbers[name].setText(f"{value:.0f}")
-            _quietly(self.canny_sliders[name], self.canny_sliders[name].setValue, int(round(value)))
+            quietly(self.canny_sliders[name], self.canny_sliders[name].setValue, int(round(value)))
 
     def _levels_changed(self, mode: str) -> None:
-        _quietly(self.levels, self.levels.setCurrentIndex, LEVELS_MODES.index(mode))
+        quietly(self.levels, self.levels.setCurrentIndex, LEVELS_MODES.index(mode))
 
     def _visibility_changed(self, key: str, shown: bool) -> None:
-        _quietly(self.visible[key], self.visible[key].setChecked, shown)
+        quietly(self.visible[key], self.visible[key].setChecked, shown)
 
     def _opacity_changed(self, key: str, opacity: float) -> None:
-        _quietly(self.opacity[key], self.opacity[key].setValue, round(100 * opacity))
+        quietly(self.opacity[key], self.opacity[key].setValue, round(100 * opacity))
 
     def _style_changed(self, style: str) -> None:
-        _quietly(self.prediction_outline, self.prediction_outline.setChecked, style == "outline")
-
-
-def _quietly(widget, setter, *args) -> None:
-    """Set a widget to what the state says without it writing back."""
-    blocked = widget.blockSignals(True)
-    try:
-        setter(*args)
-    finally:
-        widget.blockSignals(blocked)
+        quietly(self.prediction_outline, self.prediction_outline.setChecked, style == "outline")
 
 
 def _row(*widgets) -> QWidget:

@@ -11,7 +11,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QCheckBox, QSpinBox
 from skimage.measure import label as connected
 
-from irstlabel.gui.canvas import auto_levels
+from irstlabel.gui.levels import auto_levels
 from tests.datasets import frame_with, make_dataset
 from tests.helpers import write_mask_file
 from tests.journeys.drive import choose, click, current_frame, press, screen_point, table_rows, wait_for

@@ -58,8 +58,8 @@ def _touches_edge(piece, region, shape) -> bool:
                 (r1 < shape[0] and rows.max() == r1 - 1) or (c1 < shape[1] and cols.max() == c1 - 1))
 
 
-def test_a_dab_of_the_brush_is_the_smallest_stroke():
-    for diameter in (1, 2, 3, 5, 8):
-        mask = np.zeros((20, 20), bool)
-        paint_stroke(mask, [(10, 10)], radius=diameter / 2)
-        assert mask.sum() == footprint_area(diameter)
+def test_a_dab_of_the_brush_is_the_pixel_centres_within_half_its_diameter():
+    for diameter in (1, 2, 3, 4, 5, 8, 11):
+        r = max(diameter / 2, 0.5)
+        disk = sum(1 for dy in range(-12, 13) for dx in range(-12, 13) if dx * dx + dy * dy <= r * r)
+        assert footprint_area(diameter) == disk

@@ -157,10 +157,10 @@ def footprint_area(diameter: float) -> int:
     >>> footprint_area(1), footprint_area(3)
     (1, 9)
     """
-    r = max(float(diameter) / 2, 0.5)
-    pad = int(np.ceil(r)) + 1
-    yy, xx = np.mgrid[-pad:pad + 1, -pad:pad + 1]
-    return int((xx ** 2 + yy ** 2 <= r * r).sum())
+    side = 2 * (int(np.ceil(max(float(diameter) / 2, 0.5))) + 1) + 1
+    patch = np.zeros((side, side), bool)
+    paint_stroke(patch, [(side // 2, side // 2)], radius=float(diameter) / 2)  # the brush's own shape
+    return int(patch.sum())
 
 
 def drop_debris(mask: np.ndarray, before: np.ndarray, box, *, min_area: int, margin: int = 16) -> Box:

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import json
 
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
-from PySide6.QtWidgets import (QApplication, QDockWidget, QMainWindow,
+from PySide6.QtWidgets import (QApplication, QMainWindow,
                                QMessageBox, QVBoxLayout, QWidget)
 
 from ..core.errors import IrstlabelError, display_path
@@ -34,6 +34,7 @@ from .dialogs import choose_folder
 from .editing import EditController
 from .frames import FrameController
 from .help import HelpDialog
+from .layout import LEAST_ROOM, add_docks, canvas_room
 from .job_commands import JobCommands
 from .panels import FrameList, TargetTable
 from .prediction_sets import PredictionSets
@@ -62,6 +63,7 @@ class MainWindow(QMainWindow):
         self.session = AnnotationSession(project, counts=self.counts)
         self.display = DisplayState()
         self._shown_errors: set[str] = set()
+        self._check_room = False
         self.canvas = ImageCanvas()
         self.frame_list = FrameList()
         self.target_table = TargetTable()
@@ -72,7 +74,9 @@ class MainWindow(QMainWindow):
         self.retrain_summary = RetrainSummaryBar()
         self.setCentralWidget(self._central())
         self.status = StatusLine(self.statusBar(), note)
-        self.docks = self._docks()
+        self.docks = add_docks(self, {"Frames": (self.frame_list, "left"), "Targets": (self.target_table, "right"),
+                                      "Tools": (self.tools, "right"), "Results": (self.results, "right"),
+                                      "Compare": (self.compare, "right")})
         self.view = CanvasView(self.session, self.canvas, self.display, self.target_table, counts=self.counts,
                                read_prediction=lambda name, frame: project.predictions.read(
                                    name, frame.frame_id, shape=frame.mask.shape),
@@ -119,29 +123,6 @@ class MainWindow(QMainWindow):
         column.addWidget(self.retrain_summary)
         column.addWidget(self.canvas, 1)
         return central
-
-    def _docks(self) -> dict[str, QDockWidget]:
-        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
-        docks = {}
-        for title, widget, area in (("Frames", self.frame_list, left), ("Targets", self.target_table, right),
-                                    ("Tools", self.tools, right), ("Results", self.results, right),
-                                    ("Compare", self.compare, right)):
-            dock = QDockWidget(title, self)
-            dock.setObjectName(f"dock-{title.lower()}")
-            dock.setWidget(widget)
-            self.addDockWidget(area, dock)
-            docks[title.lower()] = dock
-        # Results and Compare are tabs beside Targets: opening them never takes height from the canvas
-        self.tabifyDockWidget(docks["targets"], docks["results"])
-        self.tabifyDockWidget(docks["results"], docks["compare"])
-        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        for key in ("results", "compare"):  # shown once there is something in them
-            docks[key].hide()
-        docks["targets"].raise_()
-        self.resizeDocks([docks["frames"], docks["targets"]], [230, 400], Qt.Orientation.Horizontal)
-        self.resizeDocks([docks["targets"], docks["tools"]], [380, 260], Qt.Orientation.Vertical)
-        return docks
 
     def _slots(self) -> dict:
         editor, frames, later = self.editor, self.frames, self.later
@@ -269,6 +250,19 @@ class MainWindow(QMainWindow):
         dock.show()
         dock.raise_()
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._check_room:
+            self._check_room = False
+            QTimer.singleShot(0, self._keep_canvas_room)  # once laid out
+
+    def _keep_canvas_room(self) -> None:
+        """A saved layout whose docks leave the frame under half the window (dragged wide) is put back."""
+        if min(canvas_room(self, self.canvas)) < LEAST_ROOM:
+            self.reset_layout()
+            self.status.say("The saved layout left the frame under half the window: the docks are put back "
+                            "(View > Reset layout)", 10000)
+
     def reset_layout(self) -> None:
         """View > Reset layout: the docks where a first start puts them (the canvas at least half the window)."""
         self.restoreState(self._default_layout)
@@ -350,6 +344,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state)
+            self._check_room = True  # once shown: a layout dragged too wide is not kept
         saved = self.settings.value("display/state")
         try:
             values = json.loads(saved) if saved else {}

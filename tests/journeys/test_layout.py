@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from tests.datasets import frame_with, make_dataset
 from tests.journeys.drive import menu_action, wait_for
@@ -51,6 +52,36 @@ def test_reset_layout_brings_hidden_docks_back_beside_the_canvas(qtbot, tmp_path
         wait_for(lambda: window.docks["frames"].isVisible() and window.docks["tools"].isVisible(),
                  what="the docks to come back")
         assert min(_room(window)) >= 0.5 and "Layout reset" in window.statusBar().currentMessage()
+    finally:
+        close_window(window)
+
+
+def test_a_saved_layout_that_squeezes_the_canvas_is_put_back_at_the_next_start(qtbot, tmp_path):
+    window = _open(qtbot, tmp_path)
+    _show_every_dock(window)
+    # docks dragged wide by hand (QTest cannot drag a dock separator offscreen: the same sizes set directly)
+    window.resizeDocks([window.docks["frames"], window.docks["targets"]], [700, 600], Qt.Orientation.Horizontal)
+    wait_for(lambda: _room(window)[0] < 0.5, what="the squeezed canvas")
+    close_window(window)  # the layout is saved as it is
+    window = _open(qtbot, tmp_path)
+    try:
+        wait_for(lambda: min(_room(window)) >= 0.5, what="the canvas to get its room back")
+        assert "the docks are put back" in window.statusBar().currentMessage()
+        assert window.docks["frames"].isVisible() and window.docks["targets"].isVisible()
+    finally:
+        close_window(window)
+
+
+def test_a_saved_layout_with_room_for_the_canvas_is_kept(qtbot, tmp_path):
+    window = _open(qtbot, tmp_path)
+    menu_action(window, "View", "Frames").trigger()  # the user's choice: no frame list
+    wait_for(lambda: not window.docks["frames"].isVisible(), what="the frame list to hide")
+    close_window(window)
+    window = _open(qtbot, tmp_path)
+    try:
+        QApplication.processEvents()
+        assert not window.docks["frames"].isVisible()
+        assert "put back" not in window.statusBar().currentMessage()
     finally:
         close_window(window)
 

@@ -9,6 +9,11 @@ canvas's viewport has received and processed its next paint event (an event
 filter counts them; the loop processes events until one has been painted), so
 the time includes painting the image items, not only the widget tree.
 
+Tab (the next target that needs a decision) is timed over the frames with a
+prediction set shown: the labels moved by a pixel with two false blobs per
+frame, imported as a folder beforehand, so each Tab also finds the predicted
+targets no label covers on a 1280x1024 frame.
+
 A frame switch is timed on first visits (frame and masks decoded), stepping
 with a 150 ms pause (the prefetch thread has decoded the next frame), and among
 8 recent frames (from the LRUs); a stroke segment from the mouse-move event to
@@ -39,6 +44,10 @@ from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from irstlabel.core.datasets.synthetic import make_demo_dataset  # noqa: E402
+from irstlabel.core.io.files import read_mask, write_mask  # noqa: E402
+from irstlabel.jobs import registry  # noqa: E402
+from irstlabel.jobs.runner import run_job  # noqa: E402
+from irstlabel.jobs.spec import JobSpec  # noqa: E402
 from irstlabel.gui.app import _application  # noqa: E402
 from irstlabel.gui.main_window import MainWindow  # noqa: E402
 from irstlabel.project.store import Project  # noqa: E402
@@ -77,6 +86,19 @@ def _point(win, x, y):
     return win.canvas.mapFromScene(win.canvas.view.mapViewToScene(QPointF(x + 0.5, y + 0.5)))
 
 
+def _import_predictions(root: Path, project: Project, folder: Path) -> str:
+    """The labels moved one pixel right, plus two false blobs, imported as a prediction set (as File > Import)."""
+    folder.mkdir()
+    for path in sorted((root / "masks").glob("*.png")):
+        mask = np.roll(read_mask(path).mask, 1, axis=1)
+        mask[100:103, 200:203] = mask[900:902, 1000:1003] = True
+        write_mask(folder / path.name, mask)
+    spec = JobSpec(kind="import", dataset=str(root), project=str(project.folder),
+                   settings={"folder": str(folder), "set": folder.name})
+    registry.record_result(project, spec, run_job(spec, lambda event: None, lambda: False))
+    return folder.name
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=40)
@@ -87,6 +109,7 @@ def main() -> None:
         root = make_demo_dataset(Path(tmp) / "d", frames=args.frames, size=(1024, 1280), bit_depth=16, seed=1,
                                  max_extent=60)
         project = Project.open(root)
+        shown_set = _import_predictions(root, project, Path(tmp) / "model")
         window = MainWindow(project, settings=QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat))
         window.resize(1600, 1000)
         window.show()
@@ -138,6 +161,12 @@ def main() -> None:
                 strokes.append(elapsed)
         QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, _point(window, 900, 503))
         QApplication.processEvents()
+        QTest.keyClick(window, Qt.Key.Key_S)
+        window.display.set_prediction_set(shown_set)
+        window.display.set_visible("prediction", True)
+        window.frames.open(ids[0])  # Tab from the start: 60 decisions ahead, never past the dataset's last
+        QTest.keyClick(window, Qt.Key.Key_Home)
+        tabs = [timed(key("Tab"), "tab") for _ in range(60)]
         rss_before = _rss_mib()
         for k in range(args.browse):
             QTest.keyClick(window, Qt.Key.Key_PageDown if (k // len(ids)) % 2 == 0 else Qt.Key.Key_PageUp)
@@ -150,6 +179,8 @@ def main() -> None:
         ["frame switch, next frame after 150 ms (prefetched)", _pct(stepped, 50), _pct(stepped, 95)],
         ["frame switch, recent frame (LRU)", _pct(warm, 50), _pct(warm, 95)],
         ["stroke segment to repaint", _pct(strokes, 50), _pct(strokes, 95)],
+        ["Tab to the next decision (prediction shown)", _pct([t for t in tabs if t], 50),
+         _pct([t for t in tabs if t], 95)],
     ]
     print_table(f"GUI latency, 1280x1024 16-bit, three overlays, ms ({machine()})", ["event", "p50", "p95"], rows)
     if unpainted:

@@ -152,6 +152,15 @@ def drag_image(canvas, points) -> None:
     QApplication.processEvents()
 
 
+def go_to_frame(window, name: str) -> None:
+    """Ctrl+G, type part of a frame's name, Enter (as a person jumps to a frame)."""
+    press(window, "Ctrl+G")
+    box = window.frame_list.search
+    wait_for(box.hasFocus, timeout=5, what="the go-to box to take the focus")
+    QTest.keyClicks(box, name)
+    QTest.keyClick(box, Qt.Key.Key_Return)
+
+
 def status_text(window) -> str:
     return window.statusBar().currentMessage()
 

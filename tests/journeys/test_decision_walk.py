@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QTableWidget
 
 from tests.datasets import frame_with, make_dataset
 from tests.helpers import write_mask_file
-from tests.journeys.drive import current_frame, press, selected_target, status_text, target_rows, wait_for
+from tests.journeys.drive import current_frame, go_to_frame, press, selected_target, status_text, target_rows, wait_for
 from tests.journeys.test_jobs_and_review import import_folder
 from tests.window import close_window, open_window
 
@@ -102,14 +102,7 @@ def test_tab_walks_pending_labels_and_unlabelled_predictions_and_each_decision_m
 
 def test_tab_past_the_last_decision_says_so_and_stays(walk):
     window = walk
-    press(window, "Ctrl+G")
-    box = window.frame_list.search
-    wait_for(box.hasFocus, timeout=5, what="the go-to box")
-    from PySide6.QtCore import Qt
-    from PySide6.QtTest import QTest
-
-    QTest.keyClicks(box, "f3")
-    QTest.keyClick(box, Qt.Key.Key_Return)
+    go_to_frame(window, "f3")
     assert current_frame(window) == "f3"
     for _ in range(5):  # the label and four predicted targets
         press(window, "Tab")

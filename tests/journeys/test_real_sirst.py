@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtTest import QTest
 
 from tests.window import open_window
-from tests.journeys.drive import current_frame, drawn_mask, press, selected_target, status_text, wait_for
+from tests.journeys.drive import current_frame, drawn_mask, go_to_frame, press, selected_target, status_text
 
 pytestmark = pytest.mark.realdata
 
@@ -15,11 +13,7 @@ pytestmark = pytest.mark.realdata
 def test_the_misc_284_proposal_that_swallowed_four_targets_is_refused(qtbot, sirst_v1, tmp_path):
     """Target 6 of Misc_284 (8 px, SCR 1.07): C then A made one 40,825-px target without a word."""
     window = open_window(qtbot, sirst_v1, project_dir=tmp_path / "project", settings_file=tmp_path / "settings.ini")
-    press(window, "Ctrl+G")
-    box = window.frame_list.search
-    wait_for(box.hasFocus, timeout=5, what="the go-to box")
-    QTest.keyClicks(box, "Misc_284")
-    QTest.keyClick(box, Qt.Key.Key_Return)
+    go_to_frame(window, "Misc_284")
     assert current_frame(window) == "Misc_284"
     press(window, "C")
     for _ in range(6):

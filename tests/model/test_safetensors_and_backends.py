@@ -137,6 +137,7 @@ def _runner(model, precision):
 
 
 @needs_openvino
+@pytest.mark.slow  # ~40 s: the default run's test_a_damaged_cache_entry_falls_back_to_converting_again covers it
 def test_the_converted_model_is_cached_and_a_damaged_cache_is_converted_again(tiny, tmp_path, monkeypatch):
     monkeypatch.setenv("IRSTLABEL_CACHE", str(tmp_path / "cache"))
     OpenVinoRunner(tiny, precision="f32", threads=1)
@@ -240,6 +241,8 @@ def test_a_damaged_cache_entry_falls_back_to_converting_again(tmp_path, tiny, mo
     monkeypatch.setenv("IRSTLABEL_BACKEND", "auto")
     path = _safetensors(tmp_path, tiny)
     Predictor.from_checkpoint(path, device="cpu")
+    saved = sorted(p.suffix for p in (tmp_path / "cache" / "openvino").iterdir())
+    assert saved.count(".xml") >= 1 and saved.count(".bin") == saved.count(".xml")  # the converted model kept
     for xml in (tmp_path / "cache" / "openvino").glob("*.xml"):
         xml.write_text("<damaged")
     frame = np.random.default_rng(1).integers(0, 255, (40, 50)).astype(np.uint8)

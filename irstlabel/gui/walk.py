@@ -129,10 +129,13 @@ class DecisionWalk:
                         "R or Enter marks a false alarm, Tab passes it", 8000)
 
     def select(self, target_id: int | None, *, centre: bool = True) -> None:
-        """Select a label (None: none), centred at a zoom that shows its surroundings."""
+        """Select a label (None: none, as a click on nothing), centred at a zoom that shows its surroundings.
+
+        Either way the walk no longer stands on a predicted target."""
         frame = self.frame
         if frame is None:
             return
+        self._leave()
         self.session.select(target_id)
         record = frame.targets.get(frame.selected)
         if record is not None and centre:

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QTableWidget
 
 from tests.datasets import frame_with, make_dataset
 from tests.helpers import write_mask_file
-from tests.journeys.drive import current_frame, go_to_frame, press, selected_target, status_text, target_rows, wait_for
+from tests.journeys.drive import click_image, current_frame, go_to_frame, press, selected_target, status_text, target_rows, wait_for
 from tests.journeys.test_jobs_and_review import import_folder
 from tests.window import close_window, open_window
 
@@ -110,9 +110,15 @@ def test_tab_past_the_last_decision_says_so_and_stays(walk):
     press(window, "Tab")
     assert current_frame(window) == "f3" and ring(window) == (70.5, 55.5)
     assert "Nothing after this needs a decision" in status_text(window)
+    click_image(window.canvas, 62, 46)  # a click on nothing: the user stands nowhere, and R has nothing to reject
+    assert ring(window) is None
+    press(window, "R")
+    assert "select a target first" in status_text(window) and len(target_rows(window)) == 1
+    press(window, "Shift+Tab")
+    assert ring(window) == (70.5, 55.5)
     press(window, "H")  # predictions hidden: Tab walks the labels alone
     assert ring(window) is None
-    press(window, "Shift+Tab")
+    press(window, "Tab")
     assert selected_target(window) == 1
 
 

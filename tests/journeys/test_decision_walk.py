@@ -135,3 +135,17 @@ def test_q_makes_the_frame_list_a_review_queue_most_disagreements_first(walk):
         press(window, "Tab")
     press(window, "Tab")  # f3 done: the queue's next frame, target by target
     assert current_frame(window) == "f0" and selected_target(window) == 1
+
+
+def test_a_takes_the_canny_proposal_of_a_predicted_target_as_a_label(walk):
+    window = walk
+    go_to_frame(window, "f3")
+    press(window, "Tab")
+    assert ring(window) == (5.5, 5.5)
+    press(window, "A")
+    rows = target_rows(window)
+    [taken] = [row for row in rows if row["source"] == "canny"]
+    assert taken["status"] == "edited" and "@(5,5)" in taken["box"]  # around the bright blob the model found
+    assert ring(window) == (70.5, 5.5)  # on to the next decision
+    press(window, "Ctrl+Z")
+    assert [row["source"] for row in target_rows(window)] == ["dataset"]

@@ -182,7 +182,7 @@ class FrameList(QWidget):
         for r in range(self.table.rowCount()):
             n = counts.get(self.frame_id_at(r))
             if n is not None and not self._rows.get(self.frame_id_at(r), {}).get("edited"):
-                self.table.setItem(r, 2, _NumberItem(n))
+                self.table.setItem(r, self.COLUMNS.index("targets"), _NumberItem(n))
         self.table.setSortingEnabled(sorting)
 
     def _go_to(self) -> None:
@@ -203,7 +203,7 @@ class FrameList(QWidget):
         """A frame whose save failed: said in its edited column, and its name in red (the column may be out of view)."""
         for r in range(self.table.rowCount()):
             if self.frame_id_at(r) == frame_id:
-                self.table.item(r, 5).setText("NOT SAVED")
+                self.table.item(r, self.COLUMNS.index("edited")).setText("NOT SAVED")
                 name = self.table.item(r, 0)
                 name.setForeground(QBrush(QColor(255, 90, 90)))
                 name.setToolTip("NOT SAVED: kept in memory, saved as soon as writing works again")

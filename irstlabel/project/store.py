@@ -31,10 +31,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,7 +39,6 @@ import numpy as np
 
 from ..core.datasets.dataset import Dataset
 from ..core.errors import IrstlabelError, NotWritable, display_path
-from ..core.io.inflight import InFlight
 from ..core.io.files import encode_mask_png, read_mask, write_bytes_atomic
 from ..core.labels.target_records import (FrameTargets, KnownTarget, SavedTargets, frame_targets,
                                    merge_with_saved)
@@ -50,6 +46,7 @@ from ..core.io.jsonio import to_json
 from ..core.io.paths import PROJECT_FOLDER, refuse_inside
 from ..core.labels.targets import without_targets
 from .cache import PredictionCache
+from .originals import OriginalMasks
 from .lock import WriterLock
 from .registry import Registry
 from .rows import (TARGET_COLUMNS, check_source, decided_target, frame_id_from_key, key_of, previous_kept,
@@ -75,10 +72,7 @@ class Project:
         self.folder = folder
         self.readonly = readonly
         self.masks_folder = folder / "masks"
-        self._originals: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._originals_lock = threading.Lock()
-        self._decoding = InFlight()  # an original mask the prefetch thread is decoding is waited for
-        self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="decode-mask")
+        self._originals = OriginalMasks(lambda frame_id: dataset.read_mask(frame_id).mask)
         self._lock = None
         if not readonly:
             self._lock = WriterLock(folder)
@@ -128,9 +122,9 @@ class Project:
     # --- life cycle -------------------------------------------------------------------
 
     def close(self) -> None:
-        reader = getattr(self, "_reader", None)
-        if reader is not None:
-            reader.shutdown(wait=True, cancel_futures=True)
+        originals = getattr(self, "_originals", None)
+        if originals is not None:
+            originals.close()
         db = getattr(self, "db", None)
         if db is not None:
             db.close()
@@ -214,21 +208,7 @@ class Project:
 
     def original_mask(self, frame_id: str) -> np.ndarray:
         """The dataset's own mask (never changed by irstlabel); read-only, kept in a small LRU."""
-        with self._originals_lock:
-            cached = self._originals.get(frame_id)
-            if cached is not None:
-                self._originals.move_to_end(frame_id)
-                return cached
-        return self._decoding.run(frame_id, lambda: self._decode_original(frame_id))
-
-    def _decode_original(self, frame_id: str) -> np.ndarray:
-        cached = self.dataset.read_mask(frame_id).mask
-        cached.setflags(write=False)
-        with self._originals_lock:
-            self._originals[frame_id] = cached
-            while len(self._originals) > 16:
-                self._originals.popitem(last=False)
-        return cached
+        return self._originals.get(frame_id)
 
     def load_frame(self, frame_id: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(image, original mask, current mask)`` of a frame, the two files decoded in parallel.
@@ -237,9 +217,7 @@ class Project:
         the frame (both decoders release the GIL): a first visit of a
         1280x1024 16-bit frame waits for the slower of the two, not their sum.
         """
-        with self._originals_lock:
-            cached = frame_id in self._originals
-        pending = None if cached else self._reader.submit(self.original_mask, frame_id)
+        pending = self._originals.get_beside(frame_id)
         image = self.dataset.read_frame(frame_id)
         original = self.original_mask(frame_id) if pending is None else pending.result()
         return image, original, self.load_mask(frame_id)

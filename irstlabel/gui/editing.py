@@ -13,7 +13,7 @@ from PySide6.QtGui import QUndoCommand
 
 from ..core.labels import editing
 from ..core.labels.proposals import proposal_problem
-from ..core.labels.targets import component_in_box
+from ..core.labels.targets import component_in_box, touching_ids
 from ..project.display import BRUSH_TOOLS, STROKE_TOOLS
 
 # what a stroke of each stroke tool paints: (value, radius in pixels; None: half the brush size)
@@ -323,7 +323,7 @@ class EditController:
             return
         if not self._editable():
             return
-        touching = editing.touching_ids(self.frame.targets.ids, new)
+        touching = touching_ids(self.frame.targets.ids, new)
         if touching:
             self.status.say(f"{text.capitalize()}: it touches target {touching[0]}; decide that target instead "
                             "(click it)", 6000)

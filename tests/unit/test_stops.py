@@ -9,8 +9,7 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 from scipy import ndimage
 
-from irstlabel.core.labels.editing import touching_ids
-from irstlabel.core.labels.targets import component_in_box
+from irstlabel.core.labels.targets import component_in_box, touching_ids
 from irstlabel.project.stops import frame_stops
 from tests.reference_metrics import components, distances, maximum_matches, predicted_mask
 from tests.strategies import cluttered_mask, frame_pair

@@ -13,7 +13,7 @@ import numpy as np
 from .targets import find_targets
 
 __all__ = ["paint_stroke", "fill_polygon", "magic_wand", "target_at", "delete_target", "merge_along", "split_along",
-           "drop_debris", "footprint_area", "touching_ids"]
+           "drop_debris", "footprint_area"]
 
 Box = tuple[int, int, int, int]
 
@@ -206,16 +206,3 @@ def drop_debris(mask: np.ndarray, before: np.ndarray, box, *, min_area: int, mar
     now[removed] = False
     rows, cols = np.nonzero(removed)
     return r0 + int(rows.min()), c0 + int(cols.min()), r0 + int(rows.max()) + 1, c0 + int(cols.max()) + 1
-
-
-def touching_ids(ids: np.ndarray, region: np.ndarray) -> list[int]:
-    """The targets of an id image that `region` overlaps or touches (8-neighbours), in id order.
-
-    Painting `region` would merge into each of them (targets are 8-connected).
-    """
-    rows, cols = np.nonzero(region)
-    if rows.size == 0:
-        return []
-    r0, c0, r1, c1 = max(int(rows.min()) - 1, 0), max(int(cols.min()) - 1, 0), int(rows.max()) + 2, int(cols.max()) + 2
-    grown = cv2.dilate(region[r0:r1, c0:c1].astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    return sorted(set(np.unique(ids[r0:r1, c0:c1][grown]).tolist()) - {0})

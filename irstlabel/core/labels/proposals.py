@@ -32,6 +32,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .targets import touching_ids
+
 __all__ = ["Proposal", "propose_target", "edge_map", "canny_edges", "proposal_problem", "canny_thresholds", "PROPOSAL_METHODS"]
 
 PROPOSAL_METHODS = ("contour", "level")
@@ -341,9 +343,7 @@ def proposal_problem(
     if size > max(max_growth * area, area + slack):
         bound = f"{max_growth:g}x" if max_growth * area >= area + slack else f"{slack} px larger"
         reasons.append(f"it is {size} px for a target of {area} px (more than {bound})")
-    near = cv2.dilate(proposal.view(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    touched = np.unique(np.asarray(ids_others)[near])
-    touched = touched[touched > 0].tolist()
+    touched = touching_ids(np.asarray(ids_others), proposal)
     if touched:
         names = ", ".join(str(t) for t in touched[:-1]) + (" and " if len(touched) > 1 else "") + str(touched[-1])
         reasons.append(f"it would merge target{'s' if len(touched) > 1 else ''} {names} into this one")

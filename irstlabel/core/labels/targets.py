@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 __all__ = ["Targets", "find_targets", "count_targets", "targets_table", "Region", "occupied_regions", "first_pixels",
-           "without_targets", "component_in_box"]
+           "without_targets", "component_in_box", "touching_ids"]
 
 
 def _as_mask(mask: np.ndarray, name: str = "mask") -> np.ndarray:
@@ -119,6 +119,19 @@ def component_in_box(mask: np.ndarray, bbox, area: int, *, connectivity: int = 8
     out = np.zeros(mask.shape, bool)
     out[r0:r1, c0:c1] = found.labels == spanning[0] + 1
     return out
+
+
+def touching_ids(ids: np.ndarray, region: np.ndarray) -> list[int]:
+    """The targets of an id image that `region` overlaps or touches (8-neighbours), in id order.
+
+    Painting `region` would merge into each of them (targets are 8-connected).
+    """
+    rows, cols = np.nonzero(region)
+    if rows.size == 0:
+        return []
+    r0, c0, r1, c1 = max(int(rows.min()) - 1, 0), max(int(cols.min()) - 1, 0), int(rows.max()) + 2, int(cols.max()) + 2
+    grown = cv2.dilate(region[r0:r1, c0:c1].astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    return sorted(set(np.unique(ids[r0:r1, c0:c1][grown]).tolist()) - {0})
 
 
 def targets_table(mask: np.ndarray, *, connectivity: int = 8) -> dict[str, np.ndarray]:

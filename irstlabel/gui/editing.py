@@ -304,7 +304,7 @@ class EditController:
     def _take_proposal_of_predicted(self) -> None:
         component = self._predicted_target()
         if component is None:
-            self._take_predicted(None, "accept proposal")
+            self._prediction_changed("accept proposal")
             return
         stop = self.walk.stop
         proposal = self.view.proposal_for(lambda: component, key=("prediction", stop.bbox, stop.area))
@@ -314,12 +314,15 @@ class EditController:
             return
         self._take_predicted(proposal.mask, "accept proposal", source="canny")
 
+    def _prediction_changed(self, text: str) -> None:
+        self.status.say(f"{text.capitalize()}: the prediction changed here; Tab to go on", 5000)
+
     def _take_predicted(self, new: np.ndarray | None, text: str, *, source: str | None = None,
                         status: str | None = None) -> None:
         """`new` (a predicted target, or its proposal) becomes a label from `source` -- with `status`
         ("rejected": a known false alarm) in the same undo step -- then on to the next target to decide."""
-        if new is None or not new.any():
-            self.status.say(f"{text.capitalize()}: the prediction changed here; Tab to go on", 5000)
+        if new is None:
+            self._prediction_changed(text)
             return
         if not self._editable():
             return

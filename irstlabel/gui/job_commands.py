@@ -161,8 +161,7 @@ class JobCommands:
                        settings={"set": name, "splits": ["all"]})
 
         def scored(result) -> None:
-            self.status.end_progress()
-            self.frames.refresh_rows()
+            self.frames.refresh_rows()  # the progress bar ends with the job, as for every job
             open_queue()
 
         self._run_job(spec, f"Review queue: scoring {name} on every frame", scored)
